@@ -1,0 +1,741 @@
+"""The public station network: streets, the four-level station page tree, deputies modelled
+the Popolo way (person, organisation, membership), reception schedules and activities.
+
+Popolo mapping: `Deputy` is a Person, a `StationPage` is an Organization whose parent is its
+parent page in the tree, and `Membership` links the two with a role and start/end dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.functional import cached_property
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    HelpPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images import get_image_model_string
+from wagtail.models import Orderable, Page, RevisionMixin
+from wagtail.search import index
+from wagtail.search.queryset import SearchableQuerySetMixin
+
+from content import blocks
+from content.search import cjk_index_text
+from permissions.history import ClusterHistoricalRecords, HistoricalRecords
+
+IMAGE_MODEL = get_image_model_string()
+
+# Rendition specs used by templates; prefetched together so images cost no per-row query.
+DEPUTY_PHOTO_SPEC = "fill-240x300"
+STATION_PHOTO_SPEC = "fill-640x400"
+
+
+# --------------------------------------------------------------------------------------------
+# Streets and facilities
+# --------------------------------------------------------------------------------------------
+
+
+class Street(models.Model):
+    """A street (街道): the organisational unit later issues scope permissions by.
+
+    Its centre station page (中心站) is the root of the street's subtree.
+    """
+
+    name = models.CharField("街道名称", max_length=40, unique=True)
+    slug = models.SlugField("英文标识", max_length=60, unique=True, allow_unicode=True)
+    division_code = models.CharField("行政区划代码", max_length=12, blank=True)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+
+    history = HistoricalRecords()
+
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("division_code"), FieldPanel("sort_order")]
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = "街道"
+        verbose_name_plural = "街道"
+
+    def __str__(self):
+        return self.name
+
+
+class Facility(models.Model):
+    """One item of the station construction standard ("九有/八有"): e.g. 有场所、有制度."""
+
+    name = models.CharField("设施/标准项", max_length=40, unique=True)
+    description = models.CharField("说明", max_length=200, blank=True)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+
+    panels = [FieldPanel("name"), FieldPanel("description"), FieldPanel("sort_order")]
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = "设施标准项"
+        verbose_name_plural = "设施标准项（九有）"
+
+    def __str__(self):
+        return self.name
+
+
+# --------------------------------------------------------------------------------------------
+# Deputies (Popolo Person)
+# --------------------------------------------------------------------------------------------
+
+
+class CongressLevel(models.TextChoices):
+    NATIONAL = "national", "全国人大代表"
+    PROVINCIAL = "provincial", "省人大代表"
+    CITY = "city", "市人大代表"
+    DISTRICT = "district", "区人大代表"
+    STREET = "street", "街道议政代表"
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", "女"
+    MALE = "male", "男"
+
+
+class DeputyQuerySet(SearchableQuerySetMixin, models.QuerySet):
+    def with_photo_renditions(self):
+        from wagtail.images import get_image_model
+
+        rendition_model = get_image_model().get_rendition_model()
+        return self.select_related("photo").prefetch_related(
+            Prefetch(
+                "photo__renditions",
+                queryset=rendition_model.objects.filter(filter_spec=DEPUTY_PHOTO_SPEC),
+            )
+        )
+
+
+class Deputy(RevisionMixin, index.Indexed, models.Model):
+    """A people's deputy (人大代表) or street-level 议政代表 — a Popolo Person."""
+
+    name = models.CharField("姓名", max_length=40)
+    photo = models.ForeignKey(
+        IMAGE_MODEL, verbose_name="照片", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    gender = models.CharField("性别", max_length=8, choices=Gender.choices, blank=True)
+    congress_level = models.CharField("代表层级", max_length=16, choices=CongressLevel.choices)
+    term = models.CharField("届别", max_length=40, help_text="例如：第十八届")
+    constituency = models.CharField("选区/代表团", max_length=80, blank=True)
+    occupation = models.CharField("职业与工作单位", max_length=120, blank=True)
+    public_phone = models.CharField(
+        "公开联系电话", max_length=32, blank=True, help_text="对外公开的工作电话，不填写私人手机"
+    )
+    public_email = models.EmailField("公开邮箱", blank=True)
+    biography = models.TextField("简介", blank=True)
+    is_active = models.BooleanField("在任", default=True)
+
+    history = HistoricalRecords(excluded_fields=["latest_revision"])
+    objects = DeputyQuerySet.as_manager()
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("name"), FieldPanel("gender")]),
+                FieldPanel("photo"),
+                FieldRowPanel([FieldPanel("congress_level"), FieldPanel("term")]),
+                FieldPanel("constituency"),
+                FieldPanel("occupation"),
+            ],
+            heading="基本信息",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("public_phone"), FieldPanel("public_email"), FieldPanel("biography"), FieldPanel("is_active")],
+            heading="公开联系方式与简介",
+        ),
+        HelpPanel(
+            template="content/admin/deputy_memberships_panel.html",
+            heading="所在联络站",
+        ),
+    ]
+
+    search_fields = [
+        index.SearchField("name"),
+        index.SearchField("search_text"),
+        index.AutocompleteField("name"),
+        index.FilterField("congress_level"),
+        index.FilterField("is_active"),
+    ]
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = "代表"
+        verbose_name_plural = "代表"
+
+    def __str__(self):
+        return f"{self.name}（{self.get_congress_level_display()}）"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("deputy_detail", args=[self.pk])
+
+    def search_text(self):
+        return cjk_index_text(self.name, self.occupation, self.constituency, self.biography)
+
+    def current_memberships(self):
+        return Membership.objects.current().filter(deputy=self).select_related("station").order_by("station__path")
+
+
+# --------------------------------------------------------------------------------------------
+# Home and station pages (Popolo Organization)
+# --------------------------------------------------------------------------------------------
+
+
+class HomePage(Page):
+    """The district portal (区人大代表联络站网络首页)."""
+
+    intro = RichTextField("简介", blank=True, features=["bold", "italic", "link"])
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types = ["content.GeneralStationPage"]
+    parent_page_types = ["wagtailcore.Page"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "区首页"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["general_station"] = GeneralStationPage.objects.child_of(self).live().first()
+        context["centre_stations"] = (
+            StationPage.objects.live().filter(level=StationLevel.CENTRE).select_related("street").order_by("path")
+        )
+        context["recent_activities"] = (
+            ActivityPage.objects.live().descendant_of(self).order_by("-date", "-pk")[:6]
+        )
+        context["deputy_count"] = Deputy.objects.filter(is_active=True).count()
+        context["station_counts"] = {
+            row["level"]: row["n"]
+            for row in StationPage.objects.live().values("level").annotate(n=models.Count("pk"))
+        }
+        return context
+
+
+class StationLevel(models.TextChoices):
+    GENERAL = "general", "联络总站"
+    CENTRE = "centre", "中心站"
+    STATION = "station", "联络站"
+    POINT = "point", "联络点"
+
+
+class StationType(models.TextChoices):
+    DISTRICT = "district", "区级"
+    STREET = "street", "街道"
+    COMMUNITY = "community", "社区"
+    PROFESSIONAL = "professional", "专业"
+    VILLAGE = "village", "村（居）"
+    PARK = "park", "园区"
+    GRID = "grid", "网格"
+
+
+class StationPage(RoutablePageMixin, Page):
+    """Fields and behaviour shared by the four station levels.
+
+    Not creatable itself: staff create one of the four level types below, whose
+    parent/subpage rules keep the tree in order (总站 → 中心站 → 联络站 → 联络点).
+    """
+
+    level = models.CharField("层级", max_length=16, choices=StationLevel.choices, editable=False)
+    station_type = models.CharField("类型", max_length=16, choices=StationType.choices, default=StationType.COMMUNITY)
+    street = models.ForeignKey(
+        Street,
+        verbose_name="所属街道",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stations",
+        help_text="中心站选择其街道；下级站点自动继承所属中心站的街道。",
+    )
+    intro = models.TextField("简介", blank=True, max_length=500)
+    address = models.CharField("地址", max_length=200, blank=True)
+    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    opening_hours = models.CharField("开放时间", max_length=120, blank=True, help_text="例如：工作日 9:00–17:00")
+    phone = models.CharField("联系电话", max_length=32, blank=True)
+    facilities = ParentalManyToManyField(Facility, verbose_name="设施与标准（九有）", blank=True)
+    rules = RichTextField("制度上墙", blank=True, features=["h3", "bold", "ol", "ul", "link"])
+    reception_procedure = RichTextField("接待流程", blank=True, features=["h3", "bold", "ol", "ul", "link"])
+    signature_title = models.CharField("一站一品名称", max_length=80, blank=True)
+    signature_story = StreamField(blocks.StoryBlock(), verbose_name="一站一品", blank=True)
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [FieldPanel("station_type"), FieldPanel("street"), FieldPanel("intro")],
+            heading="站点",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("address"),
+                FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]),
+                FieldRowPanel([FieldPanel("opening_hours"), FieldPanel("phone")]),
+            ],
+            heading="地址与开放",
+        ),
+        InlinePanel("photos", label="照片", heading="站点照片"),
+    ]
+    wall_panels = [
+        InlinePanel("memberships", label="驻站代表", heading="墙上代表 Deputies on the wall"),
+        FieldPanel("facilities", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("rules"),
+        FieldPanel("reception_procedure"),
+    ]
+    reception_panels = [InlinePanel("reception_schedules", label="接待安排", heading="接待日安排")]
+    signature_panels = [FieldPanel("signature_title"), FieldPanel("signature_story")]
+
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading="站点信息"),
+            ObjectList(wall_panels, heading="代表与上墙"),
+            ObjectList(reception_panels, heading="接待日"),
+            ObjectList(signature_panels, heading="一站一品"),
+            ObjectList(Page.promote_panels, heading="推广"),
+            ObjectList(Page.settings_panels, heading="设置"),
+        ]
+    )
+
+    search_fields = Page.search_fields + [
+        index.SearchField("search_text"),
+        index.FilterField("level"),
+        index.FilterField("street"),
+    ]
+
+    is_creatable = False
+    # Set by each concrete level below.
+    station_level: str = ""
+
+    class Meta:
+        verbose_name = "联络站点"
+        verbose_name_plural = "联络站点"
+
+    # --- tree bookkeeping ----------------------------------------------------------------
+
+    def clean(self):
+        super().clean()
+        if self.station_level == StationLevel.CENTRE and not self.street_id:
+            raise ValidationError({"street": "中心站必须选择所属街道。"})
+
+    def save(self, *args, **kwargs):
+        self.level = self.station_level
+        if self.station_level not in (StationLevel.GENERAL, StationLevel.CENTRE) and self.path:
+            centre = StationPage.objects.filter(level=StationLevel.CENTRE).ancestor_of(self).only("street").first()
+            if centre is not None:
+                self.street_id = centre.street_id
+        return super().save(*args, **kwargs)
+
+    @property
+    def map_url(self) -> str | None:
+        if self.latitude is None or self.longitude is None:
+            return None
+        from urllib.parse import quote
+
+        return settings.LIANLUO_MAP_URL_TEMPLATE.format(
+            lat=self.latitude, lng=self.longitude, name=quote(self.title)
+        )
+
+    def search_text(self):
+        return cjk_index_text(
+            self.title,
+            self.intro,
+            self.address,
+            self.signature_title,
+            self.signature_story_text(),
+            " ".join(m.deputy.name for m in self.memberships.select_related("deputy")),
+        )
+
+    def signature_story_text(self) -> str:
+        from django.utils.html import strip_tags
+
+        return strip_tags(str(self.signature_story))
+
+    # --- data for the public page (a fixed number of queries) ------------------------------
+
+    def wall_memberships(self):
+        return list(
+            Membership.objects.current()
+            .filter(station=self)
+            .select_related("deputy", "deputy__photo")
+            .prefetch_related(
+                Prefetch(
+                    "deputy__photo__renditions",
+                    queryset=_rendition_model().objects.filter(filter_spec=DEPUTY_PHOTO_SPEC),
+                )
+            )
+            .order_by("role_rank", "sort_order", "pk")
+        )
+
+    def upcoming_receptions(self, today: dt.date | None = None, count: int | None = None):
+        from content.reception import upcoming_for_schedules
+
+        schedules = self.reception_schedules.all().prefetch_related("duty_deputies")
+        return upcoming_for_schedules(
+            list(schedules), today=today, count=count or settings.LIANLUO_UPCOMING_RECEPTIONS
+        )
+
+    def child_stations(self):
+        return list(StationPage.objects.child_of(self).live().order_by("path"))
+
+    def recent_activities(self, limit=6):
+        return list(ActivityPage.objects.child_of(self).live().order_by("-date", "-pk")[:limit])
+
+    def station_photos(self):
+        return list(
+            self.photos.select_related("image").prefetch_related(
+                Prefetch("image__renditions", queryset=_rendition_model().objects.filter(filter_spec=STATION_PHOTO_SPEC))
+            )
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(
+            station=self,
+            breadcrumbs=list(self.get_ancestors().filter(depth__gt=1).specific(defer=True)),
+            memberships=self.wall_memberships(),
+            receptions=self.upcoming_receptions(),
+            child_stations=self.child_stations(),
+            activities=self.recent_activities(),
+            photos=self.station_photos(),
+            facility_list=list(self.facilities.all()),
+        )
+        return context
+
+    # --- extra public routes ---------------------------------------------------------------
+
+    @path("")
+    def station_home(self, request):
+        return self.render(request)
+
+    @path("calendar/", name="reception_ics")
+    def reception_ics(self, request):
+        from content.ical import station_calendar
+
+        body = station_calendar(self, request)
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'inline; filename="station-{self.pk}.ics"'
+        return response
+
+    @path("qr/", name="qr")
+    def qr_code(self, request):
+        from content.qr import qr_svg_response
+
+        return qr_svg_response(request.build_absolute_uri(self.url))
+
+    @path("card/", name="card")
+    def print_card(self, request):
+        from content.qr import qr_svg_markup
+
+        return render(
+            request,
+            "content/station_card.html",
+            {
+                "station": self,
+                "page": self,
+                "qr_svg": qr_svg_markup(request.build_absolute_uri(self.url)),
+                "memberships": self.wall_memberships(),
+                "receptions": self.upcoming_receptions(count=3),
+            },
+        )
+
+
+def _rendition_model():
+    from wagtail.images import get_image_model
+
+    return get_image_model().get_rendition_model()
+
+
+class GeneralStationPage(StationPage):
+    station_level = StationLevel.GENERAL
+    parent_page_types = ["content.HomePage"]
+    subpage_types = ["content.CentreStationPage", "content.ActivityPage"]
+    max_count_per_parent = 1
+    template = "content/station_page.html"
+
+    class Meta:
+        verbose_name = "联络总站"
+        verbose_name_plural = "联络总站"
+
+
+class CentreStationPage(StationPage):
+    station_level = StationLevel.CENTRE
+    parent_page_types = ["content.GeneralStationPage"]
+    subpage_types = ["content.LiaisonStationPage", "content.ContactPointPage", "content.ActivityPage"]
+    template = "content/station_page.html"
+
+    class Meta:
+        verbose_name = "中心站"
+        verbose_name_plural = "中心站"
+
+    def save(self, *args, **kwargs):
+        result = super().save(*args, **kwargs)
+        # Keep the denormalised street of the whole subtree in step with the centre station.
+        if self.path and self.street_id:
+            StationPage.objects.descendant_of(self).exclude(street_id=self.street_id).update(street_id=self.street_id)
+        return result
+
+
+class LiaisonStationPage(StationPage):
+    station_level = StationLevel.STATION
+    parent_page_types = ["content.CentreStationPage"]
+    subpage_types = ["content.ContactPointPage", "content.ActivityPage"]
+    template = "content/station_page.html"
+
+    class Meta:
+        verbose_name = "联络站"
+        verbose_name_plural = "联络站"
+
+
+class ContactPointPage(StationPage):
+    station_level = StationLevel.POINT
+    parent_page_types = ["content.CentreStationPage", "content.LiaisonStationPage"]
+    subpage_types = ["content.ActivityPage"]
+    template = "content/station_page.html"
+
+    class Meta:
+        verbose_name = "联络点"
+        verbose_name_plural = "联络点"
+
+
+STATION_PAGE_MODELS = (GeneralStationPage, CentreStationPage, LiaisonStationPage, ContactPointPage)
+
+
+class StationPhoto(Orderable):
+    station = ParentalKey(StationPage, related_name="photos", on_delete=models.CASCADE)
+    image = models.ForeignKey(IMAGE_MODEL, verbose_name="图片", on_delete=models.CASCADE, related_name="+")
+    caption = models.CharField("说明", max_length=120, blank=True)
+
+    panels = [FieldPanel("image"), FieldPanel("caption")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "站点照片"
+
+
+# --------------------------------------------------------------------------------------------
+# Memberships (Popolo Membership)
+# --------------------------------------------------------------------------------------------
+
+
+class MembershipRole(models.TextChoices):
+    HEAD = "head", "站长"
+    DEPUTY_HEAD = "deputy_head", "副站长"
+    LIAISON = "liaison", "联络员"
+    RESIDENT = "resident", "进站代表"
+
+
+ROLE_RANK = {MembershipRole.HEAD: 0, MembershipRole.DEPUTY_HEAD: 1, MembershipRole.LIAISON: 2, MembershipRole.RESIDENT: 3}
+
+
+class MembershipQuerySet(models.QuerySet):
+    def current(self, on: dt.date | None = None):
+        on = on or timezone.localdate()
+        return self.filter(Q(start_date__isnull=True) | Q(start_date__lte=on)).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=on)
+        )
+
+
+class Membership(Orderable):
+    """A deputy's post at a station ("进站"), managed on the station page's 代表 tab.
+
+    Kept as a child of the page so changes to the wall travel with the page's revisions and
+    moderation; one deputy may hold memberships at several stations.
+    """
+
+    station = ParentalKey(StationPage, related_name="memberships", on_delete=models.CASCADE, verbose_name="联络站")
+    deputy = models.ForeignKey(Deputy, related_name="memberships", on_delete=models.PROTECT, verbose_name="代表")
+    role = models.CharField("职务", max_length=16, choices=MembershipRole.choices, default=MembershipRole.RESIDENT)
+    role_rank = models.PositiveSmallIntegerField(editable=False, default=3)
+    duty_phone = models.CharField("值班电话", max_length=32, blank=True)
+    start_date = models.DateField("进站日期", null=True, blank=True)
+    end_date = models.DateField("离站日期", null=True, blank=True)
+
+    history = ClusterHistoricalRecords()
+    objects = MembershipQuerySet.as_manager()
+
+    panels = [
+        FieldPanel("deputy"),
+        FieldRowPanel([FieldPanel("role"), FieldPanel("duty_phone")]),
+        FieldRowPanel([FieldPanel("start_date"), FieldPanel("end_date")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "驻站代表"
+        verbose_name_plural = "驻站代表"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="membership_end_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.deputy.name} · {self.get_role_display()}"
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "离站日期不能早于进站日期。"})
+
+    def save(self, *args, **kwargs):
+        self.role_rank = ROLE_RANK.get(self.role, 9)
+        return super().save(*args, **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# Reception schedules
+# --------------------------------------------------------------------------------------------
+
+
+class Recurrence(models.TextChoices):
+    MONTHLY = "monthly", "每月第N周的星期X"
+    WEEKLY = "weekly", "每周星期X"
+    ONCE = "once", "单次日期"
+
+
+class HolidayRule(models.TextChoices):
+    POSTPONE_WEEK = "postpone_week", "遇法定节假日顺延一周"
+    NEXT_WORKDAY = "next_workday", "遇法定节假日顺延至下一个工作日"
+    SKIP = "skip", "遇法定节假日取消"
+    KEEP = "keep", "节假日照常接待"
+
+
+WEEKDAY_CHOICES = [(0, "星期一"), (1, "星期二"), (2, "星期三"), (3, "星期四"), (4, "星期五"), (5, "星期六"), (6, "星期日")]
+WEEK_OF_MONTH_CHOICES = [(1, "第一周"), (2, "第二周"), (3, "第三周"), (4, "第四周"), (-1, "最后一周")]
+
+
+class ReceptionSchedule(ClusterableModel, Orderable):
+    """A reception-day rule, e.g. 每月第三周的星期二 09:00–11:30, or a one-off date.
+
+    "第N周的星期X" means the Nth such weekday of the month, as stations announce it.
+    """
+
+    station = ParentalKey(StationPage, related_name="reception_schedules", on_delete=models.CASCADE)
+    title = models.CharField("名称", max_length=60, default="代表接待日", help_text="例如：代表联系服务群众日")
+    recurrence = models.CharField("重复方式", max_length=16, choices=Recurrence.choices, default=Recurrence.MONTHLY)
+    week_of_month = models.SmallIntegerField("第几周", choices=WEEK_OF_MONTH_CHOICES, null=True, blank=True)
+    weekday = models.PositiveSmallIntegerField("星期", choices=WEEKDAY_CHOICES, null=True, blank=True)
+    date = models.DateField("日期（单次）", null=True, blank=True)
+    start_time = models.TimeField("开始时间", default=dt.time(9, 0))
+    end_time = models.TimeField("结束时间", default=dt.time(11, 30))
+    holiday_rule = models.CharField(
+        "节假日处理", max_length=16, choices=HolidayRule.choices, default=HolidayRule.POSTPONE_WEEK
+    )
+    valid_from = models.DateField("生效日期", null=True, blank=True)
+    valid_until = models.DateField("截止日期", null=True, blank=True)
+    duty_deputies = ParentalManyToManyField(Deputy, verbose_name="值班代表", blank=True, related_name="reception_duties")
+    note = models.CharField("备注", max_length=120, blank=True)
+
+    history = ClusterHistoricalRecords(m2m_fields=[duty_deputies])
+
+    panels = [
+        FieldPanel("title"),
+        FieldRowPanel([FieldPanel("recurrence"), FieldPanel("week_of_month"), FieldPanel("weekday")]),
+        FieldPanel("date"),
+        FieldRowPanel([FieldPanel("start_time"), FieldPanel("end_time")]),
+        FieldPanel("holiday_rule"),
+        FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_until")]),
+        FieldPanel("duty_deputies"),
+        FieldPanel("note"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "接待安排"
+        verbose_name_plural = "接待安排"
+
+    def __str__(self):
+        return f"{self.title}：{self.describe()}"
+
+    def clean(self):
+        errors = {}
+        if self.recurrence == Recurrence.ONCE and not self.date:
+            errors["date"] = "单次接待请填写日期。"
+        if self.recurrence in (Recurrence.MONTHLY, Recurrence.WEEKLY) and self.weekday is None:
+            errors["weekday"] = "请选择星期几。"
+        if self.recurrence == Recurrence.MONTHLY and self.week_of_month is None:
+            errors["week_of_month"] = "请选择每月第几周。"
+        if self.start_time and self.end_time and self.end_time <= self.start_time:
+            errors["end_time"] = "结束时间必须晚于开始时间。"
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = "截止日期不能早于生效日期。"
+        if errors:
+            raise ValidationError(errors)
+
+    def describe(self) -> str:
+        times = f"{self.start_time:%H:%M}–{self.end_time:%H:%M}"
+        weekday = dict(WEEKDAY_CHOICES).get(self.weekday, "")
+        if self.recurrence == Recurrence.ONCE:
+            base = f"{self.date:%Y年%-m月%-d日}" if self.date else ""
+        elif self.recurrence == Recurrence.WEEKLY:
+            base = f"每周{weekday}"
+        else:
+            week = dict(WEEK_OF_MONTH_CHOICES).get(self.week_of_month, "")
+            base = f"每月{week}的{weekday}"
+        rule = "" if self.recurrence == Recurrence.ONCE else f"，{self.get_holiday_rule_display()}"
+        return f"{base} {times}{rule}"
+
+
+# --------------------------------------------------------------------------------------------
+# Activities
+# --------------------------------------------------------------------------------------------
+
+
+class ActivityKind(models.TextChoices):
+    RECEPTION = "reception", "接待选民"
+    RESEARCH = "research", "调研视察"
+    FORUM = "forum", "座谈议事"
+    TRAINING = "training", "学习培训"
+    REPORT = "report", "向选民述职"
+    LEGISLATION = "legislation", "立法征询"
+    OTHER = "other", "其他"
+
+
+class ActivityPage(Page):
+    """An activity at a station (a child page of the station)."""
+
+    date = models.DateField("活动日期", default=dt.date.today)
+    kind = models.CharField("活动类型", max_length=16, choices=ActivityKind.choices, default=ActivityKind.RECEPTION)
+    summary = models.TextField("摘要", max_length=300, blank=True)
+    body = StreamField(blocks.StoryBlock(), verbose_name="正文", blank=True)
+    deputies = ParentalManyToManyField(Deputy, verbose_name="参加代表", blank=True, related_name="activities")
+
+    content_panels = Page.content_panels + [
+        FieldRowPanel([FieldPanel("date"), FieldPanel("kind")]),
+        FieldPanel("summary"),
+        FieldPanel("deputies"),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("search_text"), index.FilterField("date")]
+
+    parent_page_types = [m._meta.label for m in STATION_PAGE_MODELS]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = "活动"
+        verbose_name_plural = "活动"
+
+    def search_text(self):
+        from django.utils.html import strip_tags
+
+        return cjk_index_text(self.title, self.summary, strip_tags(str(self.body)))
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["breadcrumbs"] = list(self.get_ancestors().filter(depth__gt=1).specific(defer=True))
+        context["activity_deputies"] = list(self.deputies.all())
+        return context

@@ -1,0 +1,135 @@
+"""Turn reception-day rules into concrete dates, applying holidays and 调休.
+
+A rule such as "每月第一周星期五，遇法定节假日顺延一周" produces one nominal date a month;
+the holiday rule then moves, keeps or drops it according to the working-day calendar.
+"""
+
+from __future__ import annotations
+
+import calendar as std_calendar
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from workflows.workdays import WorkdayCalendar
+
+if TYPE_CHECKING:
+    from content.models import ReceptionSchedule
+
+HORIZON_DAYS = 400  # how far ahead to look for the next dates (covers a yearly one-off)
+
+
+@dataclass(frozen=True)
+class ReceptionOccurrence:
+    schedule: ReceptionSchedule
+    date: dt.date
+    nominal_date: dt.date  # the date the rule gives before holidays are applied
+    holiday_name: str | None  # the holiday that moved it, if any
+
+    @property
+    def postponed(self) -> bool:
+        return self.date != self.nominal_date
+
+    @property
+    def start(self) -> dt.datetime:
+        return dt.datetime.combine(self.date, self.schedule.start_time, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+    @property
+    def end(self) -> dt.datetime:
+        return dt.datetime.combine(self.date, self.schedule.end_time, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+    @property
+    def deputies(self):
+        return list(self.schedule.duty_deputies.all())
+
+    @property
+    def station(self):
+        return self.schedule.station
+
+    @property
+    def uid(self) -> str:
+        return f"reception-{self.schedule.pk}-{self.nominal_date:%Y%m%d}@lianluo"
+
+
+def nth_weekday(year: int, month: int, week: int, weekday: int) -> dt.date | None:
+    """The `week`-th `weekday` of a month (week=-1: the last one); None if it does not exist."""
+    days = [d for d in std_calendar.Calendar().itermonthdates(year, month) if d.month == month and d.weekday() == weekday]
+    if week == -1:
+        return days[-1]
+    return days[week - 1] if 0 < week <= len(days) else None
+
+
+def nominal_dates(schedule: ReceptionSchedule, start: dt.date, end: dt.date):
+    """Dates the rule gives in [start, end], before holidays; ascending."""
+    from content.models import Recurrence
+
+    lower = max(start, schedule.valid_from) if schedule.valid_from else start
+    upper = min(end, schedule.valid_until) if schedule.valid_until else end
+    if schedule.recurrence == Recurrence.ONCE:
+        if schedule.date and start <= schedule.date <= end:
+            yield schedule.date
+        return
+    if schedule.weekday is None:
+        return
+    if schedule.recurrence == Recurrence.WEEKLY:
+        day = lower + dt.timedelta(days=(schedule.weekday - lower.weekday()) % 7)
+        while day <= upper:
+            yield day
+            day += dt.timedelta(days=7)
+        return
+    if schedule.week_of_month is None:
+        return
+    # Begin a month early: a date postponed from last month can still fall in the window.
+    year, month = lower.year, lower.month
+    while (year, month) <= (upper.year, upper.month):
+        day = nth_weekday(year, month, schedule.week_of_month, schedule.weekday)
+        if day and lower <= day <= upper:
+            yield day
+        month += 1
+        if month == 13:
+            year, month = year + 1, 1
+
+
+def apply_holiday_rule(
+    schedule: ReceptionSchedule, nominal: dt.date, workdays: WorkdayCalendar
+) -> tuple[dt.date | None, str | None]:
+    """Where a nominal date actually lands, and the holiday that moved it (None: cancelled)."""
+    from content.models import HolidayRule, Recurrence
+
+    holiday = workdays.statutory_holiday(nominal)
+    if holiday is None or schedule.recurrence == Recurrence.ONCE or schedule.holiday_rule == HolidayRule.KEEP:
+        return nominal, None
+    if schedule.holiday_rule == HolidayRule.SKIP:
+        return None, holiday
+    if schedule.holiday_rule == HolidayRule.NEXT_WORKDAY:
+        return workdays.next_workday(nominal), holiday
+    moved = nominal
+    for _ in range(5):  # a week later may still be inside a long holiday (e.g. 春节)
+        moved += dt.timedelta(days=7)
+        if workdays.statutory_holiday(moved) is None:
+            return moved, holiday
+    return None, holiday
+
+
+def occurrences_between(schedules, start: dt.date, end: dt.date, workdays: WorkdayCalendar | None = None):
+    """Every reception of the given schedules that lands in [start, end], ascending."""
+    workdays = workdays or WorkdayCalendar.load(start - dt.timedelta(days=40), end + dt.timedelta(days=40))
+    found: list[ReceptionOccurrence] = []
+    for schedule in schedules:
+        # Nominal dates up to five weeks earlier may be postponed into the window.
+        for nominal in nominal_dates(schedule, start - dt.timedelta(days=35), end):
+            actual, holiday = apply_holiday_rule(schedule, nominal, workdays)
+            if actual is not None and start <= actual <= end:
+                found.append(ReceptionOccurrence(schedule, actual, nominal, holiday))
+    found.sort(key=lambda o: (o.date, o.schedule.start_time, o.schedule.pk or 0))
+    return found
+
+
+def upcoming_for_schedules(schedules, today: dt.date | None = None, count: int = 6, horizon_days: int = HORIZON_DAYS):
+    """The next `count` receptions from today on (today included)."""
+    today = today or timezone.localdate()
+    return occurrences_between(schedules, today, today + dt.timedelta(days=horizon_days))[:count]

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from content import views
+
+urlpatterns = [
+    path("search/", views.search, name="search"),
+    path("preferences/elder-mode/", views.toggle_elder_mode, name="elder_mode"),
+    path("deputies/", views.deputy_list, name="deputy_list"),
+    path("deputies/<int:pk>/", views.deputy_detail, name="deputy_detail"),
+    path("deputies/<int:pk>/qr.svg", views.deputy_qr, name="deputy_qr"),
+    path("deputies/<int:pk>/card/", views.deputy_card, name="deputy_card"),
+]

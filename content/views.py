@@ -1,0 +1,156 @@
+"""Public views outside the page tree: deputy profiles, search, preferences, health."""
+
+import datetime as dt
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from content.models import (
+    ActivityPage,
+    CongressLevel,
+    Deputy,
+    Membership,
+    ReceptionSchedule,
+    StationPage,
+)
+from content.qr import qr_svg_markup, qr_svg_response
+from content.reception import occurrences_between
+from content.search import cjk_query
+
+ELDER_COOKIE = "lianluo_elder"
+DEPUTY_PAGE_SIZE = 48
+SEARCH_LIMIT = 20
+
+
+@require_GET
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_POST
+def toggle_elder_mode(request):
+    """Switch the large-text mode (适老化) on or off; works without JavaScript."""
+    enable = request.POST.get("elder") == "1"
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if enable:
+        response.set_cookie(ELDER_COOKIE, "1", max_age=60 * 60 * 24 * 365, samesite="Lax", secure=request.is_secure())
+    else:
+        response.delete_cookie(ELDER_COOKIE, samesite="Lax")
+    return response
+
+
+@require_GET
+def deputy_list(request):
+    level = request.GET.get("level", "")
+    deputies = Deputy.objects.filter(is_active=True).with_photo_renditions()
+    if level in CongressLevel.values:
+        deputies = deputies.filter(congress_level=level)
+    page = Paginator(deputies.order_by("congress_level", "name", "pk"), DEPUTY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "content/deputy_list.html",
+        {"deputies": page, "levels": CongressLevel.choices, "current_level": level},
+    )
+
+
+def _public_deputy(pk):
+    return get_object_or_404(Deputy.objects.with_photo_renditions(), pk=pk, is_active=True)
+
+
+def upcoming_duties(deputy, today=None, count=8):
+    """The deputy's next reception duties across all live stations."""
+    today = today or timezone.localdate()
+    schedules = list(
+        ReceptionSchedule.objects.filter(duty_deputies=deputy, station__live=True)
+        .select_related("station")
+        .prefetch_related("duty_deputies")
+    )
+    return occurrences_between(schedules, today, today + dt.timedelta(days=180))[:count]
+
+
+@require_GET
+def deputy_detail(request, pk):
+    deputy = _public_deputy(pk)
+    memberships = list(
+        Membership.objects.current()
+        .filter(deputy=deputy, station__live=True)
+        .select_related("station")
+        .order_by("station__path")
+    )
+    activities = list(
+        ActivityPage.objects.live().filter(deputies=deputy).order_by("-date", "-pk")[:6]
+    )
+    return render(
+        request,
+        "content/deputy_detail.html",
+        {"deputy": deputy, "memberships": memberships, "duties": upcoming_duties(deputy), "activities": activities},
+    )
+
+
+@require_GET
+def deputy_qr(request, pk):
+    deputy = _public_deputy(pk)
+    return qr_svg_response(request.build_absolute_uri(deputy.get_absolute_url()))
+
+
+@require_GET
+def deputy_card(request, pk):
+    deputy = _public_deputy(pk)
+    memberships = list(
+        Membership.objects.current().filter(deputy=deputy, station__live=True).select_related("station")
+    )
+    return render(
+        request,
+        "content/deputy_card.html",
+        {
+            "deputy": deputy,
+            "memberships": memberships,
+            "qr_svg": qr_svg_markup(request.build_absolute_uri(deputy.get_absolute_url())),
+        },
+    )
+
+
+@require_GET
+def search(request):
+    """Public search over stations, activities and deputies."""
+    query = (request.GET.get("q") or "").strip()[:50]
+    stations, activities, deputies = [], [], []
+    if query:
+        tokens = cjk_query(query)
+        if tokens and len(query) > 1:
+            stations = list(
+                StationPage.objects.live().search(tokens, operator="and", fields=None)[:SEARCH_LIMIT]
+            )
+            activities = list(ActivityPage.objects.live().search(tokens, operator="and")[:SEARCH_LIMIT])
+            deputy_hits = list(Deputy.objects.filter(is_active=True).search(tokens, operator="and")[:SEARCH_LIMIT])
+        else:
+            # A single character has no bigram: fall back to a plain substring match on names.
+            stations = list(StationPage.objects.live().filter(title__contains=query)[:SEARCH_LIMIT])
+            activities = list(ActivityPage.objects.live().filter(title__contains=query)[:SEARCH_LIMIT])
+            deputy_hits = list(Deputy.objects.filter(is_active=True, name__contains=query)[:SEARCH_LIMIT])
+        deputy_ids = [d.pk for d in deputy_hits]
+        deputies = sorted(
+            Deputy.objects.filter(pk__in=deputy_ids).with_photo_renditions().prefetch_related(
+                Prefetch("memberships", queryset=Membership.objects.current().select_related("station"))
+            ),
+            key=lambda d: deputy_ids.index(d.pk),
+        )
+    return render(
+        request,
+        "content/search.html",
+        {
+            "query": query,
+            "stations": stations,
+            "activities": activities,
+            "deputies": deputies,
+            "total": len(stations) + len(activities) + len(deputies),
+        },
+    )

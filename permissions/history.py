@@ -1,0 +1,27 @@
+"""Field-level history for domain rows (django-simple-history), shared by every app."""
+
+from django.db import models
+from modelcluster.fields import ParentalKey
+from simple_history.models import HistoricalRecords  # noqa: F401  (re-exported)
+
+
+class ClusterHistoricalRecords(HistoricalRecords):
+    """HistoricalRecords for children of a page (ParentalKey rows).
+
+    The historical copy of a ParentalKey must be a plain ForeignKey: modelcluster forbids the
+    related_name="+" that history tables need, and the history row is no child of the page.
+    """
+
+    def copy_fields(self, model):
+        fields = super().copy_fields(model)
+        for name, field in list(fields.items()):
+            if isinstance(field, ParentalKey):
+                swappable, field.swappable = field.swappable, False
+                try:
+                    _name, _path, args, kwargs = field.deconstruct()
+                finally:
+                    field.swappable = swappable
+                plain = models.ForeignKey(*args, **kwargs)
+                plain.name = field.name
+                fields[name] = plain
+        return fields

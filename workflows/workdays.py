@@ -1,0 +1,87 @@
+"""Working days, statutory holidays and 调休 make-up days.
+
+One calendar answers for every feature: reception schedules ask whether a date falls on a
+statutory holiday; deadlines (later issues) count working days. Sources, strongest first:
+administrator overrides (`CalendarDay`), the maintained `chinese_calendar` package, and for
+years it does not cover yet, weekends plus the fixed-date holidays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import chinese_calendar
+
+# Fixed-date statutory holidays, used only for years chinese_calendar does not know.
+_FIXED_HOLIDAYS = {(1, 1): "元旦", (5, 1): "劳动节", (10, 1): "国庆节", (10, 2): "国庆节", (10, 3): "国庆节"}
+
+_HOLIDAY_NAMES_ZH = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
+
+
+@dataclass
+class DayInfo:
+    is_workday: bool
+    holiday_name: str | None  # set when the day is off because of a statutory holiday
+
+
+@dataclass
+class WorkdayCalendar:
+    """A calendar with its overrides loaded once, so asking about many dates costs one query."""
+
+    overrides: dict[dt.date, tuple[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, start: dt.date, end: dt.date) -> WorkdayCalendar:
+        from workflows.models import CalendarDay
+
+        rows = CalendarDay.objects.filter(date__gte=start, date__lte=end).values_list("date", "kind", "name")
+        return cls(overrides={d: (kind, name) for d, kind, name in rows})
+
+    def day(self, date: dt.date) -> DayInfo:
+        if date in self.overrides:
+            kind, name = self.overrides[date]
+            if kind == "workday":
+                return DayInfo(True, None)
+            return DayInfo(False, name or "节假日")
+        try:
+            on_holiday, name = chinese_calendar.get_holiday_detail(date)
+            workday = chinese_calendar.is_workday(date)
+        except NotImplementedError:
+            name = _FIXED_HOLIDAYS.get((date.month, date.day))
+            return DayInfo(name is None and date.weekday() < 5, name)
+        if workday:
+            return DayInfo(True, None)
+        return DayInfo(False, _HOLIDAY_NAMES_ZH.get(name, name) if on_holiday and name else None)
+
+    def is_workday(self, date: dt.date) -> bool:
+        return self.day(date).is_workday
+
+    def statutory_holiday(self, date: dt.date) -> str | None:
+        """The holiday's name if the date is a day off for a statutory holiday, else None."""
+        info = self.day(date)
+        return None if info.is_workday else info.holiday_name
+
+    def next_workday(self, date: dt.date) -> dt.date:
+        while not self.is_workday(date):
+            date += dt.timedelta(days=1)
+        return date
+
+    def add_workdays(self, date: dt.date, days: int) -> dt.date:
+        """The date `days` working days after `date` (the start date itself is not counted)."""
+        current = date
+        remaining = days
+        while remaining > 0:
+            current += dt.timedelta(days=1)
+            if self.is_workday(current):
+                remaining -= 1
+        return current
