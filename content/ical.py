@@ -2,8 +2,9 @@
 
 import datetime as dt
 
-from django.utils import timezone
 from icalendar import Calendar, Event
+
+from django.utils import timezone
 
 from content.reception import occurrences_between
 

@@ -17,7 +17,7 @@ from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.functional import cached_property
+
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import (
@@ -220,13 +220,10 @@ class HomePage(Page):
         context["centre_stations"] = (
             StationPage.objects.live().filter(level=StationLevel.CENTRE).select_related("street").order_by("path")
         )
-        context["recent_activities"] = (
-            ActivityPage.objects.live().descendant_of(self).order_by("-date", "-pk")[:6]
-        )
+        context["recent_activities"] = ActivityPage.objects.live().descendant_of(self).order_by("-date", "-pk")[:6]
         context["deputy_count"] = Deputy.objects.filter(is_active=True).count()
         context["station_counts"] = {
-            row["level"]: row["n"]
-            for row in StationPage.objects.live().values("level").annotate(n=models.Count("pk"))
+            row["level"]: row["n"] for row in StationPage.objects.live().values("level").annotate(n=models.Count("pk"))
         }
         return context
 
@@ -348,9 +345,7 @@ class StationPage(RoutablePageMixin, Page):
             return None
         from urllib.parse import quote
 
-        return settings.LIANLUO_MAP_URL_TEMPLATE.format(
-            lat=self.latitude, lng=self.longitude, name=quote(self.title)
-        )
+        return settings.LIANLUO_MAP_URL_TEMPLATE.format(lat=self.latitude, lng=self.longitude, name=quote(self.title))
 
     def search_text(self):
         return cjk_index_text(
@@ -387,9 +382,7 @@ class StationPage(RoutablePageMixin, Page):
         from content.reception import upcoming_for_schedules
 
         schedules = self.reception_schedules.all().prefetch_related("duty_deputies")
-        return upcoming_for_schedules(
-            list(schedules), today=today, count=count or settings.LIANLUO_UPCOMING_RECEPTIONS
-        )
+        return upcoming_for_schedules(list(schedules), today=today, count=count or settings.LIANLUO_UPCOMING_RECEPTIONS)
 
     def child_stations(self):
         return list(StationPage.objects.child_of(self).live().order_by("path"))
@@ -400,7 +393,9 @@ class StationPage(RoutablePageMixin, Page):
     def station_photos(self):
         return list(
             self.photos.select_related("image").prefetch_related(
-                Prefetch("image__renditions", queryset=_rendition_model().objects.filter(filter_spec=STATION_PHOTO_SPEC))
+                Prefetch(
+                    "image__renditions", queryset=_rendition_model().objects.filter(filter_spec=STATION_PHOTO_SPEC)
+                )
             )
         )
 
@@ -540,7 +535,12 @@ class MembershipRole(models.TextChoices):
     RESIDENT = "resident", "进站代表"
 
 
-ROLE_RANK = {MembershipRole.HEAD: 0, MembershipRole.DEPUTY_HEAD: 1, MembershipRole.LIAISON: 2, MembershipRole.RESIDENT: 3}
+ROLE_RANK = {
+    MembershipRole.HEAD: 0,
+    MembershipRole.DEPUTY_HEAD: 1,
+    MembershipRole.LIAISON: 2,
+    MembershipRole.RESIDENT: 3,
+}
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -580,7 +580,9 @@ class Membership(Orderable):
         verbose_name_plural = "驻站代表"
         constraints = [
             models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
                 name="membership_end_after_start",
             )
         ]
@@ -615,7 +617,15 @@ class HolidayRule(models.TextChoices):
     KEEP = "keep", "节假日照常接待"
 
 
-WEEKDAY_CHOICES = [(0, "星期一"), (1, "星期二"), (2, "星期三"), (3, "星期四"), (4, "星期五"), (5, "星期六"), (6, "星期日")]
+WEEKDAY_CHOICES = [
+    (0, "星期一"),
+    (1, "星期二"),
+    (2, "星期三"),
+    (3, "星期四"),
+    (4, "星期五"),
+    (5, "星期六"),
+    (6, "星期日"),
+]
 WEEK_OF_MONTH_CHOICES = [(1, "第一周"), (2, "第二周"), (3, "第三周"), (4, "第四周"), (-1, "最后一周")]
 
 
@@ -638,7 +648,9 @@ class ReceptionSchedule(ClusterableModel, Orderable):
     )
     valid_from = models.DateField("生效日期", null=True, blank=True)
     valid_until = models.DateField("截止日期", null=True, blank=True)
-    duty_deputies = ParentalManyToManyField(Deputy, verbose_name="值班代表", blank=True, related_name="reception_duties")
+    duty_deputies = ParentalManyToManyField(
+        Deputy, verbose_name="值班代表", blank=True, related_name="reception_duties"
+    )
     note = models.CharField("备注", max_length=120, blank=True)
 
     history = ClusterHistoricalRecords(m2m_fields=[duty_deputies])

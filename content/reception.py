@@ -57,7 +57,9 @@ class ReceptionOccurrence:
 
 def nth_weekday(year: int, month: int, week: int, weekday: int) -> dt.date | None:
     """The `week`-th `weekday` of a month (week=-1: the last one); None if it does not exist."""
-    days = [d for d in std_calendar.Calendar().itermonthdates(year, month) if d.month == month and d.weekday() == weekday]
+    days = [
+        d for d in std_calendar.Calendar().itermonthdates(year, month) if d.month == month and d.weekday() == weekday
+    ]
     if week == -1:
         return days[-1]
     return days[week - 1] if 0 < week <= len(days) else None

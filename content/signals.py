@@ -1,6 +1,7 @@
 """Keep each station's denormalised street right when pages move between centre stations."""
 
 from django.dispatch import receiver
+
 from wagtail.signals import post_page_move
 
 from content.models import StationLevel, StationPage
@@ -17,4 +18,3 @@ def restreet_moved_subtree(sender, instance, **kwargs):
     StationPage.objects.descendant_of(page, inclusive=True).exclude(street_id=centre.street_id).update(
         street_id=centre.street_id
     )
-

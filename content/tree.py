@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+
 from wagtail.models import Page, Site
 
 from content.models import HomePage, StationPage

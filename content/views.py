@@ -37,7 +37,9 @@ def toggle_elder_mode(request):
     """Switch the large-text mode (适老化) on or off; works without JavaScript."""
     enable = request.POST.get("elder") == "1"
     target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/"
     response = HttpResponseRedirect(target)
     if enable:
@@ -53,7 +55,9 @@ def deputy_list(request):
     deputies = Deputy.objects.filter(is_active=True).with_photo_renditions()
     if level in CongressLevel.values:
         deputies = deputies.filter(congress_level=level)
-    page = Paginator(deputies.order_by("congress_level", "name", "pk"), DEPUTY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(deputies.order_by("congress_level", "name", "pk"), DEPUTY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "content/deputy_list.html",
@@ -85,9 +89,7 @@ def deputy_detail(request, pk):
         .select_related("station")
         .order_by("station__path")
     )
-    activities = list(
-        ActivityPage.objects.live().filter(deputies=deputy).order_by("-date", "-pk")[:6]
-    )
+    activities = list(ActivityPage.objects.live().filter(deputies=deputy).order_by("-date", "-pk")[:6])
     return render(
         request,
         "content/deputy_detail.html",
@@ -104,9 +106,7 @@ def deputy_qr(request, pk):
 @require_GET
 def deputy_card(request, pk):
     deputy = _public_deputy(pk)
-    memberships = list(
-        Membership.objects.current().filter(deputy=deputy, station__live=True).select_related("station")
-    )
+    memberships = list(Membership.objects.current().filter(deputy=deputy, station__live=True).select_related("station"))
     return render(
         request,
         "content/deputy_card.html",
@@ -126,9 +126,7 @@ def search(request):
     if query:
         tokens = cjk_query(query)
         if tokens and len(query) > 1:
-            stations = list(
-                StationPage.objects.live().search(tokens, operator="and", fields=None)[:SEARCH_LIMIT]
-            )
+            stations = list(StationPage.objects.live().search(tokens, operator="and", fields=None)[:SEARCH_LIMIT])
             activities = list(ActivityPage.objects.live().search(tokens, operator="and")[:SEARCH_LIMIT])
             deputy_hits = list(Deputy.objects.filter(is_active=True).search(tokens, operator="and")[:SEARCH_LIMIT])
         else:
@@ -138,9 +136,9 @@ def search(request):
             deputy_hits = list(Deputy.objects.filter(is_active=True, name__contains=query)[:SEARCH_LIMIT])
         deputy_ids = [d.pk for d in deputy_hits]
         deputies = sorted(
-            Deputy.objects.filter(pk__in=deputy_ids).with_photo_renditions().prefetch_related(
-                Prefetch("memberships", queryset=Membership.objects.current().select_related("station"))
-            ),
+            Deputy.objects.filter(pk__in=deputy_ids)
+            .with_photo_renditions()
+            .prefetch_related(Prefetch("memberships", queryset=Membership.objects.current().select_related("station"))),
             key=lambda d: deputy_ids.index(d.pk),
         )
     return render(

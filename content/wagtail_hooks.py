@@ -49,4 +49,3 @@ class StationNetworkGroup(SnippetViewSetGroup):
 
 
 register_snippet(StationNetworkGroup)
-

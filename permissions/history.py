@@ -1,8 +1,10 @@
 """Field-level history for domain rows (django-simple-history), shared by every app."""
 
-from django.db import models
-from modelcluster.fields import ParentalKey
 from simple_history.models import HistoricalRecords  # noqa: F401  (re-exported)
+
+from django.db import models
+
+from modelcluster.fields import ParentalKey
 
 
 class ClusterHistoricalRecords(HistoricalRecords):

@@ -1,7 +1,8 @@
 """Audited processes. For now: the holiday and make-up workday calendar they all count on."""
 
-from django.db import models
 from simple_history.models import HistoricalRecords
+
+from django.db import models
 
 
 class CalendarDay(models.Model):
