@@ -38,7 +38,7 @@ from wagtail.search.queryset import SearchableQuerySetMixin
 
 from content import blocks
 from content.search import cjk_index_text
-from permissions.history import ClusterHistoricalRecords, HistoricalRecords
+from permissions.history import ClusterHistoricalRecords, HistoricalRecords, QuietRevisionSaveMixin
 
 IMAGE_MODEL = get_image_model_string()
 
@@ -125,7 +125,7 @@ class DeputyQuerySet(SearchableQuerySetMixin, models.QuerySet):
         )
 
 
-class Deputy(RevisionMixin, index.Indexed, models.Model):
+class Deputy(QuietRevisionSaveMixin, RevisionMixin, index.Indexed, models.Model):
     """A people's deputy (人大代表) or street-level 议政代表 — a Popolo Person."""
 
     name = models.CharField("姓名", max_length=40)
@@ -403,7 +403,7 @@ class StationPage(RoutablePageMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context.update(
             station=self,
-            breadcrumbs=list(self.get_ancestors().filter(depth__gt=1).specific(defer=True)),
+            breadcrumbs=list(self.get_ancestors().filter(depth__gt=1)),
             memberships=self.wall_memberships(),
             receptions=self.upcoming_receptions(),
             child_stations=self.child_stations(),
@@ -748,6 +748,6 @@ class ActivityPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["breadcrumbs"] = list(self.get_ancestors().filter(depth__gt=1).specific(defer=True))
+        context["breadcrumbs"] = list(self.get_ancestors().filter(depth__gt=1))
         context["activity_deputies"] = list(self.deputies.all())
         return context

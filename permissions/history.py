@@ -27,3 +27,23 @@ class ClusterHistoricalRecords(HistoricalRecords):
                 plain.name = field.name
                 fields[name] = plain
         return fields
+
+
+class QuietRevisionSaveMixin:
+    """Skip the history row for saves that only touch bookkeeping fields.
+
+    Wagtail's RevisionMixin saves `latest_revision` again right after each edit; recording
+    that as a second change would make every admin edit look like two.
+    """
+
+    history_ignored_update_fields = frozenset({"latest_revision"})
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields and set(update_fields) <= self.history_ignored_update_fields:
+            self.skip_history_when_saving = True
+            try:
+                return super().save(*args, **kwargs)
+            finally:
+                del self.skip_history_when_saving
+        return super().save(*args, **kwargs)

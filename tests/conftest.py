@@ -37,7 +37,12 @@ def tree(home, street):
     centre = add_station(
         general,
         CentreStationPage(
-            title="湖滨街道人大代表联络中心站", slug="hubin", street=street, latitude=30.25, longitude=120.16
+            title="湖滨街道人大代表联络中心站",
+            slug="hubin",
+            street=street,
+            address="东坡路8号",
+            latitude=30.25,
+            longitude=120.16,
         ),
     )
     station = add_station(
