@@ -1,0 +1,56 @@
+"""Production settings are safe by default and refuse to start without their secrets."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_SECRET_KEY": "k" * 64,
+    "DJANGO_ALLOWED_HOSTS": "lianluo.example.gov.cn",
+}
+
+
+def manage(*args, env_extra=None, drop=()):
+    env = {k: v for k, v in os.environ.items() if k not in drop and k != "DATABASE_URL"}
+    env.update(env_extra or {})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = dict(PRODUCTION_ENV)
+    env.pop("DJANGO_SECRET_KEY")
+    result = manage("check", env_extra=env, drop=("DJANGO_SECRET_KEY",))
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    env = dict(PRODUCTION_ENV)
+    env.pop("DJANGO_ALLOWED_HOSTS")
+    result = manage("check", env_extra=env, drop=("DJANGO_ALLOWED_HOSTS",))
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_base_settings_are_production_safe():
+    from config.settings import base
+
+    assert base.DEBUG is False
+    assert base.LANGUAGE_CODE == "zh-hans"
+    assert base.TIME_ZONE == "Asia/Shanghai"
+    assert base.STORAGES["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert base.MIDDLEWARE[1] == "whitenoise.middleware.WhiteNoiseMiddleware"
+
+
+def test_collected_static_files_have_hashed_names_and_compressed_copies(tmp_path):
+    result = manage("collectstatic", "--noinput", "-v0", env_extra={**PRODUCTION_ENV, "LIANLUO_VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    css = {p.name for p in (tmp_path / "staticfiles" / "css").iterdir()}
+    hashed = [name for name in css if name.startswith("site.") and name.endswith(".css") and name != "site.css"]
+    assert hashed, css
+    assert f"{hashed[0]}.gz" in css
