@@ -1,0 +1,1013 @@
+"""Serve the public site with gunicorn on loopback and measure a station page against /healthz/.
+
+The benchmark answers one question: how much slower is a real public page (a liaison
+station with deputies and reception days) than the cheapest Django view served the same
+way? /healthz/ goes through the full middleware stack but touches no database and renders
+no template, so the station/healthz ratio isolates what the page itself costs, and stays
+meaningful on a different machine where absolute figures do not.
+
+What it does, in order:
+  1. prepares a database: by default a separate SQLite file, var/bench/bench.sqlite3,
+     migrated and filled with `manage.py build_demo --seed 1` (PostgreSQL with
+     --database-url; the development database is never touched);
+  2. runs collectstatic into a temporary STATIC_ROOT (whitenoise, compressed manifest);
+  3. renders each target once in-process to count its SQL queries and time its parts;
+  4. starts gunicorn with config.settings.bench (production settings over plain HTTP) on a
+     free 127.0.0.1 port and waits for /healthz/;
+  5. drives each target with a closed-loop client: N threads, each with its own
+     http.client connection (kept alive when the server allows), a warm-up, then a fixed
+     number of requests, capped in time; anything but a 200 counts as an error;
+  6. prints the environment and a table (req/s, p50/p95/p99 latency, server CPU per
+     request) with the station/healthz ratios; --json writes the same figures.
+gunicorn is always stopped (its whole process group), even on errors or Ctrl-C.
+
+Usage (from the repository root, with the virtualenv active):
+  python benchmarks/serve_bench.py                      # SQLite, the default district
+  python benchmarks/serve_bench.py --reuse              # keep the district built last time
+  python benchmarks/serve_bench.py --probe-only --show-queries --profile   # no server
+  python benchmarks/serve_bench.py --scale 2000 --contact-point --json var/bench/result.json
+  python benchmarks/serve_bench.py \\
+      --database-url postgresql://postgres@127.0.0.1:5432/lianluo_bench
+--scale is build_demo's: the total number of stations (default district: 220). The exit
+code is 0 when every request answered 200, 1 when some did not, 2 on a setup failure.
+
+Caveats: the client runs on the same machine and competes with gunicorn for CPU; Python
+threads share one interpreter, so it tops out at about one core, which matters for
+/healthz/ only. The table shows the client's CPU and that of everything else on the
+machine ("other cores"): on a shared machine, rerun when that column is near zero. Sync
+workers close the connection after every response, so with the default worker class each
+request includes a TCP connect on loopback (gthread workers keep connections alive).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import http.client
+import io
+import json
+import os
+import platform
+import pstats
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "var" / "bench"
+DEFAULT_SQLITE = BENCH_DIR / "bench.sqlite3"
+SETTINGS_MODULE = "config.settings.bench"
+HOST = "127.0.0.1"
+# A browser-like request: the public site negotiates language, and a page that varied on
+# other headers would show it here.
+REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "zh-CN,zh;q=0.9",
+    "User-Agent": "lianluo-serve-bench/1",
+}
+
+
+class BenchError(Exception):
+    """A failure with a message meant for the person running the benchmark."""
+
+
+# --------------------------------------------------------------------------------------------
+# Command line and environment
+# --------------------------------------------------------------------------------------------
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Benchmark a station page against /healthz/ under gunicorn on loopback.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    db = parser.add_argument_group("database")
+    db.add_argument("--database-url", help="PostgreSQL URL instead of the benchmark SQLite file")
+    db.add_argument("--sqlite-path", type=Path, default=DEFAULT_SQLITE, help="SQLite file to build and serve")
+    db.add_argument("--reuse", action="store_true", help="skip building the district if the DB has stations")
+    db.add_argument("--seed", type=int, default=1, help="build_demo --seed")
+    db.add_argument("--scale", type=int, help="build_demo --scale (default: the command's own)")
+
+    server = parser.add_argument_group("server")
+    server.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    server.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
+    server.add_argument("--threads", type=int, default=4, help="threads per worker (gthread only)")
+
+    load = parser.add_argument_group("load")
+    load.add_argument("--concurrency", type=int, default=8, help="client threads (closed loop)")
+    load.add_argument("--requests", type=int, default=2000, help="measured requests per target")
+    load.add_argument("--warmup", type=int, default=100, help="unmeasured requests per target first")
+    load.add_argument("--max-seconds", type=float, default=120.0, help="time cap per target (warm-up excluded)")
+    load.add_argument("--timeout", type=float, default=30.0, help="per-request socket timeout, seconds")
+    load.add_argument("--station-path", help="benchmark this page path instead of the chosen liaison station")
+    load.add_argument("--contact-point", action="store_true", help="also benchmark a contact point page")
+
+    out = parser.add_argument_group("output")
+    out.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
+    out.add_argument("--profile", action="store_true", help="print a cProfile summary of the station page")
+    out.add_argument("--show-queries", action="store_true", help="print every SQL query of the station page")
+    out.add_argument("--probe-only", action="store_true", help="stop after the in-process probe (no gunicorn)")
+    args = parser.parse_args(argv)
+    for name in ("workers", "threads", "concurrency", "requests"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.warmup < 0 or args.max_seconds <= 0:
+        parser.error("--warmup must be >= 0 and --max-seconds > 0")
+    if args.database_url and not args.database_url.startswith(("postgres://", "postgresql://")):
+        parser.error("--database-url must be a PostgreSQL URL (postgresql://user@host:port/name)")
+    args.sqlite_path = args.sqlite_path.resolve()
+    return args
+
+
+def configure_environment(args, static_root: Path) -> None:
+    """Point this process and every child (manage.py, gunicorn) at the benchmark settings.
+
+    Set on os.environ rather than per child so the in-process probe loads exactly the same
+    settings as the server does.
+    """
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
+    os.environ["BENCH_STATIC_ROOT"] = str(static_root)
+    # A cache server or a database from the shell would make runs incomparable; the
+    # benchmark uses the local-memory cache and only the database chosen on the command line.
+    os.environ.pop("REDIS_URL", None)
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+        os.environ.pop("BENCH_SQLITE_PATH", None)
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["BENCH_SQLITE_PATH"] = str(args.sqlite_path)
+    os.environ["PYTHONUNBUFFERED"] = "1"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+def manage(*command: str, capture: bool = True) -> str:
+    """Run a management command in a child process (the server will be a child process too)."""
+    cmd = [sys.executable, str(ROOT / "manage.py"), *command]
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=capture, text=True, check=False)
+    if result.returncode != 0:
+        detail = ((result.stdout or "") + (result.stderr or ""))[-4000:] if capture else ""
+        raise BenchError(f"`manage.py {' '.join(command)}` failed with exit code {result.returncode}.\n{detail}")
+    return result.stdout or ""
+
+
+# --------------------------------------------------------------------------------------------
+# Database
+# --------------------------------------------------------------------------------------------
+
+
+def ensure_postgres_database() -> str:
+    """Create the benchmark database if it is missing; returns its name."""
+    import psycopg
+    from psycopg import sql
+
+    from django.db import connection
+
+    params = connection.settings_dict
+    name = params["NAME"]
+    connect_kwargs = {
+        "host": params.get("HOST") or None,
+        "port": params.get("PORT") or None,
+        "user": params.get("USER") or None,
+        "password": params.get("PASSWORD") or None,
+        "autocommit": True,  # CREATE DATABASE cannot run inside a transaction
+    }
+    last_error = None
+    for maintenance_db in ("postgres", "template1"):
+        try:
+            with psycopg.connect(dbname=maintenance_db, **connect_kwargs) as conn:
+                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+                if not exists:
+                    print(f"Creating PostgreSQL database {name!r}")
+                    conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                return name
+        except psycopg.OperationalError as exc:
+            last_error = exc
+    raise BenchError(f"Cannot reach PostgreSQL to create database {name!r}: {last_error}")
+
+
+def content_counts() -> dict:
+    from django.db import connections
+
+    from content.models import Deputy, StationPage, Street
+
+    try:
+        return {
+            "stations": StationPage.objects.count(),
+            "deputies": Deputy.objects.count(),
+            "streets": Street.objects.count(),
+        }
+    finally:
+        # Never hold a connection across the child processes that rebuild the database.
+        connections.close_all()
+
+
+def prepare_database(args) -> dict:
+    """Migrate and, unless --reuse finds stations already, build the demo district."""
+    from django.core.management import get_commands
+    from django.db import connection
+
+    if "build_demo" not in get_commands():
+        raise BenchError(
+            "The `build_demo` management command does not exist yet "
+            "(expected in content/management/commands/build_demo.py). "
+            "The benchmark needs it to build the demo district; try again once it is there."
+        )
+
+    is_postgres = connection.vendor == "postgresql"
+    if is_postgres:
+        db_label = ensure_postgres_database()
+    else:
+        db_label = str(args.sqlite_path)
+        args.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        if not args.reuse and args.sqlite_path.exists() and "bench" not in args.sqlite_path.name:
+            raise BenchError(
+                f"Refusing to delete {args.sqlite_path}: its name does not contain 'bench'. "
+                "Point --sqlite-path at a scratch file or pass --reuse."
+            )
+        if not args.reuse:
+            # A fresh file is the cheapest full reset and does not depend on how build_demo
+            # implements --reset; the -wal/-shm companions must go with it.
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{args.sqlite_path}{suffix}").unlink(missing_ok=True)
+
+    print(f"Migrating {connection.vendor} database {db_label}")
+    manage("migrate", "--noinput")
+    counts = content_counts()
+    info = {"built": False, "build_seconds": None}
+    if args.reuse and counts["stations"]:
+        print(f"Reusing the existing district ({counts['stations']} station pages); --seed/--scale not applied")
+        return info
+
+    build = ["build_demo", "--seed", str(args.seed)]
+    if args.scale is not None:
+        build += ["--scale", str(args.scale)]
+    if any(counts.values()):
+        # Only PostgreSQL (or SQLite with --reuse) gets here with content: a district, or what
+        # an interrupted build left behind, which build_demo would refuse to build over.
+        # --reset empties the content tables, so refuse on a database that does not look
+        # like a scratch one.
+        if "bench" not in Path(str(connection.settings_dict["NAME"])).name:
+            raise BenchError(
+                f"Database {connection.settings_dict['NAME']!r} already has content ({counts}) and "
+                "its name does not contain 'bench'; refusing to reset it. Use a dedicated database "
+                "(e.g. .../lianluo_bench) or pass --reuse."
+            )
+        build.append("--reset")
+    print(f"Building the demo district: manage.py {' '.join(build)}")
+    started = time.perf_counter()
+    manage(*build, capture=False)  # its progress output is worth seeing
+    info.update(built=True, build_seconds=round(time.perf_counter() - started, 1))
+    return info
+
+
+def district_summary() -> dict:
+    from django.db import connection, connections
+    from django.db.models import Count
+
+    from content.models import ActivityPage, Deputy, Membership, ReceptionSchedule, StationPage
+
+    try:
+        levels = dict(StationPage.objects.values_list("level").annotate(n=Count("pk")).order_by())
+        if connection.vendor == "sqlite":
+            version = sqlite3.sqlite_version
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW server_version")
+                version = cursor.fetchone()[0]
+        return {
+            "db_engine": connection.vendor,
+            "db_version": version,
+            "db_name": str(connection.settings_dict["NAME"]),
+            "stations": sum(levels.values()),
+            "stations_by_level": levels,
+            "deputies": Deputy.objects.count(),
+            "current_memberships": Membership.objects.current().count(),
+            "reception_schedules": ReceptionSchedule.objects.count(),
+            "activities": ActivityPage.objects.count(),
+        }
+    finally:
+        connections.close_all()
+
+
+# --------------------------------------------------------------------------------------------
+# Targets and the in-process probe
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    name: str
+    path: str
+    detail: dict = field(default_factory=dict)
+    probe: dict = field(default_factory=dict)
+
+
+def _station_target(name: str, page) -> Target:
+    from urllib.parse import urlsplit
+
+    from django.utils.encoding import iri_to_uri
+
+    from content.models import Membership
+
+    # full_url works whether or not several sites exist; only the path is requested, and
+    # any non-ASCII slug has to be percent-encoded for the request line.
+    path = iri_to_uri(urlsplit(page.get_full_url()).path)
+    return Target(
+        name=name,
+        path=path,
+        detail={
+            "title": page.title,
+            "page_type": type(page).__name__,
+            "deputies_on_wall": Membership.objects.current().filter(station=page).count(),
+            "reception_schedules": page.reception_schedules.count(),
+            "child_pages": page.get_children().count(),
+        },
+    )
+
+
+def _busiest(model, *, need_schedules: bool):
+    """The live page of `model` with the most current deputies (ties: tree order).
+
+    The biggest wall is the heaviest ordinary page of its kind, so the figure is a
+    conservative one; picking by count keeps the choice stable across runs with one seed.
+    """
+    from django.db.models import Count
+
+    from content.models import Membership, ReceptionSchedule
+
+    current = Membership.objects.current().values("station").annotate(n=Count("pk")).order_by()
+    deputies = dict(current.values_list("station", "n"))
+    schedules = set(ReceptionSchedule.objects.values_list("station", flat=True))
+    candidates = [
+        (-deputies.get(pk, 0), path, pk)
+        for pk, path in model.objects.live().values_list("pk", "path")
+        if deputies.get(pk) and (pk in schedules or not need_schedules)
+    ]
+    if not candidates:
+        return None
+    return model.objects.get(pk=min(candidates)[2])
+
+
+def choose_targets(args) -> list[Target]:
+    from django.db import connections
+
+    from wagtail.models import Page
+
+    from content.models import ContactPointPage, LiaisonStationPage
+
+    try:
+        targets = []
+        if args.station_path:
+            path = "/" + args.station_path.strip("/") + "/"
+            # url_path starts with the site root's slug, so match on its tail.
+            page = next(
+                (p for p in Page.objects.live().filter(url_path__endswith=path).specific() if p.url),
+                None,
+            )
+            if page is None:
+                raise BenchError(f"No live page has the path {path!r}.")
+            targets.append(_station_target("station", page))
+        else:
+            station = _busiest(LiaisonStationPage, need_schedules=True)
+            if station is None:
+                raise BenchError("The database has no live liaison station with both deputies and reception days.")
+            targets.append(_station_target("station", station))
+        if args.contact_point:
+            point = _busiest(ContactPointPage, need_schedules=False)
+            if point is None:
+                print("No live contact point with deputies; skipping the contact point target")
+            else:
+                targets.append(_station_target("contact_point", point))
+        targets.append(Target(name="healthz", path="/healthz/", detail={"view": "content.views.healthz"}))
+        return targets
+    finally:
+        connections.close_all()
+
+
+def _query_shape(sql: str) -> str:
+    """SQL with the column list and literal values blanked, to spot one query run repeatedly."""
+    sql = re.sub(r"^SELECT .*? FROM ", "SELECT … FROM ", sql, count=1, flags=re.S)
+    sql = re.sub(r"'(?:[^']|'')*'", "?", sql)
+    sql = re.sub(r"\b\d+(\.\d+)?\b", "?", sql)
+    return re.sub(r"\(\?(?:, \?)+\)", "(?…)", sql)
+
+
+class QueryRecorder:
+    """Every SQL statement of a block with its duration, timed here in microseconds.
+
+    An execute_wrapper rather than CaptureQueriesContext: the latter reads the connection's
+    query log, which Django clears at each request start, and rounds times to 1 ms, which
+    hides SQLite queries that take tens of microseconds.
+    """
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.queries: list[tuple[str, float]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.queries.append((sql, time.perf_counter() - started))
+
+    def __enter__(self):
+        self._wrapper = self.connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._wrapper.__exit__(*exc)
+
+
+def probe(targets: list[Target], args, repeats: int = 30) -> None:
+    """Render every target in-process before the server starts: queries, time in SQL, render time.
+
+    The first request may create image renditions (written to the database and media), so
+    it is reported separately as the cold request; the rest are warm.
+    """
+    from django.db import connection, connections
+    from django.test import Client
+
+    client = Client(HTTP_HOST=HOST, headers={"Accept-Language": REQUEST_HEADERS["Accept-Language"]})
+    try:
+        for target in targets:
+            with QueryRecorder(connection) as cold:
+                response = client.get(target.path)
+            if response.status_code != 200:
+                raise BenchError(f"{target.name}: GET {target.path} answered {response.status_code} in-process.")
+            title = target.detail.get("title")
+            if title and title not in response.content.decode():
+                raise BenchError(f"{target.name}: the page at {target.path} does not show its title {title!r}.")
+            elapsed, sql_time = [], []
+            for _ in range(repeats):
+                with QueryRecorder(connection) as warm:
+                    started = time.perf_counter()
+                    client.get(target.path)
+                    elapsed.append(time.perf_counter() - started)
+                sql_time.append(sum(seconds for _, seconds in warm.queries))
+            queries = warm.queries  # the last request's; they are the same every time
+            shapes = Counter(_query_shape(sql) for sql, _ in queries)
+            target.probe = {
+                "queries_cold": len(cold.queries),
+                "queries": len(queries),
+                "distinct_query_shapes": len(shapes),
+                "repeated_query_shapes": {shape[:200]: n for shape, n in shapes.most_common() if n > 1},
+                # Medians over the warm requests: one request on a busy machine says little.
+                "sql_ms_median": round(statistics.median(sql_time) * 1000, 2),
+                "inprocess_ms_median": round(statistics.median(elapsed) * 1000, 2),
+                "response_bytes": len(response.content),
+                # What a front cache would see: a page that sets a cookie or varies on Cookie
+                # cannot be shared between visitors as it stands.
+                "vary": response.get("Vary", ""),
+                "sets_cookies": sorted(response.cookies.keys()),
+                "cache_control": response.get("Cache-Control", ""),
+            }
+            if target.name == "station" and args.show_queries:
+                print(f"\nSQL of one warm {target.path} request:")
+                for number, (sql, seconds) in enumerate(queries, 1):
+                    print(f"  {number:3d} [{seconds * 1000:6.2f} ms] {sql[:300]}")
+            if target.name == "station" and args.profile:
+                profiler = cProfile.Profile()
+                profiler.enable()
+                for _ in range(repeats):
+                    client.get(target.path)
+                profiler.disable()
+                stream = io.StringIO()
+                pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(40)
+                print(f"\ncProfile of {repeats} in-process requests to {target.path} (cumulative):")
+                print(stream.getvalue())
+    finally:
+        connections.close_all()
+
+
+# --------------------------------------------------------------------------------------------
+# gunicorn
+# --------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    # The port is released before gunicorn binds it; on a quiet loopback that race is moot.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+class GunicornServer:
+    """gunicorn in its own session, so stopping it takes the master and every worker with it."""
+
+    def __init__(self, args, log_path: Path):
+        self.args = args
+        self.log_path = log_path
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        cmd = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"{HOST}:{self.port}",
+            "--workers",
+            str(self.args.workers),
+            "--worker-class",
+            self.args.worker_class,
+            "--log-level",
+            "warning",
+            # Generous compared with the client's own cap, so a slow page shows up as latency
+            # rather than as workers killed mid-request.
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "5",
+            # More than any plausible concurrency: queued connections must wait, not be refused.
+            "--backlog",
+            "2048",
+        ]
+        if self.args.worker_class == "gthread":
+            cmd += ["--threads", str(self.args.threads)]
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        # Kept open for the child's lifetime and closed in stop().
+        self._log = open(self.log_path, "w")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def log_tail(self, chars: int = 3000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def wait_ready(self, timeout: float = 60.0) -> float:
+        """Poll /healthz/ until it answers 200; returns the seconds it took."""
+        started = time.perf_counter()
+        while time.perf_counter() - started < timeout:
+            if self.process.poll() is not None:
+                raise BenchError(f"gunicorn exited with code {self.process.returncode}.\n{self.log_tail()}")
+            try:
+                status, _ = fetch_once(self.port, "/healthz/", timeout=2)
+                if status == 200:
+                    return time.perf_counter() - started
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise BenchError(f"gunicorn did not answer /healthz/ within {timeout:.0f} s.\n{self.log_tail()}")
+
+    def cpu(self) -> dict[int, float]:
+        """User+system CPU seconds of the master and each worker so far."""
+        if self.process is None:
+            return {}
+        pgid = self.process.pid  # the session leader's pid is its process group id
+        return processes_cpu(lambda pid, comm, pgrp: pgrp == pgid)
+
+    def stop(self) -> None:
+        process = self.process
+        if process is not None and process.poll() is None:
+            for sig, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+                try:
+                    os.killpg(process.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    process.wait(timeout=grace)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        if process is not None:
+            # A worker orphaned by a crashed master would still be in the group.
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if getattr(self, "_log", None):
+            self._log.close()
+
+
+def processes_cpu(match) -> dict[int, float]:
+    """User+system CPU seconds per pid of the live processes for which match(pid, comm, pgrp) holds.
+
+    Linux /proc only. Per pid, so a delta can skip processes that ended in between instead of
+    going negative.
+    """
+    found = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as handle:
+                stat = handle.read()
+        except OSError:
+            continue  # the process ended between listing and reading
+        # "pid (comm) state ppid pgrp ... utime stime ...": comm may contain spaces.
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        rest = stat[stat.rindex(")") + 2 :].split()
+        pid = int(entry.name)
+        if match(pid, comm, int(rest[2])):
+            found[pid] = (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def postgres_backend_matcher(dbname: str):
+    """Match the PostgreSQL backends connected to the benchmark database (by their process title).
+
+    Other sessions on the same server, a test run for instance, are left out.
+    """
+    marker = f" {dbname} "
+
+    def match(pid, comm, pgrp):
+        if not comm.startswith("postgres"):
+            return False
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                title = handle.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            return False
+        return marker in title
+
+    return match
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent not idle, from /proc/stat."""
+    with open("/proc/stat") as handle:
+        values = [int(v) for v in handle.readline().split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")  # guest time is already in user
+
+
+def fetch_once(port: int, path: str, timeout: float) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers=REQUEST_HEADERS)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Load
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadResult:
+    target: str
+    path: str
+    requests: int  # completed, successful or not
+    errors: int
+    error_kinds: dict
+    seconds: float
+    rps: float
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    mean_ms: float | None
+    server_cpu_ms_per_req: float | None  # gunicorn master + workers
+    db_cpu_ms_per_req: float | None  # PostgreSQL processes; None on SQLite (it runs inside the workers)
+    client_cores: float  # the load generator's CPU seconds per wall second (1.0 = one core)
+    other_cores: float  # everything else on the machine: background noise in the figures
+    hit_time_cap: bool
+
+
+def percentile(sorted_values: list[float], pct: float) -> float | None:
+    """Nearest-rank percentile: a latency some request actually had."""
+    if not sorted_values:
+        return None
+    rank = max(1, -(-len(sorted_values) * pct // 100))  # ceil without floats
+    return sorted_values[int(rank) - 1]
+
+
+def run_load(port: int, path: str, total: int, concurrency: int, max_seconds: float, timeout: float):
+    """Closed loop: each thread sends its next request as soon as the previous one is read.
+
+    Returns (latencies of 200 responses, error kinds, completed count, wall seconds, hit cap).
+    """
+    lock = threading.Lock()
+    state = {"issued": 0}
+    deadline = time.monotonic() + max_seconds
+    capped = threading.Event()
+    per_thread: list[tuple[list[float], Counter]] = []
+
+    def worker(latencies: list[float], errors: Counter) -> None:
+        conn = None
+        while True:
+            with lock:
+                if state["issued"] >= total:
+                    break
+                state["issued"] += 1
+            if time.monotonic() >= deadline:
+                capped.set()
+                break
+            if conn is None:
+                conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+            started = time.perf_counter()
+            try:
+                conn.request("GET", path, headers=REQUEST_HEADERS)
+                response = conn.getresponse()
+                response.read()  # the whole body is part of the latency
+                elapsed = time.perf_counter() - started
+                if response.status == 200:
+                    latencies.append(elapsed)
+                else:
+                    errors[f"HTTP {response.status}"] += 1
+                if response.will_close:
+                    # Sync workers answer "Connection: close"; reconnect for the next request.
+                    conn.close()
+                    conn = None
+            except (OSError, http.client.HTTPException) as exc:
+                errors[type(exc).__name__] += 1
+                conn.close()
+                conn = None
+        if conn is not None:
+            conn.close()
+
+    threads = []
+    for _ in range(min(concurrency, total)):
+        slot: tuple[list[float], Counter] = ([], Counter())
+        per_thread.append(slot)
+        threads.append(threading.Thread(target=worker, args=slot, daemon=True))
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        # Each thread stops issuing at the deadline; the join bound covers one last request.
+        thread.join(max_seconds + timeout + 5)
+    seconds = time.perf_counter() - started
+    latencies = sorted(value for slot in per_thread for value in slot[0])
+    errors: Counter = Counter()
+    for slot in per_thread:
+        errors.update(slot[1])
+    completed = len(latencies) + sum(errors.values())
+    return latencies, errors, completed, seconds, capped.is_set()
+
+
+def bench_target(server: GunicornServer, target: Target, args, postgres_db: str | None) -> LoadResult:
+    if args.warmup:
+        run_load(server.port, target.path, args.warmup, args.concurrency, args.max_seconds, args.timeout)
+
+    def db_cpu():
+        # PostgreSQL does the query work in its own processes; count them separately so the
+        # server figure stays comparable with SQLite, where queries run inside the workers.
+        return processes_cpu(postgres_backend_matcher(postgres_db)) if postgres_db else {}
+
+    server_before, db_before, machine_before = server.cpu(), db_cpu(), machine_busy_seconds()
+    client_before = time.process_time()
+    latencies, errors, completed, seconds, capped = run_load(
+        server.port, target.path, args.requests, args.concurrency, args.max_seconds, args.timeout
+    )
+    client_cpu = time.process_time() - client_before
+    server_cpu = cpu_delta(server_before, server.cpu())
+    db = cpu_delta(db_before, db_cpu())
+    other = max(0.0, machine_busy_seconds() - machine_before - server_cpu - client_cpu - db)
+    ok = len(latencies)
+    return LoadResult(
+        target=target.name,
+        path=target.path,
+        requests=completed,
+        errors=completed - ok,
+        error_kinds=dict(errors),
+        seconds=round(seconds, 3),
+        rps=round(ok / seconds, 1) if seconds else 0.0,
+        p50_ms=_ms(percentile(latencies, 50)),
+        p95_ms=_ms(percentile(latencies, 95)),
+        p99_ms=_ms(percentile(latencies, 99)),
+        mean_ms=_ms(statistics.fmean(latencies)) if latencies else None,
+        server_cpu_ms_per_req=round(server_cpu * 1000 / completed, 2) if completed else None,
+        db_cpu_ms_per_req=round(db * 1000 / completed, 2) if completed and postgres_db else None,
+        client_cores=round(client_cpu / seconds, 2) if seconds else 0.0,
+        other_cores=round(other / seconds, 2) if seconds else 0.0,
+        hit_time_cap=capped,
+    )
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 2)
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------
+
+
+def environment(args, district: dict, db_info: dict) -> dict:
+    import gunicorn
+
+    import django
+
+    import wagtail
+
+    cpu_model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cpu_model": cpu_model,
+        "platform": platform.platform(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "django": django.get_version(),
+        "wagtail": wagtail.__version__,
+        "gunicorn": gunicorn.__version__,
+        "settings": SETTINGS_MODULE,
+        "workers": args.workers,
+        "worker_class": args.worker_class,
+        "threads": args.threads if args.worker_class == "gthread" else 1,
+        "concurrency": args.concurrency,
+        "requests_per_target": args.requests,
+        "warmup_per_target": args.warmup,
+        "max_seconds_per_target": args.max_seconds,
+        "seed": args.seed,
+        "scale": args.scale,
+        "reused_database": not db_info["built"],
+        "build_demo_seconds": db_info["build_seconds"],
+        **district,
+    }
+
+
+def print_environment(env: dict, targets: list[Target]) -> None:
+    print("\nEnvironment")
+    print(f"  CPU          {env['cpu_count']} CPUs ({env['cpus_usable']} usable) {env['cpu_model']}")
+    print(f"  Python       {env['python']} on {env['platform']}")
+    print(f"  Stack        Django {env['django']}, Wagtail {env['wagtail']}, gunicorn {env['gunicorn']}")
+    print(f"  Database     {env['db_engine']} {env['db_version']} ({env['db_name']})")
+    levels = ", ".join(f"{level} {n}" for level, n in sorted(env["stations_by_level"].items()))
+    print(f"  District     {env['stations']} stations ({levels}); {env['deputies']} deputies")
+    print(
+        f"               {env['current_memberships']} current memberships, "
+        f"{env['reception_schedules']} reception schedules, {env['activities']} activities"
+    )
+    threads = f" x {env['threads']} threads" if env["worker_class"] == "gthread" else ""
+    print(f"  Server       {env['workers']} {env['worker_class']} workers{threads}, {env['settings']}")
+    print(
+        f"  Client       {env['concurrency']} threads, {env['requests_per_target']} requests per target "
+        f"after {env['warmup_per_target']} warm-up, cap {env['max_seconds_per_target']:.0f} s"
+    )
+    print("\nTargets (in-process probe, warm request)")
+    for target in targets:
+        p = target.probe
+        extra = ", ".join(f"{key} {value}" for key, value in target.detail.items() if key != "title")
+        title = target.detail.get("title", "")
+        print(f"  {target.name:<14} {target.path}  {title}")
+        print(f"  {'':<14} {extra}")
+        print(
+            f"  {'':<14} {p['queries']} SQL queries ({p['queries_cold']} cold, {p['distinct_query_shapes']} distinct), "
+            f"median {p['inprocess_ms_median']} ms per request in-process, {p['sql_ms_median']} ms of it in SQL, "
+            f"{p['response_bytes']} bytes"
+        )
+        cookies = ", ".join(p["sets_cookies"]) or "none"
+        print(
+            f"  {'':<14} Vary: {p['vary'] or '-'}; Cache-Control: {p['cache_control'] or '-'}; sets cookies: {cookies}"
+        )
+        for shape, count in list(p["repeated_query_shapes"].items())[:5]:
+            print(f"  {'':<14}   x{count} {shape}")
+
+
+def ratios(results: list[LoadResult]) -> dict:
+    by_name = {r.target: r for r in results}
+    base = by_name.get("healthz")
+    out = {}
+    for result in results:
+        if result is base or base is None or not base.rps or not base.p50_ms or result.p50_ms is None:
+            continue
+        out[f"{result.target}/healthz"] = {
+            "rps": round(result.rps / base.rps, 3),
+            "p50": round(result.p50_ms / base.p50_ms, 2),
+        }
+    return out
+
+
+def print_table(results: list[LoadResult], ratio: dict) -> None:
+    show_db = any(r.db_cpu_ms_per_req is not None for r in results)
+    db_header = f" {'db CPU ms/req':>13}" if show_db else ""
+    header = (
+        f"{'target':<14} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'srv CPU ms/req':>14}{db_header} {'client cores':>12} {'other cores':>11}"
+    )
+    print("\nResults")
+    print(header)
+    print("-" * len(header))
+
+    def fmt(value):
+        return "-" if value is None else f"{value:.2f}"
+
+    for r in results:
+        db = f" {fmt(r.db_cpu_ms_per_req):>13}" if show_db else ""
+        print(
+            f"{r.target:<14} {r.requests:>8} {r.errors:>6} {r.rps:>8.1f} {fmt(r.p50_ms):>8} {fmt(r.p95_ms):>8} "
+            f"{fmt(r.p99_ms):>8} {fmt(r.server_cpu_ms_per_req):>14}{db} {r.client_cores:>12.2f} {r.other_cores:>11.2f}"
+        )
+    for name, values in ratio.items():
+        print(f"ratio {name}: req/s x{values['rps']:.3f}, p50 x{values['p50']:.2f}")
+    for r in results:
+        if r.error_kinds:
+            print(f"errors for {r.target}: {r.error_kinds}")
+        if r.hit_time_cap:
+            print(f"{r.target}: stopped by the time cap before all requests were sent")
+        if r.other_cores > 0.2:
+            print(f"warning: other processes used {r.other_cores:.2f} cores during {r.target}; figures disturbed")
+    print(
+        "(CPU per request: user+system time of the server processes over the measured requests; "
+        "cores: CPU seconds per wall second, taken from the server by the load generator or by "
+        "anything else running)"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------------
+
+
+def _raise_on_sigterm(signum, frame):
+    # Turn SIGTERM into an exception so the finally blocks stop gunicorn.
+    raise SystemExit(128 + signum)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    static_root = Path(tempfile.mkdtemp(prefix="lianluo-bench-static-"))
+    server = None
+    try:
+        configure_environment(args, static_root)
+        # Static files first: the manifest storage reads staticfiles.json once, when it is
+        # first used in this process, so it has to exist before Django does anything here.
+        print(f"Collecting static files into {static_root}")
+        manage("collectstatic", "--noinput")
+        import django
+
+        django.setup()
+
+        db_info = prepare_database(args)
+        district = district_summary()
+        targets = choose_targets(args)
+        probe(targets, args)
+        env = environment(args, district, db_info)
+        print_environment(env, targets)
+        if args.probe_only:
+            return 0
+
+        server = GunicornServer(args, BENCH_DIR / "gunicorn.log")
+        server.start()
+        ready = server.wait_ready()
+        status, _ = fetch_once(server.port, "/static/css/site.css", timeout=5)
+        print(f"\ngunicorn ready on {HOST}:{server.port} after {ready:.1f} s (static via whitenoise: {status})")
+        if status != 200:
+            raise BenchError(f"whitenoise did not serve /static/css/site.css ({status}).\n{server.log_tail()}")
+
+        postgres_db = district["db_name"] if district["db_engine"] == "postgresql" else None
+        results = []
+        for target in targets:
+            print(f"Load: {target.name} {target.path} ...", flush=True)
+            results.append(bench_target(server, target, args, postgres_db))
+        ratio = ratios(results)
+        print_table(results, ratio)
+
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            payload = {
+                "environment": env,
+                "targets": [asdict(t) for t in targets],
+                "results": [asdict(r) for r in results],
+                "ratios": ratio,
+                "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            }
+            args.json.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+            print(f"Wrote {args.json}")
+        return 1 if any(r.errors for r in results) else 0
+    except BenchError as exc:
+        print(f"serve_bench: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(static_root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
