@@ -1,0 +1,67 @@
+"""python manage.py ensure_demo_admin: a local superuser for the demo, created idempotently."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
+
+DEMO_USERNAME = "admin"
+DEMO_PASSWORD = "lianluo-demo-2026"  # noqa: S105 - a documented demo credential, refused when DEBUG is off
+
+
+class Command(BaseCommand):
+    help = (
+        "为本地演示创建（或重置）超级管理员 admin；DEBUG 关闭时拒绝运行，除非加 --force。"
+        " Create (or reset) the demo superuser 'admin'; refuses to run with DEBUG off unless --force."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            default=DEMO_PASSWORD,
+            help=f"管理员密码，至少 12 位 Password, at least 12 characters (default {DEMO_PASSWORD})",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="DEBUG 关闭时也运行（仅限确知是演示环境） Run even with DEBUG off (demo machines only)",
+        )
+
+    def handle(self, *args, password, force, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "DEBUG 已关闭：这很可能不是演示环境，拒绝创建公开密码的管理员。确需运行请加 --force。\n"
+                "DEBUG is off, so this is probably not a demo: refusing to create an admin with a published "
+                "password. Pass --force if you are sure."
+            )
+        User = get_user_model()
+        user = User.objects.filter(username=DEMO_USERNAME).first()
+        created = user is None
+        if created:
+            user = User(username=DEMO_USERNAME, email="admin@example.invalid")
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise CommandError("密码不符合要求 Password rejected: " + " ".join(error.messages))
+        if not created and user.check_password(password) and user.is_staff and user.is_superuser and user.is_active:
+            state = "已存在，未作改动 already exists, unchanged"
+        else:
+            user.set_password(password)
+            user.is_staff = user.is_superuser = user.is_active = True
+            user.save()
+            state = (
+                "已创建 created" if created else "已存在，已重置密码和权限 already existed, password and rights reset"
+            )
+
+        admin_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("wagtailadmin_home")
+        self.stdout.write(self.style.SUCCESS(f"演示管理员 Demo admin {state}"))
+        self.stdout.write(f"  后台地址 Admin URL:  {admin_url}")
+        self.stdout.write(f"  用户名 Username:     {DEMO_USERNAME}")
+        self.stdout.write(f"  密码 Password:       {password}")
+        self.stdout.write(
+            self.style.WARNING("  仅供本地演示，切勿用于生产环境。For the local demo only; never use in production.")
+        )
