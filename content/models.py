@@ -47,6 +47,11 @@ DEPUTY_PHOTO_SPEC = "fill-240x300"
 STATION_PHOTO_SPEC = "fill-640x400"
 
 
+def stream_text(value) -> str:
+    """The plain text of a StreamField value, without rendering any block template."""
+    return " ".join(value.stream_block.get_searchable_content(value))
+
+
 # --------------------------------------------------------------------------------------------
 # Streets and facilities
 # --------------------------------------------------------------------------------------------
@@ -358,9 +363,7 @@ class StationPage(RoutablePageMixin, Page):
         )
 
     def signature_story_text(self) -> str:
-        from django.utils.html import strip_tags
-
-        return strip_tags(str(self.signature_story))
+        return stream_text(self.signature_story)
 
     # --- data for the public page (a fixed number of queries) ------------------------------
 
@@ -742,9 +745,7 @@ class ActivityPage(Page):
         verbose_name_plural = "活动"
 
     def search_text(self):
-        from django.utils.html import strip_tags
-
-        return cjk_index_text(self.title, self.summary, strip_tags(str(self.body)))
+        return cjk_index_text(self.title, self.summary, stream_text(self.body))
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

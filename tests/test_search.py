@@ -68,3 +68,15 @@ def test_drafts_are_not_found(client, tree):
 def test_query_text_is_escaped_in_the_results_page(client, db):
     html = search(client, "<script>x</script>")
     assert "<script>x</script>" not in html
+
+
+def test_signature_story_text_is_searchable(client, tree):
+    station = tree["station"]
+    station.signature_title = "睦邻议事厅"
+    station.signature_story = [
+        ("paragraph", "<p>每月组织居民<b>协商议事</b></p>"),
+        ("outcome", {"figure": "126件", "label": "化解邻里纠纷"}),
+    ]
+    station.save_revision().publish()
+    assert "东平巷代表联络站" in search(client, "邻里纠纷")
+    assert "东平巷代表联络站" in search(client, "协商议事")
