@@ -228,7 +228,8 @@ class HomePage(Page):
         context["recent_activities"] = ActivityPage.objects.live().descendant_of(self).order_by("-date", "-pk")[:6]
         context["deputy_count"] = Deputy.objects.filter(is_active=True).count()
         context["station_counts"] = {
-            row["level"]: row["n"] for row in StationPage.objects.live().values("level").annotate(n=models.Count("pk"))
+            row["level"]: row["n"]
+            for row in StationPage.objects.live().order_by().values("level").annotate(n=models.Count("pk"))
         }
         return context
 

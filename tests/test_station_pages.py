@@ -182,3 +182,13 @@ def test_home_page_shows_station_counts_and_centre_stations(client, tree):
     html = client.get("/").content.decode()
     assert "湖滨街道人大代表联络中心站" in html
     assert "区人大代表联络总站" in html
+
+
+def test_home_page_counts_stations_per_level(client, tree):
+    from content.models import LiaisonStationPage
+    from content.tree import add_station
+
+    add_station(tree["centre"], LiaisonStationPage(title="第二联络站", slug="second"))
+    html = client.get("/").content.decode()
+    assert "<strong>2</strong> 个联络站" in html
+    assert "<strong>1</strong> 个中心站" in html
