@@ -192,3 +192,12 @@ def test_home_page_counts_stations_per_level(client, tree):
     html = client.get("/").content.decode()
     assert "<strong>2</strong> 个联络站" in html
     assert "<strong>1</strong> 个中心站" in html
+
+
+def test_public_pages_stay_chinese_for_an_english_browser(client, tree, deputy, fixed_today):
+    fixed_today(dt.date(2026, 9, 25))
+    rule = ReceptionSchedule.objects.create(station=tree["station"], week_of_month=1, weekday=4)
+    rule.duty_deputies.add(deputy)
+    rule.save()
+    html = client.get(tree["station"].url, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "星期五" in html and "Friday" not in html
