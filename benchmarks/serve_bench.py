@@ -567,13 +567,6 @@ class GunicornServer:
             time.sleep(0.1)
         raise BenchError(f"gunicorn did not answer /healthz/ within {timeout:.0f} s.\n{self.log_tail()}")
 
-    def cpu(self) -> dict[int, float]:
-        """User+system CPU seconds of the master and each worker so far."""
-        if self.process is None:
-            return {}
-        pgid = self.process.pid  # the session leader's pid is its process group id
-        return processes_cpu(lambda pid, comm, pgrp: pgrp == pgid)
-
     def stop(self) -> None:
         process = self.process
         if process is not None and process.poll() is None:
@@ -621,8 +614,45 @@ def processes_cpu(match) -> dict[int, float]:
     return found
 
 
-def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
-    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+class CpuSampler:
+    """CPU seconds used over a run by the processes a matcher selects, sampled in the background.
+
+    Sampling every half second keeps most of the CPU of a process that ends during the run:
+    PostgreSQL backends do, since Django reconnects once a connection is older than
+    CONN_MAX_AGE. A process that ended loses at most its last half second.
+    """
+
+    def __init__(self, match, interval: float = 0.5):
+        self.match = match
+        self.interval = interval
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self, baseline: bool = False) -> None:
+        for pid, seconds in processes_cpu(self.match).items():
+            # A pid first seen after the baseline started during the run: all its CPU counts.
+            self.first.setdefault(pid, seconds if baseline else 0.0)
+            self.last[pid] = seconds
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def __enter__(self):
+        self._sample(baseline=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
 def postgres_backend_matcher(dbname: str):
@@ -764,19 +794,22 @@ def bench_target(server: GunicornServer, target: Target, args, postgres_db: str 
     if args.warmup:
         run_load(server.port, target.path, args.warmup, args.concurrency, args.max_seconds, args.timeout)
 
-    def db_cpu():
-        # PostgreSQL does the query work in its own processes; count them separately so the
-        # server figure stays comparable with SQLite, where queries run inside the workers.
-        return processes_cpu(postgres_backend_matcher(postgres_db)) if postgres_db else {}
-
-    server_before, db_before, machine_before = server.cpu(), db_cpu(), machine_busy_seconds()
+    server_group = server.process.pid  # the session leader's pid is its process group id
+    # PostgreSQL does the query work in its own processes; they are counted separately so the
+    # server figure stays comparable with SQLite, where queries run inside the workers.
+    db_match = postgres_backend_matcher(postgres_db) if postgres_db else (lambda pid, comm, pgrp: False)
+    machine_before = machine_busy_seconds()
     client_before = time.process_time()
-    latencies, errors, completed, seconds, capped = run_load(
-        server.port, target.path, args.requests, args.concurrency, args.max_seconds, args.timeout
-    )
+    with (
+        CpuSampler(lambda pid, comm, pgrp: pgrp == server_group) as server_cpu_sampler,
+        CpuSampler(db_match) as db_cpu_sampler,
+    ):
+        latencies, errors, completed, seconds, capped = run_load(
+            server.port, target.path, args.requests, args.concurrency, args.max_seconds, args.timeout
+        )
     client_cpu = time.process_time() - client_before
-    server_cpu = cpu_delta(server_before, server.cpu())
-    db = cpu_delta(db_before, db_cpu())
+    server_cpu = server_cpu_sampler.seconds
+    db = db_cpu_sampler.seconds
     other = max(0.0, machine_busy_seconds() - machine_before - server_cpu - client_cpu - db)
     ok = len(latencies)
     return LoadResult(
