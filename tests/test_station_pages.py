@@ -201,3 +201,8 @@ def test_public_pages_stay_chinese_for_an_english_browser(client, tree, deputy, 
     rule.save()
     html = client.get(tree["station"].url, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "星期五" in html and "Friday" not in html
+
+
+def test_public_pages_set_no_cookies_so_they_can_be_cached(client, tree):
+    response = client.get(tree["station"].url)
+    assert not response.cookies
