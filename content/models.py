@@ -76,6 +76,9 @@ class Street(models.Model):
         ordering = ["sort_order", "name"]
         verbose_name = "街道"
         verbose_name_plural = "街道"
+        # Granted per street (django-guardian) to that street's committee group; row access
+        # to everything belonging to the street is derived from this one grant.
+        permissions = [("manage_street", "管理本街道的站点与数据")]
 
     def __str__(self):
         return self.name
