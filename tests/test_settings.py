@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
-    "DJANGO_SECRET_KEY": "k" * 64,
+    "DJANGO_SECRET_KEY": "t3st-Only-9f8e7d6c5b4a39281706f5e4d3c2b1a0-long-enough-random-key",
     "DJANGO_ALLOWED_HOSTS": "lianluo.example.gov.cn",
 }
 

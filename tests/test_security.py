@@ -1,0 +1,86 @@
+"""The security baseline: lockout, idle sessions, passwords, CSP and deployment checks."""
+
+import datetime as dt
+
+import pytest
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.test_settings import PRODUCTION_ENV, manage
+
+PASSWORD = "a-long-passphrase-2026"
+
+
+@pytest.fixture
+def staff(db):
+    return get_user_model().objects.create_superuser("secretary", "s@example.com", PASSWORD)
+
+
+def login(client, password, address="10.0.0.1"):
+    return client.post(
+        reverse("wagtailadmin_login"), {"username": "secretary", "password": password}, REMOTE_ADDR=address
+    )
+
+
+def test_five_failed_logins_lock_the_account_for_thirty_minutes(client, staff):
+    for _ in range(4):
+        assert login(client, "wrong-password").status_code == 200
+    assert login(client, "wrong-password").status_code == 429  # the fifth failure locks
+    locked = login(client, PASSWORD)
+    assert locked.status_code == 429
+    assert "登录已暂时锁定" in locked.content.decode()
+    # Another address is not locked out by someone else's failures.
+    assert login(client, PASSWORD, address="10.0.0.2").status_code == 302
+
+
+def test_fewer_failures_then_a_success_resets_the_count(client, staff):
+    for _ in range(4):
+        login(client, "wrong-password")
+    assert login(client, PASSWORD).status_code == 302
+    client.logout()
+    for _ in range(4):
+        login(client, "wrong-password")
+    assert login(client, PASSWORD).status_code == 302
+
+
+def test_staff_sessions_expire_after_thirty_idle_minutes(client, staff, settings):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    client.force_login(staff)
+    response = client.get(reverse("wagtailadmin_home"))
+    assert response.status_code == 200
+    expires_in = Session.objects.get().expire_date - timezone.now()
+    assert dt.timedelta(minutes=29) < expires_in <= dt.timedelta(minutes=30)  # renewed on every request
+    Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    response = client.get(reverse("wagtailadmin_home"))
+    assert response.status_code == 302 and reverse("wagtailadmin_login") in response["Location"]
+
+
+@pytest.mark.parametrize(
+    "password,message",
+    [("Short-2026a", "至少需要 12 个字符"), ("password1234", "太常见"), ("384729105638", "只包含数字")],
+)
+def test_weak_passwords_are_refused(db, password, message):
+    with pytest.raises(ValidationError) as excinfo:
+        validate_password(password)
+    assert any(message in m for m in excinfo.value.messages), excinfo.value.messages
+
+
+def test_public_pages_send_a_strict_content_security_policy(client, tree):
+    policy = client.get(tree["station"].url)["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "default-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+
+
+def test_the_admin_is_left_out_of_the_public_policy(client, staff):
+    client.force_login(staff)
+    assert "Content-Security-Policy" not in client.get(reverse("wagtailadmin_home"))
+
+
+def test_deployment_checks_pass_under_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env_extra=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
