@@ -16,3 +16,67 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name or self.get_full_name() or self.username
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("审计记录只能追加，不能修改。Audit events are append-only.")
+
+    def delete(self):
+        raise PermissionError("审计记录只能追加，不能删除。Audit events are append-only.")
+
+
+class AuditEvent(models.Model):
+    """One security-relevant event, append-only (logins, role and permission changes, and
+    later every view or export of personal data and every workflow transition).
+
+    The application offers no way to change or delete a row; on PostgreSQL a trigger
+    refuses UPDATE and DELETE as well (migration 0003).
+    """
+
+    class Action(models.TextChoices):
+        LOGIN = "login", "登录"
+        LOGIN_FAILED = "login_failed", "登录失败"
+        LOGOUT = "logout", "退出"
+        ROLE_GRANTED = "role_granted", "授予角色"
+        ROLE_REVOKED = "role_revoked", "撤销角色"
+        PERMISSIONS_CHANGED = "permissions_changed", "权限变更"
+
+    timestamp = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # No database constraint: deleting a user must not have to touch (update) its audit rows.
+    actor = models.ForeignKey(
+        User,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_username = models.CharField("操作人用户名", max_length=150, blank=True)
+    action = models.CharField("动作", max_length=32, choices=Action.choices, db_index=True)
+    object_type = models.CharField("对象类型", max_length=100, blank=True)
+    object_id = models.CharField("对象编号", max_length=64, blank=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField("IP 地址", null=True, blank=True)
+    detail = models.JSONField("详情", default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-timestamp", "-pk"]
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+
+    def __str__(self):
+        return (
+            f"{self.timestamp:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.get_action_display()} {self.object_repr}"
+        )
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("审计记录只能追加，不能修改。Audit events are append-only.")
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计记录只能追加，不能删除。Audit events are append-only.")

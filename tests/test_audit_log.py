@@ -1,0 +1,84 @@
+"""Sign-ins and role changes leave append-only audit records that nobody can alter."""
+
+import pytest
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
+
+from wagtail.test.utils.form_data import querydict_from_html
+
+from permissions.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a-long-passphrase-2026"
+
+
+@pytest.fixture
+def staff(db):
+    return get_user_model().objects.create_superuser("secretary", "s@example.com", PASSWORD)
+
+
+def test_a_login_and_a_failed_login_are_recorded_with_the_address(client, staff):
+    client.post(reverse("wagtailadmin_login"), {"username": "secretary", "password": "nope"}, REMOTE_ADDR="10.1.2.3")
+    client.post(reverse("wagtailadmin_login"), {"username": "secretary", "password": PASSWORD}, REMOTE_ADDR="10.1.2.3")
+    failed, login = AuditEvent.objects.order_by("pk")
+    assert (failed.action, failed.actor_username, failed.ip_address) == ("login_failed", "secretary", "10.1.2.3")
+    assert (login.action, login.actor, login.ip_address) == ("login", staff, "10.1.2.3")
+    assert "nope" not in str(failed.detail)
+
+
+def test_granting_a_role_in_the_admin_is_recorded_with_who_did_it(client, staff):
+    clerk = get_user_model().objects.create_user("clerk", password=PASSWORD)
+    group = Group.objects.create(name="街道工委·湖滨街道")
+    client.force_login(staff)
+    url = reverse("wagtailusers_users:edit", args=[clerk.pk])
+    data = querydict_from_html(client.get(url).content.decode(), form_id="w-editor-form")
+    data.update({"email": "clerk@example.com", "first_name": "晓", "last_name": "林", "is_active": "on"})
+    data.setlist("groups", [str(group.pk)])
+    response = client.post(url, dict(data.lists()))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = AuditEvent.objects.get(action="role_granted")
+    assert event.actor == staff
+    assert event.object_id == str(clerk.pk)
+    assert event.detail == {"group": "街道工委·湖滨街道"}
+
+
+def test_removing_a_role_is_recorded(staff):
+    group = Group.objects.create(name="审计")
+    staff.groups.add(group)
+    staff.groups.remove(group)
+    assert list(AuditEvent.objects.order_by("pk").values_list("action", flat=True)) == ["role_granted", "role_revoked"]
+
+
+def test_audit_records_cannot_be_changed_or_deleted_through_the_application(staff):
+    event = AuditEvent.objects.create(action="login", actor=staff, actor_username="secretary")
+    event.object_repr = "tampered"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.filter(pk=event.pk).update(object_repr="tampered")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.get(pk=event.pk).object_repr == ""
+
+
+def test_deleting_a_user_keeps_their_audit_records(staff):
+    AuditEvent.objects.create(action="login", actor=staff, actor_username="secretary")
+    staff.delete()
+    assert AuditEvent.objects.get().actor_username == "secretary"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL only")
+def test_postgresql_refuses_update_and_delete_in_sql(staff):
+    event = AuditEvent.objects.create(action="login", actor=staff, actor_username="secretary")
+    for sql in (
+        "UPDATE permissions_auditevent SET object_repr = 'x' WHERE id = %s",
+        "DELETE FROM permissions_auditevent WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [event.pk])
+    assert AuditEvent.objects.filter(pk=event.pk, object_repr="").exists()
