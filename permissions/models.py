@@ -41,6 +41,8 @@ class AuditEvent(models.Model):
         ROLE_GRANTED = "role_granted", "授予角色"
         ROLE_REVOKED = "role_revoked", "撤销角色"
         PERMISSIONS_CHANGED = "permissions_changed", "权限变更"
+        PERSONAL_DATA_VIEWED = "personal_data_viewed", "查看个人信息"
+        PERSONAL_DATA_EXPORTED = "personal_data_exported", "导出个人信息"
 
     timestamp = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     # No database constraint: deleting a user must not have to touch (update) its audit rows.
