@@ -82,3 +82,55 @@ def test_postgresql_refuses_update_and_delete_in_sql(staff):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.filter(pk=event.pk, object_repr="").exists()
+
+
+@pytest.fixture
+def auditor(db):
+    from django.core.management import call_command
+
+    from permissions.roles import Role, role_group_name
+
+    call_command("sync_roles", verbosity=0)
+    user = get_user_model().objects.create_user("auditor", password=PASSWORD)
+    user.groups.add(Group.objects.get(name=role_group_name(Role.AUDITOR)))
+    return user
+
+
+def test_the_auditor_browses_filters_and_exports_the_audit_log(client, staff, auditor):
+    client.post(reverse("wagtailadmin_login"), {"username": "secretary", "password": "nope"}, REMOTE_ADDR="10.1.2.3")
+    client.force_login(auditor)
+    index = client.get(reverse("audit_events:index"), {"action": "login_failed"})
+    assert index.status_code == 200
+    assert "登录失败" in index.content.decode() and "10.1.2.3" in index.content.decode()
+    export = client.get(reverse("audit_events:index"), {"export": "csv"})
+    assert export.status_code == 200
+    assert "10.1.2.3" in b"".join(export.streaming_content).decode("utf-8-sig")
+    event = AuditEvent.objects.get(action="login_failed")
+    assert client.get(reverse("audit_events:inspect", args=[event.pk])).status_code == 200
+
+
+def test_nobody_can_add_edit_or_delete_audit_records_in_the_admin(client, staff, auditor):
+    event = AuditEvent.objects.create(action="login", actor_username="x")
+    for user in (auditor, staff):  # staff is a superuser
+        client.force_login(user)
+        for url in (
+            reverse("audit_events:add"),
+            reverse("audit_events:edit", args=[event.pk]),
+            reverse("audit_events:delete", args=[event.pk]),
+        ):
+            response = client.post(url, {"action": "logout"})
+            assert response.status_code in (302, 403), url
+            assert response.status_code == 403 or response["Location"] == reverse("wagtailadmin_home")
+    assert AuditEvent.objects.filter(pk=event.pk, action="login").exists()
+
+
+def test_other_staff_cannot_see_the_audit_log(client, db):
+    from django.core.management import call_command
+
+    from permissions.roles import Role, role_group_name
+
+    call_command("sync_roles", verbosity=0)
+    editor = get_user_model().objects.create_user("editor", password=PASSWORD)
+    editor.groups.add(Group.objects.get(name=role_group_name(Role.EDITOR)))
+    client.force_login(editor)
+    assert client.get(reverse("audit_events:index")).status_code == 302
