@@ -263,7 +263,7 @@ def prepare_database(args) -> dict:
                 "its name does not contain 'bench'; refusing to reset it. Use a dedicated database "
                 "(e.g. .../lianluo_bench) or pass --reuse."
             )
-        build.append("--reset")
+        build += ["--reset", "--force"]  # --force: the bench settings run with DEBUG off
     print(f"Building the demo district: manage.py {' '.join(build)}")
     started = time.perf_counter()
     manage(*build, capture=False)  # its progress output is worth seeing

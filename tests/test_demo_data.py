@@ -141,7 +141,7 @@ def test_same_seed_same_district_and_no_duplicates():
     assert "已有演示数据" in again and "--reset" in again
     assert station_titles() == titles and Deputy.objects.count() == len(names)
 
-    build("--seed", "11", "--reset")
+    build("--seed", "11", "--reset", "--force")  # tests run with DEBUG off
     assert station_titles() == titles
     assert deputy_names() == names
     assert Page.find_problems() == ([], [], [], [], [])
@@ -185,7 +185,7 @@ def test_wagtail_api_mode_builds_the_same_small_district(client):
     assert all(p.live_revision_id for p in StationPage.objects.all())
     get_ok(client, StationPage.objects.filter(level=StationLevel.POINT).first().url)
 
-    build("--scale", "12", "--reset")  # the bulk writer, same seed
+    build("--scale", "12", "--reset", "--force")  # the bulk writer, same seed
     assert station_titles() == titles
 
 
@@ -210,3 +210,10 @@ def test_ensure_demo_admin(settings, django_user_model):
     with pytest.raises(CommandError):
         call_command("ensure_demo_admin", "--password", "too-short", stdout=StringIO())
     assert django_user_model.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_reset_is_refused_outside_the_demo_without_force(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="只能在演示环境"):
+        build("--reset")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from content.demo.build import DistrictExists, build_district
@@ -33,6 +34,11 @@ class Command(BaseCommand):
             "--reset", action="store_true", help="先删除已有的演示数据 Delete the existing district first"
         )
         parser.add_argument(
+            "--force",
+            action="store_true",
+            help="在 DEBUG 关闭时仍允许 --reset（仅用于基准测试库）Allow --reset with DEBUG off (benchmark databases)",
+        )
+        parser.add_argument(
             "--mode",
             choices=["bulk", "api"],
             default="bulk",
@@ -58,7 +64,12 @@ class Command(BaseCommand):
             help="活动和接待日期的基准日 YYYY-MM-DD (default today)",
         )
 
-    def handle(self, *args, seed, scale, reset, mode, history, skip_index, today, **options):
+    def handle(self, *args, seed, scale, reset, mode, history, skip_index, today, force, **options):
+        if reset and not settings.DEBUG and not force:
+            raise CommandError(
+                "--reset 会删除全部站点、代表和街道，只能在演示环境（DEBUG 开启）中使用；基准测试库请加 --force。\n"
+                "--reset deletes every station, deputy and street: demo only (DEBUG on), or pass --force."
+            )
         if scale < MIN_STATIONS:
             raise CommandError(f"--scale 至少为 {MIN_STATIONS}。--scale must be at least {MIN_STATIONS}.")
         if district_home() is None:
