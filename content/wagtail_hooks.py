@@ -33,6 +33,11 @@ class StreetViewSet(SnippetViewSet):
     search_fields = ["name"]
     copy_view_enabled = False
 
+    def get_queryset(self, request):
+        from permissions.scoping import scope_by_street
+
+        return scope_by_street(Street.objects.all(), request.user, street_field="pk")
+
 
 class FacilityViewSet(SnippetViewSet):
     model = Facility

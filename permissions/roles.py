@@ -29,6 +29,9 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "审计"
 
 
+# Roles whose work spans the whole district; every other role is scoped to its streets.
+DISTRICT_WIDE_ROLES = (Role.DISTRICT_ADMIN, Role.EDITOR, Role.AUDITOR)
+
 STREET_GROUP_PREFIX = "街道工委·"
 MANAGE_STREET = "content.manage_street"
 
@@ -69,7 +72,8 @@ ROLE_SPECS = {
         ("add_page", "change_page", "publish_page", "lock_page", "unlock_page"),
     ),
     Role.STREET_COMMITTEE: RoleSpec(
-        Role.STREET_COMMITTEE, (*_ADMIN_ACCESS, *_IMAGES, "content.view_deputy", "content.add_deputy")
+        Role.STREET_COMMITTEE,
+        (*_ADMIN_ACCESS, *_IMAGES, "content.view_deputy", "content.add_deputy", "content.view_street"),
     ),
     Role.STATION_STAFF: RoleSpec(Role.STATION_STAFF, (*_ADMIN_ACCESS, *_IMAGES, "content.view_deputy")),
     Role.DEPARTMENT_HANDLER: RoleSpec(Role.DEPARTMENT_HANDLER, (*_ADMIN_ACCESS,)),
