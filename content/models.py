@@ -120,17 +120,17 @@ class Gender(models.TextChoices):
     MALE = "male", "男"
 
 
+def renditions_prefetch(image_lookup: str, spec: str) -> Prefetch:
+    """Prefetch the one rendition a template asks for, so `{% image %}` costs no query per row."""
+    from wagtail.images import get_image_model
+
+    rendition_model = get_image_model().get_rendition_model()
+    return Prefetch(f"{image_lookup}__renditions", queryset=rendition_model.objects.filter(filter_spec=spec))
+
+
 class DeputyQuerySet(SearchableQuerySetMixin, models.QuerySet):
     def with_photo_renditions(self):
-        from wagtail.images import get_image_model
-
-        rendition_model = get_image_model().get_rendition_model()
-        return self.select_related("photo").prefetch_related(
-            Prefetch(
-                "photo__renditions",
-                queryset=rendition_model.objects.filter(filter_spec=DEPUTY_PHOTO_SPEC),
-            )
-        )
+        return self.select_related("photo").prefetch_related(renditions_prefetch("photo", DEPUTY_PHOTO_SPEC))
 
 
 class Deputy(QuietRevisionSaveMixin, RevisionMixin, index.Indexed, models.Model):
@@ -200,8 +200,11 @@ class Deputy(QuietRevisionSaveMixin, RevisionMixin, index.Indexed, models.Model)
     def search_text(self):
         return cjk_index_text(self.name, self.occupation, self.constituency, self.biography)
 
-    def current_memberships(self):
-        return Membership.objects.current().filter(deputy=self).select_related("station").order_by("station__path")
+    def current_memberships(self, live_only: bool = False):
+        memberships = Membership.objects.current().filter(deputy=self)
+        if live_only:
+            memberships = memberships.filter(station__live=True)
+        return memberships.select_related("station").order_by("station__path")
 
 
 # --------------------------------------------------------------------------------------------
@@ -376,12 +379,7 @@ class StationPage(RoutablePageMixin, Page):
             Membership.objects.current()
             .filter(station=self)
             .select_related("deputy", "deputy__photo")
-            .prefetch_related(
-                Prefetch(
-                    "deputy__photo__renditions",
-                    queryset=_rendition_model().objects.filter(filter_spec=DEPUTY_PHOTO_SPEC),
-                )
-            )
+            .prefetch_related(renditions_prefetch("deputy__photo", DEPUTY_PHOTO_SPEC))
             .order_by("role_rank", "sort_order", "pk")
         )
 
@@ -399,11 +397,7 @@ class StationPage(RoutablePageMixin, Page):
 
     def station_photos(self):
         return list(
-            self.photos.select_related("image").prefetch_related(
-                Prefetch(
-                    "image__renditions", queryset=_rendition_model().objects.filter(filter_spec=STATION_PHOTO_SPEC)
-                )
-            )
+            self.photos.select_related("image").prefetch_related(renditions_prefetch("image", STATION_PHOTO_SPEC))
         )
 
     def get_context(self, request, *args, **kwargs):
@@ -456,12 +450,6 @@ class StationPage(RoutablePageMixin, Page):
                 "receptions": self.upcoming_receptions(count=3),
             },
         )
-
-
-def _rendition_model():
-    from wagtail.images import get_image_model
-
-    return get_image_model().get_rendition_model()
 
 
 class GeneralStationPage(StationPage):

@@ -90,12 +90,7 @@ def upcoming_duties(deputy, today=None, count=8):
 @require_GET
 def deputy_detail(request, pk):
     deputy = _public_deputy(pk)
-    memberships = list(
-        Membership.objects.current()
-        .filter(deputy=deputy, station__live=True)
-        .select_related("station")
-        .order_by("station__path")
-    )
+    memberships = list(deputy.current_memberships(live_only=True))
     activities = list(ActivityPage.objects.live().filter(deputies=deputy).order_by("-date", "-pk")[:6])
     return render(
         request,
@@ -113,7 +108,7 @@ def deputy_qr(request, pk):
 @require_GET
 def deputy_card(request, pk):
     deputy = _public_deputy(pk)
-    memberships = list(Membership.objects.current().filter(deputy=deputy, station__live=True).select_related("station"))
+    memberships = list(deputy.current_memberships(live_only=True))
     return render(
         request,
         "content/deputy_card.html",
