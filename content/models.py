@@ -335,6 +335,9 @@ class StationPage(RoutablePageMixin, Page):
     class Meta:
         verbose_name = "联络站点"
         verbose_name_plural = "联络站点"
+        # Granted per station (django-guardian) to that station's staff group; rows of the
+        # station and the contact points below it are scoped from this one grant.
+        permissions = [("manage_station", "管理本站点的页面与数据")]
 
     # --- tree bookkeeping ----------------------------------------------------------------
 

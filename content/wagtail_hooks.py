@@ -5,6 +5,8 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from content.models import Deputy, Facility, Street
+from permissions.scoping import scope_by_street
+from permissions.viewsets import ScopedViewSetMixin
 
 
 class DeputyFilterSet(WagtailFilterSet):
@@ -25,7 +27,9 @@ class DeputyViewSet(SnippetViewSet):
     copy_view_enabled = False
 
 
-class StreetViewSet(SnippetViewSet):
+class StreetViewSet(ScopedViewSetMixin, SnippetViewSet):
+    """A street committee sees (and chooses) only its own streets, in every view."""
+
     model = Street
     icon = "site"
     menu_label = "街道"
@@ -33,10 +37,8 @@ class StreetViewSet(SnippetViewSet):
     search_fields = ["name"]
     copy_view_enabled = False
 
-    def get_queryset(self, request):
-        from permissions.scoping import scope_by_street
-
-        return scope_by_street(Street.objects.all(), request.user, street_field="pk")
+    def scope_queryset(self, queryset, user):
+        return scope_by_street(queryset, user, street_field="pk")
 
 
 class FacilityViewSet(SnippetViewSet):

@@ -1,7 +1,11 @@
 """Accounts. Roles, street scoping and the audit log build on this user model."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from simple_history.models import HistoricalRecords
 
 
 class User(AbstractUser):
@@ -16,6 +20,54 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name or self.get_full_name() or self.username
+
+
+class StationAssignment(models.Model):
+    """A station staff member (站点工作人员) assigned to one station.
+
+    Saving or deleting an assignment brings the station's staff group up to date: the group
+    holds the Wagtail page permissions on the station page (its subtree: the contact points
+    below it) and the django-guardian grant `content.manage_station` that scopes the
+    station's rows. Street committees assign staff to their own street's stations.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="工作人员",
+        on_delete=models.CASCADE,
+        related_name="station_assignments",
+        help_text="须先在“用户”中授予“站点工作人员”角色。",
+    )
+    station = models.ForeignKey(
+        "content.StationPage",
+        verbose_name="站点",
+        on_delete=models.CASCADE,
+        related_name="staff_assignments",
+    )
+    note = models.CharField("备注", max_length=100, blank=True)
+    created_at = models.DateTimeField("分配时间", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["station__path", "user__username"]
+        verbose_name = "站点工作人员分配"
+        verbose_name_plural = "站点工作人员分配"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "station"], name="unique_station_assignment"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.station.title}"
+
+    def clean(self):
+        from content.models import StationLevel
+        from permissions.roles import Role, role_group_name
+
+        if self.station_id and self.station.level in (StationLevel.GENERAL, StationLevel.CENTRE):
+            raise ValidationError({"station": "总站和中心站由区管理员、街道工委管理，请选择联络站或联络点。"})
+        if self.user_id and not self.user.groups.filter(name=role_group_name(Role.STATION_STAFF)).exists():
+            raise ValidationError({"user": "此用户还没有“站点工作人员”角色，请先在“用户”中授予。"})
 
 
 class AuditEventQuerySet(models.QuerySet):

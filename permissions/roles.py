@@ -2,8 +2,11 @@
 
 Each role is a Django group with model permissions. A street committee additionally gets
 one group per street ("街道工委·<街道>") holding a Wagtail page permission on that street's
-centre station (the root of its subtree, never per station page) and a django-guardian
-grant on the Street row itself; scoping of every other row is derived from that grant.
+centre station (the root of its subtree, never per station page), collection permissions
+on the street's image library, and a django-guardian grant on the Street row itself;
+scoping of every other row is derived from that grant. Station staff get the same shape
+one level down: a group per staffed station ("站点#<id>·<站名>") with page permissions on
+the station page and a guardian grant on it, kept in step with StationAssignment rows.
 Running `sync_roles` twice changes nothing.
 """
 
@@ -16,7 +19,16 @@ from guardian.shortcuts import assign_perm, get_groups_with_perms, remove_perm
 from django.contrib.auth.models import Group, Permission
 from django.db import models, transaction
 
-from wagtail.models import GroupApprovalTask, GroupPagePermission, Page, Workflow, WorkflowPage, WorkflowTask
+from wagtail.models import (
+    Collection,
+    GroupApprovalTask,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 
 
 class Role(models.TextChoices):
@@ -33,12 +45,19 @@ class Role(models.TextChoices):
 DISTRICT_WIDE_ROLES = (Role.DISTRICT_ADMIN, Role.EDITOR, Role.AUDITOR)
 
 STREET_GROUP_PREFIX = "街道工委·"
+STATION_GROUP_PREFIX = "站点#"
 MANAGE_STREET = "content.manage_street"
+MANAGE_STATION = "content.manage_station"
+# Created by Wagtail's first migration with rights on the whole tree; our roles replace them.
+WAGTAIL_DEFAULT_GROUPS = ("Editors", "Moderators")
 
 _ADMIN_ACCESS = ["wagtailadmin.access_admin"]
-_IMAGES = ["wagtailimages.add_image", "wagtailimages.change_image", "wagtailimages.choose_image"]
-_DOCUMENTS = ["wagtaildocs.add_document", "wagtaildocs.change_document", "wagtaildocs.choose_document"]
-_DOMAIN_APPS = ("content", "workflows", "permissions")
+
+# Images and documents are permitted per collection (Wagtail ignores model-level grants for
+# them): district roles on the root collection, each street on its own library.
+_MEDIA_ALL = ("add", "change", "delete", "choose")
+_MEDIA_EDIT = ("add", "change", "choose")
+_MEDIA_CONTRIBUTE = ("add", "choose")
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,7 @@ class RoleSpec:
     role: Role
     permissions: tuple[str, ...]  # "app_label.codename"; "app_label.*" = every permission of the app
     page_permissions: tuple[str, ...] = ()  # granted on the district home page (whole tree)
+    media_permissions: tuple[str, ...] = ()  # images and documents, on the root collection
 
 
 ROLE_SPECS = {
@@ -53,8 +73,6 @@ ROLE_SPECS = {
         Role.DISTRICT_ADMIN,
         (
             *_ADMIN_ACCESS,
-            *_IMAGES,
-            *_DOCUMENTS,
             "content.*",
             "workflows.*",
             "permissions.add_user",
@@ -65,17 +83,28 @@ ROLE_SPECS = {
             "auth.view_group",
         ),
         ("add_page", "change_page", "publish_page", "bulk_delete_page", "lock_page", "unlock_page"),
+        _MEDIA_ALL,
     ),
     Role.EDITOR: RoleSpec(
         Role.EDITOR,
-        (*_ADMIN_ACCESS, *_IMAGES, *_DOCUMENTS, "content.add_deputy", "content.change_deputy", "content.view_deputy"),
+        (*_ADMIN_ACCESS, "content.add_deputy", "content.change_deputy", "content.view_deputy"),
         ("add_page", "change_page", "publish_page", "lock_page", "unlock_page"),
+        _MEDIA_EDIT,
     ),
     Role.STREET_COMMITTEE: RoleSpec(
         Role.STREET_COMMITTEE,
-        (*_ADMIN_ACCESS, *_IMAGES, "content.view_deputy", "content.add_deputy", "content.view_street"),
+        (
+            *_ADMIN_ACCESS,
+            "content.view_deputy",
+            "content.add_deputy",
+            "content.view_street",
+            "permissions.add_stationassignment",
+            "permissions.change_stationassignment",
+            "permissions.delete_stationassignment",
+            "permissions.view_stationassignment",
+        ),
     ),
-    Role.STATION_STAFF: RoleSpec(Role.STATION_STAFF, (*_ADMIN_ACCESS, *_IMAGES, "content.view_deputy")),
+    Role.STATION_STAFF: RoleSpec(Role.STATION_STAFF, (*_ADMIN_ACCESS, "content.view_deputy")),
     Role.DEPARTMENT_HANDLER: RoleSpec(Role.DEPARTMENT_HANDLER, (*_ADMIN_ACCESS,)),
     Role.DEPUTY: RoleSpec(Role.DEPUTY, (*_ADMIN_ACCESS,)),
     Role.AUDITOR: RoleSpec(Role.AUDITOR, (*_ADMIN_ACCESS, "content.view_*", "workflows.view_*", "permissions.view_*")),
@@ -85,6 +114,7 @@ ROLE_SPECS = {
 # on the approver's behalf, so approval needs publish permission); station staff's changes
 # reach it through the street's moderation workflow.
 STREET_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page", "lock_page", "unlock_page")
+STATION_PAGE_PERMISSIONS = ("add_page", "change_page", "lock_page", "unlock_page")
 
 
 def role_group_name(role: Role) -> str:
@@ -93,6 +123,18 @@ def role_group_name(role: Role) -> str:
 
 def street_group_name(street) -> str:
     return f"{STREET_GROUP_PREFIX}{street.name}"
+
+
+def station_group_prefix(station) -> str:
+    return f"{STATION_GROUP_PREFIX}{station.pk}·"
+
+
+def station_group_name(station) -> str:
+    return f"{station_group_prefix(station)}{station.title}"[:150]
+
+
+def street_collection_name(street) -> str:
+    return f"{street.name}图库"
 
 
 def _resolve(perm_specs) -> set[int]:
@@ -126,6 +168,34 @@ def _sync_page_permissions(group: Group, pages, codenames) -> None:
         GroupPagePermission.objects.create(group=group, page_id=page_id, permission_id=perm_id)
 
 
+def _sync_collection_permissions(group: Group, collection, actions) -> None:
+    perms = {
+        perm.pk
+        for app, model in (("wagtailimages", "image"), ("wagtaildocs", "document"))
+        for perm in Permission.objects.filter(
+            content_type__app_label=app, codename__in=[f"{action}_{model}" for action in actions]
+        )
+    }
+    wanted = {(collection.pk, perm_id) for perm_id in perms} if collection is not None else set()
+    existing = set(
+        GroupCollectionPermission.objects.filter(group=group).values_list("collection_id", "permission_id")
+    )
+    for collection_id, perm_id in existing - wanted:
+        GroupCollectionPermission.objects.filter(
+            group=group, collection_id=collection_id, permission_id=perm_id
+        ).delete()
+    for collection_id, perm_id in wanted - existing:
+        GroupCollectionPermission.objects.create(group=group, collection_id=collection_id, permission_id=perm_id)
+
+
+def street_collection(street) -> Collection:
+    """The street's own image and document library, a child of the root collection."""
+    name = street_collection_name(street)
+    root = Collection.get_first_root_node()
+    found = root.get_children().filter(name=name).first()
+    return found or root.add_child(name=name)
+
+
 @transaction.atomic
 def sync_role_group(spec: RoleSpec) -> Group:
     group, _ = Group.objects.get_or_create(name=role_group_name(spec.role))
@@ -137,6 +207,7 @@ def sync_role_group(spec: RoleSpec) -> Group:
 
         home = district_home()
         _sync_page_permissions(group, [home] if home else [], spec.page_permissions)
+    _sync_collection_permissions(group, Collection.get_first_root_node(), spec.media_permissions)
     return group
 
 
@@ -153,9 +224,50 @@ def sync_street_group(street) -> Group:
         pk__in=StationPage.objects.filter(level=StationLevel.CENTRE, street=street).values("pk")
     )
     _sync_page_permissions(group, list(centres), STREET_PAGE_PERMISSIONS)
+    _sync_collection_permissions(group, street_collection(street), _MEDIA_EDIT)
     if group not in get_groups_with_perms(street):
         assign_perm(MANAGE_STREET, group, street)
     sync_street_workflow(street, group, list(centres))
+    return group
+
+
+@transaction.atomic
+def sync_station_group(station) -> Group | None:
+    """The staff group of one station, its members and grants brought up to date.
+
+    Members are the users with a StationAssignment to the station; a station nobody staffs
+    has no group. The group edits (never
+    publishes: changes go through the street's moderation workflow) the station page and
+    the contact points below it, contributes to the street's image library, and holds the
+    guardian grant `content.manage_station` on the station.
+    """
+    from content.models import StationPage
+    from permissions.models import StationAssignment
+
+    if type(station) is not StationPage:  # the grant is on the shared StationPage row
+        station = StationPage.objects.get(pk=station.pk)
+    group = Group.objects.filter(name__startswith=station_group_prefix(station)).first()
+    members = set(StationAssignment.objects.filter(station=station).values_list("user_id", flat=True))
+    if not members:
+        # Nobody staffs the station any more: its group and every grant it held go.
+        if group is not None:
+            group.delete()
+        return None
+    if group is None:
+        group = Group.objects.create(name=station_group_name(station))
+    elif group.name != station_group_name(station):
+        group.name = station_group_name(station)
+        group.save(update_fields=["name"])
+    _sync_page_permissions(group, [station], STATION_PAGE_PERMISSIONS)
+    street = getattr(station, "street", None)
+    _sync_collection_permissions(group, street_collection(street) if street else None, _MEDIA_CONTRIBUTE)
+    if group not in get_groups_with_perms(station):
+        assign_perm(MANAGE_STATION, group, station)
+    current = set(group.user_set.values_list("pk", flat=True))
+    if members - current:
+        group.user_set.add(*(members - current))
+    if current - members:
+        group.user_set.remove(*(current - members))
     return group
 
 
@@ -180,6 +292,7 @@ def sync_street_workflow(street, group: Group, centres) -> Workflow:
 
 def rename_street_group(old_name: str, street) -> None:
     Group.objects.filter(name=f"{STREET_GROUP_PREFIX}{old_name}").update(name=street_group_name(street))
+    Collection.objects.filter(name=f"{old_name}图库").update(name=street_collection_name(street))
     old_workflow = f"街道审核·{old_name}"
     Workflow.objects.filter(name=old_workflow).update(name=street_workflow_name(street))
     GroupApprovalTask.objects.filter(name=old_workflow).update(name=street_workflow_name(street))
@@ -191,9 +304,32 @@ def revoke_street_group(street) -> None:
         remove_perm(MANAGE_STREET, group, street)
 
 
-def sync_all_roles() -> list[Group]:
-    from content.models import Street
+def remove_wagtail_default_groups() -> list[str]:
+    """Drop Wagtail's stock "Editors"/"Moderators" groups (rights on the whole tree) if unused.
 
+    Returns the names of those kept because someone is still a member.
+    """
+    kept = []
+    for group in Group.objects.filter(name__in=WAGTAIL_DEFAULT_GROUPS):
+        if group.user_set.exists():
+            kept.append(group.name)
+        else:
+            group.delete()
+    return kept
+
+
+def sync_all_roles() -> list[Group]:
+    from content.models import StationPage, Street
+    from permissions.models import StationAssignment
+
+    remove_wagtail_default_groups()
     groups = [sync_role_group(spec) for spec in ROLE_SPECS.values()]
     groups += [sync_street_group(street) for street in Street.objects.all()]
+    staffed = StationPage.objects.filter(
+        pk__in=StationAssignment.objects.values("station_id")
+    ) | StationPage.objects.filter(group_permissions__group__name__startswith=STATION_GROUP_PREFIX)
+    for station in staffed.distinct():
+        group = sync_station_group(station)
+        if group is not None:
+            groups.append(group)
     return groups

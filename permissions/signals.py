@@ -4,13 +4,20 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models import Q
-from django.db.models.signals import m2m_changed, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from content.models import CentreStationPage, Street
+from content.models import CentreStationPage, ContactPointPage, LiaisonStationPage, StationPage, Street
 from permissions import audit
-from permissions.models import AuditEvent
-from permissions.roles import STREET_GROUP_PREFIX, rename_street_group, sync_street_group
+from permissions.models import AuditEvent, StationAssignment
+from permissions.roles import (
+    STREET_GROUP_PREFIX,
+    rename_street_group,
+    station_group_name,
+    station_group_prefix,
+    sync_station_group,
+    sync_street_group,
+)
 
 
 @receiver(pre_save, sender=Street)
@@ -39,6 +46,33 @@ def grant_street_on_centre_station(sender, instance, raw=False, **kwargs):
     names = {name.removeprefix(STREET_GROUP_PREFIX) for name in holders}
     for street in Street.objects.filter(Q(pk=instance.street_id) | Q(name__in=names)):
         sync_street_group(street)
+
+
+@receiver(pre_save, sender=StationAssignment)
+def remember_assigned_station(sender, instance, **kwargs):
+    instance._previous_station_id = (
+        StationAssignment.objects.filter(pk=instance.pk).values_list("station_id", flat=True).first()
+    )
+
+
+@receiver(post_save, sender=StationAssignment)
+@receiver(post_delete, sender=StationAssignment)
+def staff_group_follows_assignments(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    station_ids = {instance.station_id, getattr(instance, "_previous_station_id", None)} - {None}
+    for station in StationPage.objects.filter(pk__in=station_ids):
+        sync_station_group(station)
+
+
+@receiver(post_save, sender=LiaisonStationPage)
+@receiver(post_save, sender=ContactPointPage)
+def staff_group_follows_station_title(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    Group.objects.filter(name__startswith=station_group_prefix(instance)).exclude(
+        name=station_group_name(instance)
+    ).update(name=station_group_name(instance))
 
 
 # --- Audit: sign-ins and changes of roles and permissions --------------------------------------

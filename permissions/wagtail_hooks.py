@@ -1,13 +1,73 @@
-"""The auditors' read-only view of the audit log in the Wagtail admin."""
+"""Admin screens of the permissions app: station staff assignments and the auditors'
+read-only audit log."""
+
+from django import forms
+from django.contrib.auth import get_user_model
 
 from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
-from permissions.models import AuditEvent
+from permissions.models import AuditEvent, StationAssignment
 from permissions.policies import ReadOnlyPermissionPolicy
+from permissions.roles import Role, role_group_name
+from permissions.scoping import scope_by_station, stations_for
+from permissions.viewsets import ScopedViewSetMixin
 
 register_permission_policy(AuditEvent, ReadOnlyPermissionPolicy(AuditEvent))
+
+
+class StationAssignmentForm(WagtailAdminModelForm):
+    """Only people holding the station staff role, only stations the editor may manage."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from content.models import StationLevel
+
+        self.fields["user"].queryset = (
+            get_user_model()
+            .objects.filter(is_active=True, groups__name=role_group_name(Role.STATION_STAFF))
+            .order_by("username")
+        )
+        self.fields["station"].queryset = (
+            stations_for(self.for_user)
+            .filter(level__in=[StationLevel.STATION, StationLevel.POINT])
+            .select_related("street")
+            .order_by("path")
+        )
+        self.fields["station"].label_from_instance = lambda page: (
+            f"{page.street.name if page.street else ''} · {page.title}"
+        )
+
+    class Meta:
+        model = StationAssignment
+        fields = ["user", "station", "note"]
+        widgets = {"station": forms.Select}
+
+
+class StationAssignmentViewSet(ScopedViewSetMixin, ModelViewSet):
+    """Street committees assign staff to their own street's stations (分配站点工作人员)."""
+
+    model = StationAssignment
+    form_class = StationAssignmentForm
+    icon = "group"
+    menu_label = "站点工作人员"
+    menu_order = 650
+    add_to_settings_menu = True
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    list_display = ["user", "station", "note", "created_at"]
+    list_filter = ["station__street"]
+    search_fields = ["user__username", "user__display_name", "station__title"]
+    list_export = ["user", "station", "note", "created_at"]
+    export_filename = "station-staff"
+
+    def scope_queryset(self, queryset, user):
+        return scope_by_station(queryset.select_related("user", "station"), user)
+
+    def get_form_class(self, for_update=False):
+        return StationAssignmentForm
 
 
 class AuditEventViewSet(ModelViewSet):
@@ -30,3 +90,8 @@ class AuditEventViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_audit_viewset():
     return AuditEventViewSet("audit_events")
+
+
+@hooks.register("register_admin_viewset")
+def register_station_assignment_viewset():
+    return StationAssignmentViewSet("station_staff")

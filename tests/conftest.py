@@ -72,6 +72,49 @@ def deputy(db):
     return make_deputy()
 
 
+PASSWORD = "a-long-passphrase-2026"
+
+
+@pytest.fixture
+def two_streets(tree, street):
+    """The tree of 湖滨街道 plus a second street (清波街道) with one station; roles synced."""
+    from django.core.management import call_command
+
+    other = Street.objects.create(name="清波街道", slug="qingbo")
+    other_centre = add_station(tree["general"], CentreStationPage(title="清波街道中心站", slug="qingbo", street=other))
+    other_station = add_station(other_centre, LiaisonStationPage(title="清波联络站", slug="qingbo-station"))
+    call_command("sync_roles", verbosity=0)
+    return {**tree, "other_street": other, "other_centre": other_centre, "other_station": other_station}
+
+
+def role_user(username, *group_names, **extra):
+    """A user with a long password, in the named groups (a role group or a street group)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(username, password=PASSWORD, **extra)
+    for name in group_names:
+        user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+def street_user(street, username="hubin-secretary"):
+    """A street committee secretary of `street` (role group plus the street's group)."""
+    from permissions.roles import Role, role_group_name, street_group_name
+
+    return role_user(username, role_group_name(Role.STREET_COMMITTEE), street_group_name(street))
+
+
+def station_user(station, username="dongping-staff"):
+    """Station staff assigned to `station` (the assignment creates its staff group)."""
+    from permissions.models import StationAssignment
+    from permissions.roles import Role, role_group_name
+
+    user = role_user(username, role_group_name(Role.STATION_STAFF))
+    StationAssignment.objects.create(user=user, station_id=station.pk)
+    return user
+
+
 @pytest.fixture
 def fixed_today(monkeypatch):
     """Pin "today" for pages and feeds: returns a setter."""

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from wagtail.models import GroupPagePermission
 
-from content.models import CentreStationPage, LiaisonStationPage, Street
-from content.tree import add_station
+from content.models import Street
 from permissions.roles import MANAGE_STREET, Role, role_group_name, street_group_name
+from tests.conftest import street_user
 
 pytestmark = pytest.mark.django_db
 
@@ -25,21 +25,6 @@ def snapshot():
         sorted(GroupPagePermission.objects.values_list("group__name", "page_id", "permission__codename")),
         sorted(GroupObjectPermission.objects.values_list("group__name", "object_pk", "permission__codename")),
     )
-
-
-@pytest.fixture
-def two_streets(tree, street):
-    other = Street.objects.create(name="清波街道", slug="qingbo")
-    other_centre = add_station(tree["general"], CentreStationPage(title="清波街道中心站", slug="qingbo", street=other))
-    other_station = add_station(other_centre, LiaisonStationPage(title="清波联络站", slug="qingbo-station"))
-    call_command("sync_roles", verbosity=0)
-    return {**tree, "other_street": other, "other_centre": other_centre, "other_station": other_station}
-
-
-def street_user(street, username="hubin-secretary"):
-    user = get_user_model().objects.create_user(username, password="a-long-passphrase-2026")
-    user.groups.add(Group.objects.get(name=street_group_name(street)))
-    return user
 
 
 def test_syncing_roles_twice_changes_nothing(two_streets):

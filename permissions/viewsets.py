@@ -1,0 +1,90 @@
+"""Admin viewsets whose every view is limited to the rows a user may see.
+
+A viewset using `ScopedViewSetMixin` says once, in `scope_queryset(queryset, user)`, which
+rows a user may reach (normally through `permissions.scoping`). The listing, its exports
+and bulk selections use it as their queryset; every view that loads one object (edit,
+delete, copy, history, usage, inspect, revisions, preview, lock, workflow, chooser
+"chosen") answers 404 for an object outside it; the chooser lists only rows inside it.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from wagtail.admin.viewsets.chooser import ChooserViewSet
+from wagtail.snippets.views.chooser import SnippetChooserViewSet
+
+
+class _ScopedObject:
+    scope = None  # set per view class: callable(queryset, user) -> queryset
+
+    def get_object(self, *args, **kwargs):
+        obj = super().get_object(*args, **kwargs)
+        if obj is not None and obj.pk is not None:
+            visible = type(self).scope(type(obj)._default_manager.filter(pk=obj.pk), self.request.user)
+            if not visible.exists():
+                raise Http404
+        return obj
+
+
+class _ScopedObjectList:
+    scope = None
+
+    def get_object_list(self, *args, **kwargs):
+        return type(self).scope(super().get_object_list(*args, **kwargs), self.request.user)
+
+
+class _ScopedListing:
+    scope = None
+
+    def get_base_queryset(self, *args, **kwargs):
+        queryset = super().get_base_queryset(*args, **kwargs)
+        # Only listings of the viewset's own model (not, say, a history view's log entries).
+        if getattr(queryset, "model", None) is getattr(self, "model", object()):
+            queryset = type(self).scope(queryset, self.request.user)
+        return queryset
+
+
+def scoped_view_class(view_class, scope):
+    """`view_class` with listings, object loading and chooser lists limited by `scope`."""
+    mixins = []
+    if hasattr(view_class, "get_base_queryset"):
+        mixins.append(_ScopedListing)
+    if hasattr(view_class, "get_object"):
+        mixins.append(_ScopedObject)
+    if hasattr(view_class, "get_object_list"):
+        mixins.append(_ScopedObjectList)
+    if not mixins:
+        return view_class
+    return type(f"Scoped{view_class.__name__}", (*mixins, view_class), {"scope": staticmethod(scope)})
+
+
+class _ScopedConstructMixin:
+    def construct_view(self, view_class, **kwargs):
+        return super().construct_view(scoped_view_class(view_class, self.scope_queryset), **kwargs)
+
+
+class ScopedChooserViewSet(_ScopedConstructMixin, ChooserViewSet):
+    scope_queryset = None  # given by the owning viewset
+
+
+class ScopedSnippetChooserViewSet(_ScopedConstructMixin, SnippetChooserViewSet):
+    scope_queryset = None  # given by the owning snippet viewset
+
+
+class ScopedViewSetMixin(_ScopedConstructMixin):
+    """Mix into a ModelViewSet or SnippetViewSet and define `scope_queryset`."""
+
+    chooser_viewset_class = ScopedSnippetChooserViewSet
+
+    def scope_queryset(self, queryset, user):
+        raise NotImplementedError
+
+    def get_queryset(self, request):
+        return self.scope_queryset(self.model._default_manager.all(), request.user)
+
+    @property
+    def chooser_viewset(self):
+        viewset = super().chooser_viewset
+        viewset.scope_queryset = self.scope_queryset
+        return viewset
