@@ -1,11 +1,11 @@
 """Accounts. Roles, street scoping and the audit log build on this user model."""
 
+from simple_history.models import HistoricalRecords
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
-
-from simple_history.models import HistoricalRecords
 
 
 class User(AbstractUser):
