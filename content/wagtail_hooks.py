@@ -1,12 +1,22 @@
 """Admin registration for the station network's snippets."""
 
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from content.models import Deputy, Facility, Street
+from permissions.policies import ScopedPermissionPolicy
 from permissions.scoping import scope_by_street
 from permissions.viewsets import ScopedViewSetMixin
+
+
+def scope_streets(queryset, user):
+    return scope_by_street(queryset, user, street_field="pk")
+
+
+# Every part of the admin that asks the policy registry about one street gets the scoped answer.
+register_permission_policy(Street, ScopedPermissionPolicy(Street, scope_streets))
 
 
 class DeputyFilterSet(WagtailFilterSet):
@@ -38,7 +48,7 @@ class StreetViewSet(ScopedViewSetMixin, SnippetViewSet):
     copy_view_enabled = False
 
     def scope_queryset(self, queryset, user):
-        return scope_by_street(queryset, user, street_field="pk")
+        return scope_streets(queryset, user)
 
 
 class FacilityViewSet(SnippetViewSet):

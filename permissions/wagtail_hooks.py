@@ -7,15 +7,50 @@ from django.contrib.auth import get_user_model
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permissions import register_permission_policy
+from wagtail.permissions import policy_registry, register_permission_policy
 
 from permissions.models import AuditEvent, StationAssignment
-from permissions.policies import ReadOnlyPermissionPolicy
+from permissions.policies import ReadOnlyPermissionPolicy, ScopedPermissionPolicy
 from permissions.roles import Role, role_group_name
 from permissions.scoping import scope_by_station, stations_for
 from permissions.viewsets import ScopedViewSetMixin
 
 register_permission_policy(AuditEvent, ReadOnlyPermissionPolicy(AuditEvent))
+register_permission_policy(StationAssignment, ScopedPermissionPolicy(StationAssignment, scope_by_station))
+
+
+@hooks.register("construct_page_chooser_queryset")
+def choose_only_public_or_own_pages(pages, request):
+    """Choosers list published pages (public anyway) and drafts the user may work on."""
+    from django.db.models import Q
+
+    from wagtail.models import Page
+
+    user = request.user
+    if user.is_superuser:
+        return pages
+    workable = Page.objects.none()
+    for grant in {perm.page for perm in policy_registry.get_by_type(Page).get_cached_permissions_for_user(user)}:
+        workable |= Page.objects.descendant_of(grant, inclusive=True)
+    return pages.filter(Q(live=True) | Q(pk__in=workable.values("pk")))
+
+
+@hooks.register("construct_admin_api", order=100)
+def scope_media_in_admin_api(router):
+    """The admin API's images and documents: only those in collections the user may use."""
+    from wagtail.documents.api.admin.views import DocumentsAdminAPIViewSet
+    from wagtail.images.api.admin.views import ImagesAdminAPIViewSet
+
+    for name, base in (("images", ImagesAdminAPIViewSet), ("documents", DocumentsAdminAPIViewSet)):
+
+        class Scoped(base):
+            def get_queryset(self):
+                policy = policy_registry.get_by_type(self.model)
+                allowed = policy.instances_user_has_any_permission_for(self.request.user, ["choose", "change"])
+                return super().get_queryset().filter(pk__in=allowed.values("pk"))
+
+        Scoped.__name__ = f"Scoped{base.__name__}"
+        router.register_endpoint(name, Scoped)
 
 
 class StationAssignmentForm(WagtailAdminModelForm):
@@ -58,7 +93,6 @@ class StationAssignmentViewSet(ScopedViewSetMixin, ModelViewSet):
     copy_view_enabled = False
     inspect_view_enabled = False
     list_display = ["user", "station", "note", "created_at"]
-    list_filter = ["station__street"]
     search_fields = ["user__username", "user__display_name", "station__title"]
     list_export = ["user", "station", "note", "created_at"]
     export_filename = "station-staff"
