@@ -177,9 +177,7 @@ def _sync_collection_permissions(group: Group, collection, actions) -> None:
         )
     }
     wanted = {(collection.pk, perm_id) for perm_id in perms} if collection is not None else set()
-    existing = set(
-        GroupCollectionPermission.objects.filter(group=group).values_list("collection_id", "permission_id")
-    )
+    existing = set(GroupCollectionPermission.objects.filter(group=group).values_list("collection_id", "permission_id"))
     for collection_id, perm_id in existing - wanted:
         GroupCollectionPermission.objects.filter(
             group=group, collection_id=collection_id, permission_id=perm_id
