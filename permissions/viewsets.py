@@ -88,3 +88,28 @@ class ScopedViewSetMixin(_ScopedConstructMixin):
         viewset = super().chooser_viewset
         viewset.scope_queryset = self.scope_queryset
         return viewset
+
+
+class _AuditedExport:
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        from permissions import audit
+        from permissions.models import AuditEvent
+
+        filters = {key: values for key, values in self.request.GET.lists() if key != "export"}
+        audit.record(
+            AuditEvent.Action.PERSONAL_DATA_EXPORTED,
+            request=self.request,
+            model=self.model._meta.label,
+            format=spreadsheet_format,
+            filters=filters,
+        )
+        return super().as_spreadsheet(queryset, spreadsheet_format)
+
+
+class AuditedExportViewSetMixin:
+    """Every CSV / Excel export of the viewset's listing is written to the audit log."""
+
+    def construct_view(self, view_class, **kwargs):
+        if hasattr(view_class, "as_spreadsheet"):
+            view_class = type(f"Audited{view_class.__name__}", (_AuditedExport, view_class), {})
+        return super().construct_view(view_class, **kwargs)

@@ -13,7 +13,7 @@ from permissions.models import AuditEvent, StationAssignment
 from permissions.policies import ReadOnlyPermissionPolicy, ScopedPermissionPolicy
 from permissions.roles import Role, role_group_name
 from permissions.scoping import scope_by_station, stations_for
-from permissions.viewsets import ScopedViewSetMixin
+from permissions.viewsets import AuditedExportViewSetMixin, ScopedViewSetMixin
 
 register_permission_policy(AuditEvent, ReadOnlyPermissionPolicy(AuditEvent))
 register_permission_policy(StationAssignment, ScopedPermissionPolicy(StationAssignment, scope_by_station))
@@ -81,7 +81,7 @@ class StationAssignmentForm(WagtailAdminModelForm):
         widgets = {"station": forms.Select}
 
 
-class StationAssignmentViewSet(ScopedViewSetMixin, ModelViewSet):
+class StationAssignmentViewSet(AuditedExportViewSetMixin, ScopedViewSetMixin, ModelViewSet):
     """Street committees assign staff to their own street's stations (分配站点工作人员)."""
 
     model = StationAssignment
@@ -104,7 +104,7 @@ class StationAssignmentViewSet(ScopedViewSetMixin, ModelViewSet):
         return StationAssignmentForm
 
 
-class AuditEventViewSet(ModelViewSet):
+class AuditEventViewSet(AuditedExportViewSetMixin, ModelViewSet):
     model = AuditEvent
     icon = "history"
     menu_label = "审计记录"

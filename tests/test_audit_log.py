@@ -105,6 +105,9 @@ def test_the_auditor_browses_filters_and_exports_the_audit_log(client, staff, au
     export = client.get(reverse("audit_events:index"), {"export": "csv"})
     assert export.status_code == 200
     assert "10.1.2.3" in b"".join(export.streaming_content).decode("utf-8-sig")
+    exported = AuditEvent.objects.get(action="personal_data_exported")
+    assert exported.actor == auditor
+    assert exported.detail == {"model": "permissions.AuditEvent", "format": "csv", "filters": {}}
     event = AuditEvent.objects.get(action="login_failed")
     assert client.get(reverse("audit_events:inspect", args=[event.pk])).status_code == 200
 
@@ -119,8 +122,8 @@ def test_nobody_can_add_edit_or_delete_audit_records_in_the_admin(client, staff,
             reverse("audit_events:delete", args=[event.pk]),
         ):
             response = client.post(url, {"action": "logout"})
-            assert response.status_code in (302, 403), url
-            assert response.status_code == 403 or response["Location"] == reverse("wagtailadmin_home")
+            assert response.status_code in (302, 403, 404), url
+            assert response.status_code != 302 or response["Location"] == reverse("wagtailadmin_home")
     assert AuditEvent.objects.filter(pk=event.pk, action="login").exists()
 
 

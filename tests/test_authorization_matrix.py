@@ -551,4 +551,6 @@ def test_street_b_listings_contain_only_their_own_rows(client, world):
     assert export.status_code == 200
     exported = text(export)
     assert "qingbo-staff" in exported and "hubin-point-staff" not in exported
+    logged = AuditEvent.objects.filter(action="personal_data_exported", actor=world["personas"]["street_b"])
+    assert logged.get().detail["model"] == "permissions.StationAssignment"
     assert get_user_model().objects.filter(username="hubin-point-staff").exists()
