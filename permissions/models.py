@@ -95,6 +95,8 @@ class AuditEvent(models.Model):
         PERMISSIONS_CHANGED = "permissions_changed", "权限变更"
         PERSONAL_DATA_VIEWED = "personal_data_viewed", "查看个人信息"
         PERSONAL_DATA_EXPORTED = "personal_data_exported", "导出个人信息"
+        OPINION_SUBMITTED = "opinion_submitted", "意见提交"
+        OPINION_TRANSITION = "opinion_transition", "意见办理"
 
     timestamp = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     # No database constraint: deleting a user must not have to touch (update) its audit rows.

@@ -48,6 +48,8 @@ STREET_GROUP_PREFIX = "街道工委·"
 STATION_GROUP_PREFIX = "站点#"
 MANAGE_STREET = "content.manage_street"
 MANAGE_STATION = "content.manage_station"
+HANDLE_DEPARTMENT = "workflows.handle_department"
+DEPARTMENT_GROUP_PREFIX = "承办单位·"
 # Created by Wagtail's first migration with rights on the whole tree; our roles replace them.
 WAGTAIL_DEFAULT_GROUPS = ("Editors", "Moderators")
 
@@ -87,7 +89,13 @@ ROLE_SPECS = {
     ),
     Role.EDITOR: RoleSpec(
         Role.EDITOR,
-        (*_ADMIN_ACCESS, "content.add_deputy", "content.change_deputy", "content.view_deputy"),
+        (
+            *_ADMIN_ACCESS,
+            "content.add_deputy",
+            "content.change_deputy",
+            "content.view_deputy",
+            "workflows.view_opinion",
+        ),
         ("add_page", "change_page", "publish_page", "lock_page", "unlock_page"),
         _MEDIA_EDIT,
     ),
@@ -98,14 +106,20 @@ ROLE_SPECS = {
             "content.view_deputy",
             "content.add_deputy",
             "content.view_street",
+            "workflows.view_opinion",
+            "workflows.add_opinion",
+            "workflows.view_department",
             "permissions.add_stationassignment",
             "permissions.change_stationassignment",
             "permissions.delete_stationassignment",
             "permissions.view_stationassignment",
         ),
     ),
-    Role.STATION_STAFF: RoleSpec(Role.STATION_STAFF, (*_ADMIN_ACCESS, "content.view_deputy")),
-    Role.DEPARTMENT_HANDLER: RoleSpec(Role.DEPARTMENT_HANDLER, (*_ADMIN_ACCESS,)),
+    Role.STATION_STAFF: RoleSpec(
+        Role.STATION_STAFF,
+        (*_ADMIN_ACCESS, "content.view_deputy", "workflows.view_opinion", "workflows.add_opinion"),
+    ),
+    Role.DEPARTMENT_HANDLER: RoleSpec(Role.DEPARTMENT_HANDLER, (*_ADMIN_ACCESS, "workflows.view_opinion")),
     Role.DEPUTY: RoleSpec(Role.DEPUTY, (*_ADMIN_ACCESS,)),
     Role.AUDITOR: RoleSpec(Role.AUDITOR, (*_ADMIN_ACCESS, "content.view_*", "workflows.view_*", "permissions.view_*")),
 }
@@ -302,6 +316,30 @@ def revoke_street_group(street) -> None:
         remove_perm(MANAGE_STREET, group, street)
 
 
+def department_group_name(department) -> str:
+    return f"{DEPARTMENT_GROUP_PREFIX}{department.name}"
+
+
+@transaction.atomic
+def sync_department_group(department, previous_name: str | None = None) -> Group:
+    """The handlers' group of one department ("承办单位·<名称>") with its guardian grant.
+
+    People become handlers of a department by being put in this group (and the
+    "承办单位" role group) in the admin, like street committees.
+    """
+    group = None
+    if previous_name and previous_name != department.name:
+        group = Group.objects.filter(name=f"{DEPARTMENT_GROUP_PREFIX}{previous_name}").first()
+        if group is not None:
+            group.name = department_group_name(department)
+            group.save(update_fields=["name"])
+    if group is None:
+        group, _ = Group.objects.get_or_create(name=department_group_name(department))
+    if group not in get_groups_with_perms(department):
+        assign_perm(HANDLE_DEPARTMENT, group, department)
+    return group
+
+
 def remove_wagtail_default_groups() -> list[str]:
     """Drop Wagtail's stock "Editors"/"Moderators" groups (rights on the whole tree) if unused.
 
@@ -323,6 +361,9 @@ def sync_all_roles() -> list[Group]:
     remove_wagtail_default_groups()
     groups = [sync_role_group(spec) for spec in ROLE_SPECS.values()]
     groups += [sync_street_group(street) for street in Street.objects.all()]
+    from workflows.models import Department
+
+    groups += [sync_department_group(department) for department in Department.objects.all()]
     staffed = StationPage.objects.filter(
         pk__in=StationAssignment.objects.values("station_id")
     ) | StationPage.objects.filter(group_permissions__group__name__startswith=STATION_GROUP_PREFIX)

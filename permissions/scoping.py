@@ -14,7 +14,13 @@ from guardian.shortcuts import get_objects_for_user
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Length, Substr
 
-from permissions.roles import DISTRICT_WIDE_ROLES, MANAGE_STATION, MANAGE_STREET, role_group_name
+from permissions.roles import (
+    DISTRICT_WIDE_ROLES,
+    HANDLE_DEPARTMENT,
+    MANAGE_STATION,
+    MANAGE_STREET,
+    role_group_name,
+)
 
 
 def is_district_wide(user) -> bool:
@@ -72,3 +78,26 @@ def scope_by_station(queryset: QuerySet, user, station_field: str = "station") -
     if is_district_wide(user):
         return queryset
     return queryset.filter(**{f"{station_field}__in": stations_for(user).values("pk")})
+
+
+def departments_for(user) -> QuerySet:
+    """Departments the user handles for (their groups hold `workflows.handle_department`)."""
+    from workflows.models import Department
+
+    if not user.is_authenticated or not user.is_active:
+        return Department.objects.none()
+    return get_objects_for_user(user, HANDLE_DEPARTMENT, klass=Department, accept_global_perms=False)
+
+
+def scope_opinions(queryset: QuerySet, user) -> QuerySet:
+    """Opinions a user may see: the district sees all; a street its street's; station staff
+    their stations'; a department handler those assigned to their department."""
+    if is_district_wide(user):
+        return queryset
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    return queryset.filter(
+        Q(street__in=streets_for(user).values("pk"))
+        | Q(station__in=stations_for(user).values("pk"))
+        | Q(department__in=departments_for(user).values("pk"))
+    )

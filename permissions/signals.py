@@ -15,9 +15,11 @@ from permissions.roles import (
     rename_street_group,
     station_group_name,
     station_group_prefix,
+    sync_department_group,
     sync_station_group,
     sync_street_group,
 )
+from workflows.models import Department
 
 
 @receiver(pre_save, sender=Street)
@@ -73,6 +75,18 @@ def staff_group_follows_station_title(sender, instance, raw=False, **kwargs):
     Group.objects.filter(name__startswith=station_group_prefix(instance)).exclude(
         name=station_group_name(instance)
     ).update(name=station_group_name(instance))
+
+
+@receiver(pre_save, sender=Department)
+def remember_department_name(sender, instance, **kwargs):
+    instance._previous_name = Department.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+
+
+@receiver(post_save, sender=Department)
+def department_group_for_department(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    sync_department_group(instance, previous_name=getattr(instance, "_previous_name", None))
 
 
 # --- Audit: sign-ins and changes of roles and permissions --------------------------------------

@@ -47,6 +47,8 @@ from content.tree import add_station
 from permissions.models import AuditEvent, StationAssignment
 from permissions.roles import Role, role_group_name, street_collection_name, street_group_name
 from tests.conftest import make_deputy, role_user, station_user, street_user
+from workflows.intake import Submission, submit
+from workflows.models import Category, Department, OpinionPhoto
 
 pytestmark = pytest.mark.django_db
 
@@ -151,6 +153,18 @@ def world(two_streets, street, django_user_model):
         date="2026-10-10", kind="workday", name="国庆节调休"
     )
     audit_event = AuditEvent.objects.create(action="login", actor_username="hubin-secretary")
+    department = Department.objects.create(name="区城管局")
+    opinion, _ = submit(
+        Submission(
+            station=station,
+            category=Category.objects.first(),
+            title=f"{MARKER}门前路灯不亮",
+            content="晚上路灯不亮，老人出行不便。",
+            citizen_name="李四",
+            citizen_phone="13900001111",
+        )
+    )
+    photo = OpinionPhoto.objects.create(opinion=opinion, file=ContentFile(png_bytes(), "lamp.png"))
 
     personas = {
         "street_a": secretary,
@@ -182,6 +196,9 @@ def world(two_streets, street, django_user_model):
         "deputy": deputy,
         "calendar_day": calendar_day,
         "audit_event": audit_event,
+        "department": department,
+        "opinion": opinion,
+        "photo": photo,
         "personas": personas,
     }
 
@@ -406,6 +423,28 @@ def cases(w) -> list[Case]:
         Case(f"audit_events:{name}", DISTRICT, {"pk": event.pk})
         for name in ("edit", "delete", "history", "history_results", "usage", "inspect")
     ]
+    opinion = w["opinion"]
+    out += [
+        *[
+            Case(f"opinions:{name}", OBJECT, {"pk": opinion.pk})
+            for name in ("inspect", "edit", "delete", "history", "history_results", "usage")
+        ],
+        *[Case("opinions:act", OBJECT, {"pk": opinion.pk, "name": name}) for name in ("accept", "reject", "escalate")],
+        Case("opinions:photo", OBJECT, {"pk": w["photo"].pk}),
+        Case("wagtailsnippetchoosers_workflows_opinion:chosen", OBJECT, {"pk": str(opinion.pk)}),
+        Case(
+            "wagtail_bulk_action",
+            OBJECT,
+            {"app_label": "workflows", "model_name": "opinion", "action": "assign"},
+            f"id={opinion.pk}",
+        ),
+    ]
+    for model, pk in (("department", w["department"].pk), ("category", Category.objects.first().pk)):
+        out += [
+            Case(f"wagtailsnippets_workflows_{model}:{name}", DISTRICT, {"pk": pk})
+            for name in ("edit", "delete", "usage", "history", "history_results")
+        ]
+        out.append(Case(f"wagtailsnippetchoosers_workflows_{model}:chosen", DISTRICT, {"pk": str(pk)}))
     site = Site.objects.get(is_default_site=True)
     out += [
         Case(f"wagtailsites:{name}", DISTRICT, {"pk": site.pk})
@@ -486,6 +525,8 @@ def test_the_fixture_objects_are_reachable_by_their_own_street(client, world):
         "wagtaildocs:edit",
         "wagtailsnippetchoosers_content_street:chosen",
         "station_staff:edit",
+        "opinions:inspect",
+        "opinions:photo",
     ):
         response = client.get(by_name[name].url)
         assert response.status_code == 200, (name, response.status_code, response.get("Location"))
@@ -529,6 +570,11 @@ def test_the_auditor_reads_but_every_post_is_refused(client, world):
     assert [label for label in before if before[label] != after.get(label)] == []
     readable = client.get(reverse("audit_events:index"))
     assert readable.status_code == 200
+    detail = client.get(reverse("opinions:inspect", args=[world["opinion"].pk]))
+    assert detail.status_code == 200
+    page = text(detail)
+    assert "李*" in page and "139****1111" in page and "13900001111" not in page
+    assert "显示完整联系方式" not in page and 'method="post"' not in page.split("opinion-detail", 1)[1]
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client, world):

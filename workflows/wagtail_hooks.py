@@ -1,18 +1,89 @@
-from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+"""Admin registration: the holiday calendar, departments, categories and the opinion loop."""
 
-from workflows.models import CalendarDay
+from django.urls import reverse
+
+from wagtail import hooks
+from wagtail.admin.ui.components import Component
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from permissions.scoping import scope_opinions
+from workflows.models import CalendarDay, Category, Department, Opinion
+from workflows.opinion_admin import (
+    BulkAssignAction,
+    OpinionPermissionPolicy,
+    OpinionViewSet,
+    overdue_rollup,
+    todo_counts,
+)
 
 
 class CalendarDayViewSet(SnippetViewSet):
     model = CalendarDay
     icon = "date"
     menu_label = "节假日调整"
-    menu_order = 300
-    add_to_admin_menu = True
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
     ordering = ["-date"]
 
 
-register_snippet(CalendarDayViewSet)
+class DepartmentViewSet(SnippetViewSet):
+    model = Department
+    icon = "group"
+    menu_label = "承办单位"
+    list_display = ["name", "email", "is_active", "sort_order"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+    copy_view_enabled = False
+
+
+class CategoryViewSet(SnippetViewSet):
+    model = Category
+    icon = "tag"
+    menu_label = "意见分类"
+    list_display = ["name", "deadline_workdays", "sort_order"]
+    copy_view_enabled = False
+
+
+class LoopSettingsGroup(SnippetViewSetGroup):
+    menu_label = "办理设置"
+    menu_icon = "cogs"
+    menu_order = 300
+    items = (DepartmentViewSet, CategoryViewSet, CalendarDayViewSet)
+
+
+register_permission_policy(Opinion, OpinionPermissionPolicy(Opinion, scope_opinions))
+register_snippet(OpinionViewSet)
+register_snippet(LoopSettingsGroup)
+hooks.register("register_bulk_action", BulkAssignAction)
+
+
+class TodoPanel(Component):
+    """我的待办 on the admin home: what waits for this person, each linked to the listing."""
+
+    name = "opinion_todos"
+    order = 50
+    template_name = "workflows/admin/todo_panel.html"
+
+    def __init__(self, user):
+        self.user = user
+
+    def get_context_data(self, parent_context=None):
+        counts = todo_counts(self.user)
+        index = reverse("opinions:list")
+        items = [
+            ("待受理", counts["to_accept"], f"{index}?state=submitted"),
+            ("待交办", counts["to_assign"], f"{index}?state=accepted"),
+            ("待签收", counts["to_sign"], f"{index}?state=assigned"),
+            ("待答复", counts["to_reply"], f"{index}?state=signed"),
+            ("已超期", counts["overdue"], f"{index}?overdue=true"),
+            ("待审核公开", counts["to_publish"], index),
+        ]
+        return {"items": items, "rollup": overdue_rollup(self.user) if counts["overdue"] else []}
+
+
+@hooks.register("construct_homepage_panels")
+def add_todo_panel(request, panels):
+    if request.user.has_perm("workflows.view_opinion"):
+        panels.append(TodoPanel(request.user))

@@ -1,0 +1,317 @@
+"""The closed loop: every allowed transition, the refused ones, and what each one leaves behind."""
+
+import datetime as dt
+
+import pytest
+
+from django.core import mail
+
+from permissions.models import AuditEvent
+from permissions.roles import Role, department_group_name, role_group_name
+from tests.conftest import role_user, station_user, street_user
+from workflows import opinions
+from workflows.intake import Submission, submit
+from workflows.models import (
+    CalendarDay,
+    Category,
+    Department,
+    Opinion,
+    OpinionReply,
+    OpinionState,
+    Publication,
+    SupervisionCase,
+)
+
+pytestmark = pytest.mark.django_db
+S = OpinionState
+
+
+@pytest.fixture
+def loop(two_streets, street):
+    department = Department.objects.create(name="区城管局", email="cgj@example.com")
+    other_department = Department.objects.create(name="区住建局")
+    people = {
+        "staff": station_user(two_streets["station"]),
+        "secretary": street_user(street),
+        "outsider": street_user(two_streets["other_street"], "qingbo-secretary"),
+        "handler": role_user(
+            "cgj-clerk",
+            role_group_name(Role.DEPARTMENT_HANDLER),
+            department_group_name(department),
+            email="clerk@example.com",
+        ),
+        "other_handler": role_user(
+            "zjj-clerk", role_group_name(Role.DEPARTMENT_HANDLER), department_group_name(other_department)
+        ),
+        "editor": role_user("editor", role_group_name(Role.EDITOR)),
+        "auditor": role_user("auditor", role_group_name(Role.AUDITOR)),
+    }
+    return {**two_streets, "department": department, "other_department": other_department, **people}
+
+
+def new_opinion(station, **extra) -> Opinion:
+    fields = {
+        "station": station,
+        "category": Category.objects.get(name="交通出行"),
+        "title": "东平巷夜间停车难",
+        "content": "小区周边夜间停车位不足，希望增设临时停车位。",
+        "citizen_name": "张三丰",
+        "citizen_phone": "13812345678",
+        "publish_consent": True,
+        **extra,
+    }
+    opinion, created = submit(Submission(**fields))
+    assert created
+    return opinion
+
+
+def counts(opinion):
+    return (
+        AuditEvent.objects.filter(object_id=str(opinion.pk), action="opinion_transition").count(),
+        opinion.history.count(),
+    )
+
+
+def step(opinion, name, user, **data):
+    """Perform a transition and check it left exactly one audit record and one history row."""
+    audits, history = counts(opinion)
+    result = opinions.perform(opinion, name, user=user, **data)
+    assert counts(result) == (audits + 1, history + 1)
+    return result
+
+
+def test_the_whole_loop_from_submission_to_closure(loop):
+    opinion = new_opinion(loop["station"])
+    assert opinion.state == S.SUBMITTED and opinion.receipt_no.startswith("YJ")
+    assert opinion.street == loop["station"].street
+
+    opinion = step(opinion, "accept", loop["staff"])
+    assert opinion.state == S.ACCEPTED
+    opinion = step(opinion, "assign", loop["staff"], department=loop["department"], workdays=5)
+    assert (opinion.state, opinion.department) == (S.ASSIGNED, loop["department"])
+    assert opinion.deadline is not None
+    opinion = step(opinion, "sign", loop["handler"])
+    assert opinion.state == S.SIGNED and opinion.signed_at
+    opinion = step(opinion, "reply", loop["handler"], outcome="resolved", text="已协调增设 20 个夜间临时停车位。")
+    assert opinion.state == S.REPLIED and opinion.reply_text.startswith("已协调")
+    opinion = opinions.perform(opinion, "evaluate", capacity=opinions.CITIZEN, rating="satisfied")
+    assert opinion.state == S.EVALUATED and not opinion.rating_by_visit
+    opinion = step(opinion, "close", loop["secretary"])
+    assert opinion.state == S.CLOSED and opinion.closed_at
+
+    event = AuditEvent.objects.filter(object_id=str(opinion.pk), action="opinion_transition").order_by("pk")[1]
+    assert event.actor == loop["staff"]
+    assert (event.detail["from_state"], event.detail["to_state"]) == ("accepted", "assigned")
+    assert event.detail["department"] == "区城管局"
+    latest = opinion.history.first()
+    assert latest.history_change_reason == "办结" and latest.state == "closed"
+
+
+def test_the_department_is_told_by_email_when_an_opinion_is_assigned(
+    loop, settings, django_capture_on_commit_callbacks
+):
+    settings.WAGTAILADMIN_BASE_URL = "https://lianluo.example"
+    opinion = new_opinion(loop["station"])
+    opinion = opinions.perform(opinion, "accept", user=loop["staff"])
+    with django_capture_on_commit_callbacks(execute=True):
+        opinions.perform(opinion, "assign", user=loop["staff"], department=loop["department"])
+    (message,) = mail.outbox
+    assert f"https://lianluo.example/admin/opinions/inspect/{opinion.pk}/" in message.body
+    assert set(message.to) == {"cgj@example.com", "clerk@example.com"}
+    assert opinion.receipt_no in message.body and "张三丰" not in message.body and "13812345678" not in message.body
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason_field", "expected"),
+    [
+        ("reject", {"reason": "不属于人大代表联络站受理范围"}, "reject_reason", S.REJECTED),
+        ("accept", {}, None, S.ACCEPTED),
+    ],
+)
+def test_staff_of_the_street_may_accept_or_reject(loop, name, data, reason_field, expected):
+    opinion = step(new_opinion(loop["station"]), name, loop["secretary"], **data)
+    assert opinion.state == expected
+    if reason_field:
+        assert getattr(opinion, reason_field) == data["reason"]
+
+
+def test_rejecting_needs_a_reason(loop):
+    opinion = new_opinion(loop["station"])
+    with pytest.raises(opinions.TransitionError, match="理由"):
+        opinions.perform(opinion, "reject", user=loop["staff"], reason="  ")
+    opinion.refresh_from_db()
+    assert opinion.state == S.SUBMITTED and counts(opinion) == (0, 1)
+
+
+def test_a_duplicate_is_linked_to_its_original(loop):
+    original = new_opinion(loop["station"])
+    copy = new_opinion(loop["station"], title="停车难（重复反映）")
+    copy = step(copy, "mark_duplicate", loop["staff"], original=original)
+    assert copy.state == S.DUPLICATE and copy.duplicate_of == original
+    with pytest.raises(opinions.TransitionError):
+        opinions.perform(original, "mark_duplicate", user=loop["staff"], original=original)
+
+
+def test_escalation_moves_the_opinion_to_the_parent_stations_queue(loop):
+    opinion = new_opinion(loop["point"])
+    opinion = step(opinion, "escalate", loop["staff"], note="涉及多个小区，需街道协调")
+    assert opinion.station.pk == loop["station"].pk and opinion.state == S.SUBMITTED
+    opinion = step(opinion, "escalate", loop["staff"], note="需区级部门协调")
+    assert opinion.station.pk == loop["centre"].pk
+    # The contact point's staff reach it no longer; the street committee still does.
+    with pytest.raises(opinions.NotAllowed):
+        opinions.perform(opinion, "accept", user=loop["staff"])
+    assert step(opinion, "accept", loop["secretary"]).state == S.ACCEPTED
+
+
+def test_an_unsatisfied_rating_opens_a_new_round_and_a_supervision_case(loop):
+    opinion = new_opinion(loop["station"])
+    for name, user, data in (
+        ("accept", loop["staff"], {}),
+        ("assign", loop["staff"], {"department": loop["department"]}),
+        ("sign", loop["handler"], {}),
+        ("reply", loop["handler"], {"outcome": "explained", "text": "场地有限，暂无法增设。"}),
+    ):
+        opinion = opinions.perform(opinion, name, user=user, **data)
+    opinion = step(opinion, "evaluate", loop["staff"], rating="unsatisfied")  # a return visit (回访)
+    assert opinion.state == S.REOPENED and opinion.round == 2 and opinion.is_key
+    assert opinion.reply_text == "" and opinion.deadline is None
+    first = OpinionReply.objects.get(opinion=opinion, round=1)
+    assert first.text == "场地有限，暂无法增设。" and first.rating == "unsatisfied"
+    case = SupervisionCase.objects.get(opinion=opinion)
+    assert case.reason == "unsatisfied" and case.round == 1
+    # Round two goes to another department and ends satisfied.
+    opinion = step(opinion, "assign", loop["secretary"], department=loop["other_department"])
+    opinion = step(opinion, "sign", loop["other_handler"])
+    opinion = step(opinion, "reply", loop["other_handler"], outcome="partly", text="已协调共享车位 8 个。")
+    assert OpinionReply.objects.filter(opinion=opinion).count() == 2
+
+
+def test_an_opinion_nobody_rated_can_be_closed_after_the_wait_with_the_reason(loop, settings):
+    settings.LIANLUO_RATING_WAIT_DAYS = 7
+    opinion = new_opinion(loop["station"])
+    for name, user, data in (
+        ("accept", loop["staff"], {}),
+        ("assign", loop["staff"], {"department": loop["department"]}),
+        ("sign", loop["handler"], {}),
+        ("reply", loop["handler"], {"outcome": "resolved", "text": "已处理。"}),
+    ):
+        opinion = opinions.perform(opinion, name, user=user, **data)
+    with pytest.raises(opinions.TransitionError, match="7 天"):
+        opinions.perform(opinion, "close", user=loop["staff"])
+    later = opinion.replied_at.date() + dt.timedelta(days=8)
+    opinion = opinions.perform(opinion, "close", capacity=opinions.SYSTEM, today=later)
+    assert opinion.state == S.CLOSED and opinion.close_reason == "答复后 7 天未评价"
+    assert opinion.rating == ""  # closed, not rated: the satisfaction rate does not count it
+
+
+@pytest.mark.parametrize(
+    ("actor", "name"),
+    [
+        ("outsider", "accept"),  # another street's committee
+        ("handler", "accept"),  # a department does not run the station's queue
+        ("auditor", "accept"),
+        ("editor", "accept"),
+        ("other_handler", "sign"),  # not assigned to their department
+        ("staff", "sign"),  # station staff do not sign for the department
+        ("staff", "supervise"),  # supervision is the street's or the district's
+    ],
+)
+def test_people_without_the_role_for_this_opinion_are_refused(loop, actor, name):
+    opinion = new_opinion(loop["station"])
+    if name == "sign":
+        opinion = opinions.perform(opinion, "accept", user=loop["staff"])
+        opinion = opinions.perform(opinion, "assign", user=loop["staff"], department=loop["department"])
+    before = counts(opinion)
+    with pytest.raises(opinions.NotAllowed, match="权限"):
+        opinions.perform(opinion, name, user=loop[actor])
+    assert counts(opinion) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("sign", {}),
+        ("reply", {"outcome": "resolved", "text": "已处理"}),
+        ("evaluate", {"rating": "satisfied"}),
+        ("close", {}),
+        ("assign", {}),
+    ],
+)
+def test_transitions_from_the_wrong_state_are_refused(loop, name, data):
+    opinion = new_opinion(loop["station"])  # still 待受理
+    with pytest.raises(opinions.Conflict, match="待受理"):
+        opinions.perform(opinion, name, user=loop["secretary"], capacity=opinions.CITIZEN, **data)
+    assert Opinion.objects.get(pk=opinion.pk).state == S.SUBMITTED
+
+
+def test_a_stale_version_is_a_conflict(loop):
+    opinion = new_opinion(loop["station"])
+    seen = opinion.version
+    opinions.perform(opinion, "accept", user=loop["staff"], expected_version=seen)
+    with pytest.raises(opinions.Conflict, match="刚被他人处理"):
+        opinions.perform(opinion, "reject", user=loop["secretary"], expected_version=seen, reason="重复")
+
+
+def test_supervision_marks_the_item_and_reminds_the_department(loop, django_capture_on_commit_callbacks):
+    opinion = new_opinion(loop["station"])
+    opinion = opinions.perform(opinion, "accept", user=loop["staff"])
+    opinion = opinions.perform(opinion, "assign", user=loop["staff"], department=loop["department"])
+    with django_capture_on_commit_callbacks(execute=True):
+        opinion = step(opinion, "supervise", loop["secretary"], note="请本周内答复")
+    assert opinion.is_key and opinion.state == S.ASSIGNED
+    assert SupervisionCase.objects.get(opinion=opinion).note == "请本周内答复"
+    assert [m.subject for m in mail.outbox] == [f"【联络】督办：{opinion.title}"]
+
+
+def test_publication_needs_consent_a_summary_and_an_approval(loop):
+    opinion = new_opinion(loop["station"])
+    for name, user, data in (
+        ("accept", loop["staff"], {}),
+        ("assign", loop["staff"], {"department": loop["department"]}),
+        ("sign", loop["handler"], {}),
+        ("reply", loop["handler"], {"outcome": "resolved", "text": "已增设车位。"}),
+    ):
+        opinion = opinions.perform(opinion, name, user=user, **data)
+    with pytest.raises(opinions.TransitionError, match="摘要"):
+        opinions.perform(opinion, "request_publication", user=loop["staff"], summary="")
+    opinion = step(opinion, "request_publication", loop["staff"], summary="东平巷夜间停车难，已增设车位")
+    assert opinion.publication == Publication.PENDING
+    with pytest.raises(opinions.NotAllowed):
+        opinions.perform(opinion, "approve_publication", user=loop["staff"])
+    opinion = step(opinion, "approve_publication", loop["editor"])
+    assert opinion.publication == Publication.APPROVED and opinion.published_at
+
+    private = new_opinion(loop["station"], publish_consent=False)
+    private.state = S.CLOSED
+    private.save()
+    with pytest.raises(opinions.TransitionError, match="未同意公开"):
+        opinions.perform(private, "request_publication", user=loop["staff"], summary="摘要")
+
+
+def test_deadlines_count_working_days_across_national_day_and_a_make_up_saturday(loop):
+    # 2025: 10月1日–8日 National Day and Mid-autumn holiday; Saturday 11 October is a 调休 workday.
+    opinion = opinions.perform(new_opinion(loop["station"]), "accept", user=loop["staff"])
+    opinion = opinions.perform(
+        opinion, "assign", user=loop["staff"], department=loop["department"], workdays=3, today=dt.date(2025, 9, 30)
+    )
+    # 9月30日 (Tue) + 3 working days: 10月9日 (Thu), 10日 (Fri), 11日 (Sat, 调休) → 11 October.
+    assert opinion.deadline == dt.date(2025, 10, 11)
+
+
+def test_an_administrators_calendar_override_moves_the_deadline(loop):
+    CalendarDay.objects.create(date=dt.date(2025, 10, 9), kind="holiday", name="临时调整")
+    opinion = opinions.perform(new_opinion(loop["station"]), "accept", user=loop["staff"])
+    opinion = opinions.perform(
+        opinion, "assign", user=loop["staff"], department=loop["department"], workdays=3, today=dt.date(2025, 9, 30)
+    )
+    assert opinion.deadline == dt.date(2025, 10, 13)
+
+
+def test_overdue_is_computed_from_the_deadline(loop):
+    opinion = opinions.perform(new_opinion(loop["station"]), "accept", user=loop["staff"])
+    opinion = opinions.perform(
+        opinion, "assign", user=loop["staff"], department=loop["department"], workdays=1, today=dt.date(2025, 9, 30)
+    )
+    assert not opinion.is_overdue(today=dt.date(2025, 10, 9))
+    assert opinion.is_overdue(today=dt.date(2025, 10, 10))

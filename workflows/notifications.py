@@ -1,0 +1,140 @@
+"""Emails to the people who must act next, sent as background tasks after the commit.
+
+Which backend sends them is a setting: the console in development, SMTP in production
+(EMAIL_HOST…), an in-memory outbox in tests. Messages never contain the citizen's name or
+phone number: staff open the opinion in the admin to see (masked) contact details.
+"""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.urls import reverse
+
+from workflows.models import Opinion
+
+
+def _admin_url(opinion: Opinion) -> str:
+    base = getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/")
+    return f"{base}{reverse('opinions:inspect', args=[opinion.pk])}"
+
+
+def station_recipients(opinion: Opinion) -> list[str]:
+    """Staff of the opinion's station (and of stations above it) and its street committee."""
+    from content.models import StationPage
+    from permissions.roles import street_group_name
+
+    stations = StationPage.objects.ancestor_of(opinion.station, inclusive=True).values("pk")
+    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    staff = users.filter(station_assignments__station__in=stations)
+    emails = set(staff.values_list("email", flat=True))
+    if opinion.street_id:
+        committee = users.filter(groups__name=street_group_name(opinion.street))
+        emails |= set(committee.values_list("email", flat=True))
+    return sorted(emails)
+
+
+def department_recipients(opinion: Opinion) -> list[str]:
+    from permissions.roles import department_group_name
+
+    if opinion.department_id is None:
+        return []
+    department = opinion.department
+    handlers = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=department_group_name(department))
+        .exclude(email="")
+    )
+    emails = set(handlers.values_list("email", flat=True))
+    if department.email:
+        emails.add(department.email)
+    return sorted(emails)
+
+
+@task()
+def send_notification(opinion_id: int, subject: str, body: str, recipients: list[str]) -> int:
+    if not recipients:
+        return 0
+    return send_mail(subject, body, None, recipients)
+
+
+def _send(opinion: Opinion, subject: str, lines: list[str], recipients: list[str]) -> None:
+    if not recipients:
+        return
+    body = "\n".join([*lines, "", f"回执编号：{opinion.receipt_no}", f"办理页面：{_admin_url(opinion)}"])
+    send_notification.enqueue(opinion.pk, f"【联络】{subject}", body, recipients)
+
+
+def after_submission(opinion: Opinion) -> None:
+    _send(
+        opinion,
+        f"新意见待受理：{opinion.title}",
+        [f"{opinion.station.title} 收到一条群众意见（{opinion.get_channel_display()}），请及时受理。"],
+        station_recipients(opinion),
+    )
+
+
+def after_transition(opinion: Opinion, name: str) -> None:
+    if name == "assign":
+        _send(
+            opinion,
+            f"交办：{opinion.title}",
+            [f"请签收并于 {opinion.deadline:%Y年%m月%d日} 前答复（工作日计）。"],
+            department_recipients(opinion),
+        )
+    elif name == "escalate":
+        _send(
+            opinion,
+            f"上报：{opinion.title}",
+            [f"一条意见已上报至 {opinion.station.title}，请受理。"],
+            station_recipients(opinion),
+        )
+    elif name == "supervise":
+        _send(opinion, f"督办：{opinion.title}", ["此件已列为重点督办，请抓紧办理。"], department_recipients(opinion))
+    elif name == "reply":
+        _send(
+            opinion,
+            f"已答复：{opinion.title}",
+            ["承办单位已答复，请联系群众回访或等待群众评价。"],
+            station_recipients(opinion),
+        )
+    elif name == "evaluate" and opinion.state == "reopened":
+        _send(
+            opinion,
+            f"群众不满意，重办：{opinion.title}",
+            [f"群众对答复不满意，已进入第 {opinion.round} 轮办理并列入督办，请重新交办。"],
+            station_recipients(opinion),
+        )
+    elif name == "request_publication":
+        from permissions.roles import Role, role_group_name
+
+        editors = (
+            get_user_model().objects.filter(is_active=True, groups__name=role_group_name(Role.EDITOR)).exclude(email="")
+        )
+        _send(
+            opinion,
+            f"待审核公开：{opinion.title}",
+            ["一条办理结果申请公开（晾晒），请审核。"],
+            sorted(set(editors.values_list("email", flat=True)) | set(station_recipients(opinion))),
+        )
+
+
+def remind_deadline(opinion: Opinion, days_left: int) -> None:
+    _send(
+        opinion,
+        f"即将到期：{opinion.title}",
+        [f"答复期限 {opinion.deadline:%Y年%m月%d日}，还剩 {days_left} 个工作日。"],
+        department_recipients(opinion),
+    )
+
+
+def notify_overdue(opinion: Opinion) -> None:
+    _send(
+        opinion,
+        f"已超期：{opinion.title}",
+        [f"答复期限 {opinion.deadline:%Y年%m月%d日} 已过，请尽快答复。"],
+        sorted(set(department_recipients(opinion)) | set(station_recipients(opinion))),
+    )
