@@ -33,7 +33,7 @@ from permissions.policies import ScopedPermissionPolicy
 from permissions.scoping import departments_for, scope_opinions, stations_for, streets_for
 from permissions.viewsets import AuditedExportViewSetMixin, ScopedViewSetMixin
 from workflows import opinions
-from workflows.intake import IntakeError, Submission, submit
+from workflows.intake import MOBILE, IntakeError, Submission, normalise_phone, submit
 from workflows.models import (
     Category,
     Channel,
@@ -112,6 +112,13 @@ class StaffOpinionForm(WagtailAdminModelForm):
         label="渠道",
         choices=[(c.value, c.label) for c in Channel if c not in (Channel.ONLINE, Channel.QR)],
     )
+    citizen_phone = forms.CharField(label="手机号码", max_length=20, help_text="11 位中国大陆手机号码")
+
+    def clean_citizen_phone(self):
+        phone = normalise_phone(self.cleaned_data["citizen_phone"])
+        if not MOBILE.match(phone):
+            raise forms.ValidationError("请填写 11 位中国大陆手机号码。")
+        return phone
 
     class Meta:
         model = Opinion
