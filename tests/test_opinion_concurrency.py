@@ -75,11 +75,13 @@ def test_two_staff_acting_at_once_give_one_success_and_one_conflict_every_time(t
     for round_no in range(10):
         opinion, _ = submit(submission(two_streets["station"], f"round-{round_no}"))
         seen = opinion.version
-        attempts = [
-            lambda: opinions.perform(opinion.pk, "accept", user=staff, expected_version=seen),
-            lambda: opinions.perform(opinion.pk, "reject", user=secretary, expected_version=seen, reason="不属受理范围"),
-        ]
-        results = run_together(2, lambda i: attempts[i]())
+
+        def attempt(i, pk=opinion.pk, seen=seen):
+            if i == 0:
+                return opinions.perform(pk, "accept", user=staff, expected_version=seen)
+            return opinions.perform(pk, "reject", user=secretary, expected_version=seen, reason="不属受理范围")
+
+        results = run_together(2, attempt)
         successes = [r for r in results if isinstance(r, Opinion)]
         conflicts = [r for r in results if isinstance(r, opinions.Conflict)]
         assert (len(successes), len(conflicts)) == (1, 1), results

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from django.core import mail
+from django.utils import timezone
 
 from permissions.models import AuditEvent
 from permissions.roles import Role, department_group_name, role_group_name
@@ -199,7 +200,7 @@ def test_an_opinion_nobody_rated_can_be_closed_after_the_wait_with_the_reason(lo
         opinion = opinions.perform(opinion, name, user=user, **data)
     with pytest.raises(opinions.TransitionError, match="7 天"):
         opinions.perform(opinion, "close", user=loop["staff"])
-    later = opinion.replied_at.date() + dt.timedelta(days=8)
+    later = timezone.localtime(opinion.replied_at).date() + dt.timedelta(days=8)
     opinion = opinions.perform(opinion, "close", capacity=opinions.SYSTEM, today=later)
     assert opinion.state == S.CLOSED and opinion.close_reason == "答复后 7 天未评价"
     assert opinion.rating == ""  # closed, not rated: the satisfaction rate does not count it

@@ -1,0 +1,87 @@
+"""The daily sweep: reminders, overdue flags, closing unrated replies, the roll-up."""
+
+import datetime as dt
+
+import pytest
+
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from permissions.roles import Role, department_group_name, role_group_name
+from tests.conftest import role_user, station_user
+from workflows import opinions
+from workflows.intake import Submission, submit
+from workflows.models import Category, Department, Opinion, OpinionState
+from workflows.sweep import sweep
+
+pytestmark = pytest.mark.django_db
+S = OpinionState
+
+
+@pytest.fixture
+def setup(two_streets):
+    department = Department.objects.create(name="区城管局", email="cgj@example.com")
+    staff = station_user(two_streets["station"])
+    other_staff = station_user(two_streets["other_station"], "qingbo-staff")
+    handler = role_user("clerk", role_group_name(Role.DEPARTMENT_HANDLER), department_group_name(department))
+    return {**two_streets, "department": department, "staff": staff, "other_staff": other_staff, "handler": handler}
+
+
+def assigned(station, staff, department, start, workdays, title="意见"):
+    opinion, _ = submit(
+        Submission(
+            station=station,
+            category=Category.objects.get(name="交通出行"),
+            title=title,
+            content="小区周边夜间停车位不足。",
+            citizen_name="张三",
+            citizen_phone="13812345678",
+        )
+    )
+    opinion = opinions.perform(opinion, "accept", user=staff)
+    return opinions.perform(opinion, "assign", user=staff, department=department, workdays=workdays, today=start)
+
+
+def test_reminders_go_out_once_before_the_deadline(setup):
+    # Assigned Monday 3 Nov 2025 with 5 working days: due Monday 10 Nov.
+    opinion = assigned(setup["station"], setup["staff"], setup["department"], dt.date(2025, 11, 3), 5)
+    assert opinion.deadline == dt.date(2025, 11, 10)
+    mail.outbox.clear()
+    assert sweep(dt.date(2025, 11, 4)).reminded == 0  # four working days left
+    report = sweep(dt.date(2025, 11, 6))  # Thursday: Fri and Mon left
+    assert report.reminded == 1
+    assert [m.subject for m in mail.outbox] == ["【联络】即将到期：意见"]
+    assert "还剩 2 个工作日" in mail.outbox[0].body
+    assert sweep(dt.date(2025, 11, 6)).reminded == 0  # not twice on the same day
+
+
+def test_overdue_items_are_flagged_once_and_rolled_up_by_street(setup):
+    assigned(setup["station"], setup["staff"], setup["department"], dt.date(2025, 11, 3), 1, "湖滨1")
+    assigned(setup["point"], setup["staff"], setup["department"], dt.date(2025, 11, 3), 1, "湖滨2")
+    assigned(setup["other_station"], setup["other_staff"], setup["department"], dt.date(2025, 11, 3), 1, "清波1")
+    later = dt.date(2025, 11, 10)
+    report = sweep(later)
+    assert report.overdue_flagged == 3
+    assert report.overdue_by_street == {"湖滨街道": 2, "清波街道": 1} and report.overdue_total == 3
+    assert sweep(later).overdue_flagged == 0  # already flagged
+    assert Opinion.objects.filter(overdue_notified_at__isnull=False).count() == 3
+
+
+def test_replies_nobody_rated_are_closed_after_the_configured_wait(setup, settings):
+    settings.LIANLUO_RATING_WAIT_DAYS = 5
+    opinion = assigned(setup["station"], setup["staff"], setup["department"], dt.date(2025, 11, 3), 5)
+    opinion = opinions.perform(opinion, "sign", user=setup["handler"])
+    opinion = opinions.perform(opinion, "reply", user=setup["handler"], outcome="resolved", text="已处理。")
+    replied_on = timezone.localtime(opinion.replied_at).date()
+    assert sweep(replied_on + dt.timedelta(days=4)).closed_unrated == 0
+    assert sweep(replied_on + dt.timedelta(days=5)).closed_unrated == 1
+    opinion.refresh_from_db()
+    assert opinion.state == S.CLOSED and opinion.close_reason == "答复后 5 天未评价"
+
+
+def test_the_command_prints_the_rollup(setup, capsys):
+    assigned(setup["station"], setup["staff"], setup["department"], dt.date(2025, 11, 3), 1)
+    call_command("sweep_opinions", "--today", "2025-11-10")
+    out = capsys.readouterr().out
+    assert "超期合计 overdue in the district: 1" in out and "湖滨街道: 1" in out

@@ -1,0 +1,96 @@
+"""The daily sweep: reminders before deadlines, overdue flags, closing unrated replies,
+and the overdue roll-up by street and district.
+
+Run it from cron or a scheduler (`python manage.py sweep_opinions`) or enqueue the
+`sweep_task` background task; running it twice on the same day sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django_tasks import task
+
+from django.conf import settings
+from django.db.models import Count
+from django.utils import timezone
+
+from workflows import notifications, opinions
+from workflows.models import Opinion, OpinionState
+from workflows.workdays import WorkdayCalendar
+
+S = OpinionState
+OPEN_DEADLINE_STATES = (S.ASSIGNED, S.SIGNED)
+
+
+@dataclass
+class SweepReport:
+    reminded: int = 0
+    overdue_flagged: int = 0
+    closed_unrated: int = 0
+    overdue_by_street: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def overdue_total(self) -> int:
+        return sum(self.overdue_by_street.values())
+
+
+def reminder_workdays() -> int:
+    return getattr(settings, "LIANLUO_REMINDER_WORKDAYS", 2)
+
+
+def sweep(today: dt.date | None = None) -> SweepReport:
+    today = today or timezone.localdate()
+    report = SweepReport()
+    calendar = WorkdayCalendar.load(today, today + dt.timedelta(days=30))
+    remind_until = calendar.add_workdays(today, reminder_workdays())
+    start_of_day = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+
+    due_soon = Opinion.objects.filter(
+        state__in=OPEN_DEADLINE_STATES, deadline__gte=today, deadline__lte=remind_until
+    ).exclude(reminded_at__gte=start_of_day)
+    for opinion in due_soon.select_related("department", "station", "street"):
+        days_left = sum(
+            1 for n in range(1, (opinion.deadline - today).days + 1) if calendar.is_workday(today + dt.timedelta(n))
+        )
+        notifications.remind_deadline(opinion, days_left)
+        Opinion.objects.filter(pk=opinion.pk).update(reminded_at=timezone.now())
+        report.reminded += 1
+
+    overdue = Opinion.objects.filter(
+        state__in=OPEN_DEADLINE_STATES, deadline__lt=today, overdue_notified_at__isnull=True
+    )
+    for opinion in overdue.select_related("department", "station", "street"):
+        notifications.notify_overdue(opinion)
+        Opinion.objects.filter(pk=opinion.pk).update(overdue_notified_at=timezone.now())
+        report.overdue_flagged += 1
+
+    wait = dt.timedelta(days=opinions.rating_wait_days())
+    cutoff = timezone.make_aware(dt.datetime.combine(today - wait, dt.time.max))
+    for pk in Opinion.objects.filter(state=S.REPLIED, replied_at__lte=cutoff).values_list("pk", flat=True):
+        try:
+            opinions.perform(pk, "close", capacity=opinions.SYSTEM, today=today)
+            report.closed_unrated += 1
+        except opinions.TransitionError:
+            continue  # someone rated or closed it meanwhile
+
+    rows = (
+        Opinion.objects.filter(state__in=OPEN_DEADLINE_STATES, deadline__lt=today)
+        .values("street__name")
+        .annotate(count=Count("pk"))
+        .order_by("street__name")
+    )
+    report.overdue_by_street = {row["street__name"] or "区级": row["count"] for row in rows}
+    return report
+
+
+@task()
+def sweep_task() -> dict:
+    report = sweep()
+    return {
+        "reminded": report.reminded,
+        "overdue_flagged": report.overdue_flagged,
+        "closed_unrated": report.closed_unrated,
+        "overdue_total": report.overdue_total,
+    }
