@@ -40,7 +40,7 @@ def existing_counts() -> dict[str, int]:
 
 @transaction.atomic
 def reset_district(progress, *, fast: bool | None = None) -> None:
-    """Delete every page under the district HomePage, then all deputies and streets.
+    """Delete every opinion and every page under the district HomePage, then all deputies and streets.
 
     Small districts go through plain ORM deletes with every signal handler (search and
     reference index, field history, page unpublish) running as in the admin. That takes
@@ -54,7 +54,11 @@ def reset_district(progress, *, fast: bool | None = None) -> None:
     counts = existing_counts()
     if fast is None:
         fast = len(page_ids) > HISTORY_MAX_PAGES
+    from workflows.models import Opinion  # opinions hold their stations (PROTECT): they go first
+
+    Opinion.objects.filter(duplicate_of__isnull=False).update(duplicate_of=None)
     if not fast:
+        Opinion.objects.all().delete()
         for child in home.get_children() if home else []:
             child.delete()
         Deputy.objects.all().delete()
@@ -63,6 +67,7 @@ def reset_district(progress, *, fast: bool | None = None) -> None:
         deputy_ids = list(Deputy.objects.values_list("pk", flat=True))
         street_ids = list(Street.objects.values_list("pk", flat=True))
         with muted_delete_signals():
+            Opinion.objects.all().delete()
             if home:
                 delete_pages_leaves_first(home)
             Deputy.objects.all().delete()

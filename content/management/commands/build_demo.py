@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -58,13 +59,20 @@ class Command(BaseCommand):
             help="不更新搜索索引（公众搜索将找不到新数据） Do not update the search index",
         )
         parser.add_argument(
+            "--opinions",
+            type=int,
+            default=None,
+            help="群众意见条数；默认按站点数（默认区 300 条）；600 条以上批量写入 "
+            "Number of citizens' opinions (default: 300 for the default district, scaled with --scale)",
+        )
+        parser.add_argument(
             "--today",
             type=dt.date.fromisoformat,
             default=None,
             help="活动和接待日期的基准日 YYYY-MM-DD (default today)",
         )
 
-    def handle(self, *args, seed, scale, reset, mode, history, skip_index, today, force, **options):
+    def handle(self, *args, seed, scale, reset, mode, history, skip_index, today, force, opinions, **options):
         if reset and not settings.DEBUG and not force:
             raise CommandError(
                 "--reset 会删除全部站点、代表和街道，只能在演示环境（DEBUG 开启）中使用；基准测试库请加 --force。\n"
@@ -101,6 +109,13 @@ class Command(BaseCommand):
                 )
             )
             return
+        from workflows.demo import build_opinions
+
+        if opinions is None:
+            opinions = round(300 * scale / DEFAULT_STATIONS)
+        started = time.perf_counter()
+        made = build_opinions(opinions, seed=seed, today=today, progress=progress)
+        opinion_seconds = time.perf_counter() - started
         plan = report.plan
         levels = {level: len(plan.stations_at(level)) for level in ("general", "centre", "station", "point")}
         self.stdout.write(
@@ -108,7 +123,8 @@ class Command(BaseCommand):
                 f"完成：{len(plan.stations)} 个站点（总站 {levels['general']}、中心站 {levels['centre']}、"
                 f"联络站 {levels['station']}、联络点 {levels['point']}），{len(plan.deputies)} 名代表，"
                 f"{len(plan.memberships)} 条驻站记录，{len(plan.schedules)} 条接待安排，"
-                f"{len(plan.activities)} 个活动；用时 {report.total_seconds:.1f} 秒（{report.mode} 模式）。\n"
+                f"{len(plan.activities)} 个活动，{made} 条群众意见；"
+                f"用时 {report.total_seconds + opinion_seconds:.1f} 秒（{report.mode} 模式）。\n"
                 f"Done: {len(plan.stations)} stations, {len(plan.deputies)} deputies in "
                 f"{report.total_seconds:.1f} s ({report.mode} mode)."
             )

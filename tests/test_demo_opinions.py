@@ -1,0 +1,31 @@
+"""Demo opinions: through the real loop when few, bulk-inserted when many."""
+
+import pytest
+
+from permissions.models import AuditEvent
+from workflows import demo
+from workflows.models import Department, Opinion, OpinionReply
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_few_demo_opinions_go_through_the_real_loop(tree):
+    made = demo.build_opinions(40, seed=7, progress=lambda message: None)
+    assert made == 40 == Opinion.objects.count()
+    states = set(Opinion.objects.values_list("state", flat=True))
+    assert {"submitted", "assigned", "closed"} <= states
+    closed = Opinion.objects.filter(state="closed").first()
+    assert closed.history.count() >= 6  # submitted, accepted, assigned, signed, replied, evaluated, closed
+    assert AuditEvent.objects.filter(object_id=str(closed.pk), action="opinion_transition").count() >= 6
+    assert Department.objects.count() == len(demo.DEPARTMENTS)
+    assert not Opinion.objects.filter(citizen_phone__regex=r"^(?!1[3-9]\d{9}$)").exists()
+
+
+def test_many_demo_opinions_are_bulk_inserted_with_spread_dates(tree, monkeypatch):
+    monkeypatch.setattr(demo, "REAL_PATH_MAX", 5)
+    made = demo.build_opinions(120, seed=7, progress=lambda message: None)
+    assert made == 120 == Opinion.objects.count()
+    dates = set(Opinion.objects.values_list("created_at__date", flat=True))
+    assert len(dates) > 30
+    replied = Opinion.objects.filter(state__in=["replied", "evaluated", "closed"]).count()
+    assert OpinionReply.objects.count() == replied + Opinion.objects.filter(state="reopened").count()
