@@ -316,3 +316,33 @@ def test_overdue_is_computed_from_the_deadline(loop):
     )
     assert not opinion.is_overdue(today=dt.date(2025, 10, 9))
     assert opinion.is_overdue(today=dt.date(2025, 10, 10))
+
+
+def test_closed_is_kept_apart_from_resolved_and_satisfied(loop, settings):
+    from workflows.stats import loop_rates
+
+    settings.LIANLUO_RATING_WAIT_DAYS = 0
+
+    def through(outcome, rating=None):
+        opinion = new_opinion(loop["station"])
+        for name, user, data in (
+            ("accept", loop["staff"], {}),
+            ("assign", loop["staff"], {"department": loop["department"]}),
+            ("sign", loop["handler"], {}),
+            ("reply", loop["handler"], {"outcome": outcome, "text": "答复"}),
+        ):
+            opinion = opinions.perform(opinion, name, user=user, **data)
+        if rating:
+            opinion = opinions.perform(opinion, "evaluate", capacity=opinions.CITIZEN, rating=rating)
+        return opinions.perform(opinion, "close", user=loop["staff"])
+
+    through("resolved", "satisfied")
+    through("explained", "basically")
+    through("partly")  # closed without a rating
+    opinions.perform(new_opinion(loop["station"]), "accept", user=loop["staff"])  # still in the loop
+    new_opinion(loop["station"])  # not yet accepted: outside every denominator
+    closure, resolution, satisfaction = loop_rates(Opinion.objects.all())
+    assert (closure.numerator, closure.denominator) == (3, 4)
+    assert (resolution.numerator, resolution.denominator) == (1, 3)
+    assert (satisfaction.numerator, satisfaction.denominator) == (2, 2)
+    assert str(closure) == "办结率 75.0%（3/4）"

@@ -80,7 +80,14 @@ class TodoPanel(Component):
             ("已超期", counts["overdue"], f"{index}?overdue=true"),
             ("待审核公开", counts["to_publish"], index),
         ]
-        return {"items": items, "rollup": overdue_rollup(self.user) if counts["overdue"] else []}
+        from permissions.scoping import scope_opinions
+        from workflows.stats import loop_rates
+
+        return {
+            "items": items,
+            "rollup": overdue_rollup(self.user) if counts["overdue"] else [],
+            "rates": loop_rates(scope_opinions(Opinion.objects.all(), self.user)),
+        }
 
 
 @hooks.register("construct_homepage_panels")

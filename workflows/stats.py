@@ -1,0 +1,51 @@
+"""Honest rates of the loop, each with its numerator and denominator.
+
+- 办结率 closure rate: closed ÷ opinions taken into the loop (everything except 待受理,
+  不予受理 and 重复). Closed says nothing about whether the problem was solved.
+- 解决率 resolution rate: replies with outcome 已解决 ÷ opinions with a current reply.
+- 满意率 satisfaction rate: 满意 or 基本满意 ÷ opinions rated. Items closed without a
+  rating (no answer after the waiting period) are not in the denominator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from workflows.models import OpinionState, Outcome, Rating
+
+S = OpinionState
+
+
+@dataclass(frozen=True)
+class Rate:
+    label: str
+    numerator: int
+    denominator: int
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.numerator / self.denominator, 1) if self.denominator else None
+
+    def __str__(self):
+        shown = "—" if self.percent is None else f"{self.percent}%"
+        return f"{self.label} {shown}（{self.numerator}/{self.denominator}）"
+
+
+def loop_rates(queryset) -> list[Rate]:
+    """The three rates over `queryset` (already scoped), computed in one query."""
+    in_loop = ~Q(state__in=(S.SUBMITTED, S.REJECTED, S.DUPLICATE))
+    counts = queryset.aggregate(
+        in_loop=Count("pk", filter=in_loop),
+        closed=Count("pk", filter=in_loop & Q(state=S.CLOSED)),
+        replied=Count("pk", filter=~Q(outcome="")),
+        resolved=Count("pk", filter=Q(outcome=Outcome.RESOLVED)),
+        rated=Count("pk", filter=~Q(rating="")),
+        satisfied=Count("pk", filter=Q(rating__in=(Rating.SATISFIED, Rating.BASICALLY))),
+    )
+    return [
+        Rate("办结率", counts["closed"], counts["in_loop"]),
+        Rate("解决率", counts["resolved"], counts["replied"]),
+        Rate("满意率", counts["satisfied"], counts["rated"]),
+    ]
