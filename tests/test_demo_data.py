@@ -217,3 +217,22 @@ def test_reset_is_refused_outside_the_demo_without_force(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="只能在演示环境"):
         build("--reset")
+
+
+def test_ensure_demo_admin_gives_one_account_per_role_on_the_demo_district(settings, two_streets, django_user_model):
+    from workflows.models import Department
+
+    settings.DEBUG = True
+    Department.objects.create(name="区城市管理局")
+    out = StringIO()
+    call_command("ensure_demo_admin", stdout=out)
+    call_command("ensure_demo_admin", stdout=out)  # idempotent
+    street_user = django_user_model.objects.get(username="demo-street")
+    assert street_user.check_password("lianluo-demo-2026")
+    # The first street in the admin's order is 清波街道 here; its secretary publishes there only.
+    assert two_streets["other_centre"].permissions_for_user(street_user).can_publish()
+    assert not two_streets["centre"].permissions_for_user(street_user).can_edit()
+    station_user = django_user_model.objects.get(username="demo-station")
+    assert two_streets["other_station"].permissions_for_user(station_user).can_edit()
+    assert not two_streets["station"].permissions_for_user(station_user).can_edit()
+    assert "demo-department" in out.getvalue() and "demo-auditor" in out.getvalue()

@@ -57,11 +57,69 @@ class Command(BaseCommand):
                 "已创建 created" if created else "已存在，已重置密码和权限 already existed, password and rights reset"
             )
 
+        people = ensure_demo_people(password)
         admin_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("wagtailadmin_home")
         self.stdout.write(self.style.SUCCESS(f"演示管理员 Demo admin {state}"))
         self.stdout.write(f"  后台地址 Admin URL:  {admin_url}")
         self.stdout.write(f"  用户名 Username:     {DEMO_USERNAME}")
         self.stdout.write(f"  密码 Password:       {password}")
+        if people:
+            self.stdout.write("  各角色示范账号（同一密码）Demo accounts of each role (same password):")
+            for username, role in people:
+                self.stdout.write(f"    {username:<18} {role}")
         self.stdout.write(
             self.style.WARNING("  仅供本地演示，切勿用于生产环境。For the local demo only; never use in production.")
         )
+
+
+def ensure_demo_people(password: str) -> list[tuple[str, str]]:
+    """One account per role on the demo district, so each view can be tried (idempotent)."""
+    from django.contrib.auth.models import Group
+
+    from content.models import StationLevel, StationPage, Street
+    from permissions.models import StationAssignment
+    from permissions.roles import Role, department_group_name, role_group_name, street_group_name, sync_all_roles
+    from workflows.models import Department
+
+    street = Street.objects.order_by("sort_order", "name").first()
+    station = (
+        StationPage.objects.filter(street=street, level=StationLevel.STATION).order_by("path").first()
+        if street
+        else None
+    )
+    department = Department.objects.order_by("sort_order", "name").first()
+    if street is None or station is None:
+        return []
+    sync_all_roles()
+    wanted = [
+        (
+            "demo-street",
+            f"街道人大工委 · {street.name}",
+            [role_group_name(Role.STREET_COMMITTEE), street_group_name(street)],
+        ),
+        ("demo-station", f"站点工作人员 · {station.title}", [role_group_name(Role.STATION_STAFF)]),
+        ("demo-editor", "编辑", [role_group_name(Role.EDITOR)]),
+        ("demo-auditor", "审计", [role_group_name(Role.AUDITOR)]),
+    ]
+    if department is not None:
+        wanted.append(
+            (
+                "demo-department",
+                f"承办单位 · {department.name}",
+                [role_group_name(Role.DEPARTMENT_HANDLER), department_group_name(department)],
+            )
+        )
+    User = get_user_model()
+    made = []
+    for username, role, groups in wanted:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.invalid", "display_name": role}
+        )
+        if created or not user.check_password(password):
+            user.set_password(password)
+            user.save()
+        user.groups.add(*Group.objects.filter(name__in=groups))
+        made.append((username, role))
+    demo_station_user = User.objects.get(username="demo-station")
+    StationAssignment.objects.get_or_create(user=demo_station_user, station=station)
+    return made
