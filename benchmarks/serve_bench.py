@@ -98,6 +98,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     db.add_argument("--reuse", action="store_true", help="skip building the district if the DB has stations")
     db.add_argument("--seed", type=int, default=1, help="build_demo --seed")
     db.add_argument("--scale", type=int, help="build_demo --scale (default: the command's own)")
+    db.add_argument("--opinions", type=int, help="build_demo --opinions (default: the command's own)")
 
     server = parser.add_argument_group("server")
     server.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
@@ -252,6 +253,8 @@ def prepare_database(args) -> dict:
     build = ["build_demo", "--seed", str(args.seed)]
     if args.scale is not None:
         build += ["--scale", str(args.scale)]
+    if args.opinions is not None:
+        build += ["--opinions", str(args.opinions)]
     if any(counts.values()):
         # Only PostgreSQL (or SQLite with --reuse) gets here with content: a district, or what
         # an interrupted build left behind, which build_demo would refuse to build over.
@@ -268,6 +271,7 @@ def prepare_database(args) -> dict:
     started = time.perf_counter()
     manage(*build, capture=False)  # its progress output is worth seeing
     info.update(built=True, build_seconds=round(time.perf_counter() - started, 1))
+    manage("sync_roles", "--verbosity", "0")  # the staff targets sign in with a street's role
     return info
 
 
@@ -311,6 +315,21 @@ class Target:
     path: str
     detail: dict = field(default_factory=dict)
     probe: dict = field(default_factory=dict)
+    method: str = "GET"
+    headers: dict = field(default_factory=dict)  # e.g. the session cookie of a staff member
+    form: dict | None = None  # POST fields; `unique_field` gets a fresh value per request
+    unique_field: str | None = None
+    ok_status: int = 200  # what success looks like (a form post answers with a redirect)
+
+    def body(self) -> bytes | None:
+        if self.form is None:
+            return None
+        from urllib.parse import urlencode
+
+        fields = dict(self.form)
+        if self.unique_field:
+            fields[self.unique_field] = os.urandom(16).hex()
+        return urlencode(fields).encode()
 
 
 def _station_target(name: str, page) -> Target:
@@ -359,6 +378,61 @@ def _busiest(model, *, need_schedules: bool):
     return model.objects.get(pk=min(candidates)[2])
 
 
+def signed_in_cookie(user) -> str:
+    """A session cookie for `user`, made in-process the way a sign-in would (plus the
+    two-factor mark where two-factor login is installed), so the load client needs no login."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    if "django_otp" in settings.INSTALLED_APPS:
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def _staff_listing_target() -> Target | None:
+    """The opinion queue of the street with the most opinions, as its committee sees it."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db.models import Count
+
+    from content.models import Street
+    from permissions.roles import Role, role_group_name, street_group_name
+    from permissions.scoping import scope_opinions
+    from workflows.models import Opinion
+
+    busiest = (
+        Opinion.objects.exclude(street=None).values("street").annotate(n=Count("pk")).order_by("-n", "street").first()
+    )
+    if busiest is None:
+        print("No opinions in the database; skipping the staff listing target")
+        return None
+    street = Street.objects.get(pk=busiest["street"])
+    user, _ = get_user_model().objects.get_or_create(username="bench-street", defaults={"display_name": "基准测试"})
+    user.groups.add(*Group.objects.filter(name__in=[role_group_name(Role.STREET_COMMITTEE), street_group_name(street)]))
+    return Target(
+        name="staff_listing",
+        path="/admin/opinions/",
+        headers={"Cookie": signed_in_cookie(user)},
+        detail={
+            "street": street.name,
+            "opinions_in_scope": scope_opinions(Opinion.objects.all(), user).count(),
+            "opinions_in_database": Opinion.objects.count(),
+            "rows_per_page": 50,
+        },
+    )
+
+
 def choose_targets(args) -> list[Target]:
     from django.db import connections
 
@@ -389,6 +463,9 @@ def choose_targets(args) -> list[Target]:
                 print("No live contact point with deputies; skipping the contact point target")
             else:
                 targets.append(_station_target("contact_point", point))
+        staff = _staff_listing_target()
+        if staff is not None:
+            targets.append(staff)
         targets.append(Target(name="healthz", path="/healthz/", detail={"view": "content.views.healthz"}))
         return targets
     finally:
@@ -441,12 +518,26 @@ def probe(targets: list[Target], args, repeats: int = 30) -> None:
     from django.test import Client
 
     client = Client(HTTP_HOST=HOST, headers={"Accept-Language": REQUEST_HEADERS["Accept-Language"]})
+
+    def request(target):
+        # Cookies a response sets must not reach the next request (or another target).
+        client.cookies.clear()
+        headers = {key.replace("-", "_").upper(): value for key, value in target.headers.items()}
+        extra = {f"HTTP_{key}": value for key, value in headers.items()}
+        if target.method == "POST":
+            return client.generic(
+                "POST", target.path, target.body(), content_type="application/x-www-form-urlencoded", **extra
+            )
+        return client.get(target.path, **extra)
+
     try:
         for target in targets:
             with QueryRecorder(connection) as cold:
-                response = client.get(target.path)
-            if response.status_code != 200:
-                raise BenchError(f"{target.name}: GET {target.path} answered {response.status_code} in-process.")
+                response = request(target)
+            if response.status_code != target.ok_status:
+                raise BenchError(
+                    f"{target.name}: {target.method} {target.path} answered {response.status_code} in-process."
+                )
             title = target.detail.get("title")
             if title and title not in response.content.decode():
                 raise BenchError(f"{target.name}: the page at {target.path} does not show its title {title!r}.")
@@ -454,7 +545,7 @@ def probe(targets: list[Target], args, repeats: int = 30) -> None:
             for _ in range(repeats):
                 with QueryRecorder(connection) as warm:
                     started = time.perf_counter()
-                    client.get(target.path)
+                    request(target)
                     elapsed.append(time.perf_counter() - started)
                 sql_time.append(sum(seconds for _, seconds in warm.queries))
             queries = warm.queries  # the last request's; they are the same every time
@@ -482,7 +573,7 @@ def probe(targets: list[Target], args, repeats: int = 30) -> None:
                 profiler = cProfile.Profile()
                 profiler.enable()
                 for _ in range(repeats):
-                    client.get(target.path)
+                    request(target)
                 profiler.disable()
                 stream = io.StringIO()
                 pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(40)
@@ -726,7 +817,7 @@ def percentile(sorted_values: list[float], pct: float) -> float | None:
     return sorted_values[int(rank) - 1]
 
 
-def run_load(port: int, path: str, total: int, concurrency: int, max_seconds: float, timeout: float):
+def run_load(port: int, target: Target, total: int, concurrency: int, max_seconds: float, timeout: float):
     """Closed loop: each thread sends its next request as soon as the previous one is read.
 
     Returns (latencies of 200 responses, error kinds, completed count, wall seconds, hit cap).
@@ -749,13 +840,17 @@ def run_load(port: int, path: str, total: int, concurrency: int, max_seconds: fl
                 break
             if conn is None:
                 conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+            body = target.body()
+            headers = {**REQUEST_HEADERS, **target.headers}
+            if body is not None:
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
             started = time.perf_counter()
             try:
-                conn.request("GET", path, headers=REQUEST_HEADERS)
+                conn.request(target.method, target.path, body=body, headers=headers)
                 response = conn.getresponse()
                 response.read()  # the whole body is part of the latency
                 elapsed = time.perf_counter() - started
-                if response.status == 200:
+                if response.status == target.ok_status:
                     latencies.append(elapsed)
                 else:
                     errors[f"HTTP {response.status}"] += 1
@@ -792,7 +887,7 @@ def run_load(port: int, path: str, total: int, concurrency: int, max_seconds: fl
 
 def bench_target(server: GunicornServer, target: Target, args, postgres_db: str | None) -> LoadResult:
     if args.warmup:
-        run_load(server.port, target.path, args.warmup, args.concurrency, args.max_seconds, args.timeout)
+        run_load(server.port, target, args.warmup, args.concurrency, args.max_seconds, args.timeout)
 
     server_group = server.process.pid  # the session leader's pid is its process group id
     # PostgreSQL does the query work in its own processes; they are counted separately so the
@@ -805,7 +900,7 @@ def bench_target(server: GunicornServer, target: Target, args, postgres_db: str 
         CpuSampler(db_match) as db_cpu_sampler,
     ):
         latencies, errors, completed, seconds, capped = run_load(
-            server.port, target.path, args.requests, args.concurrency, args.max_seconds, args.timeout
+            server.port, target, args.requests, args.concurrency, args.max_seconds, args.timeout
         )
     client_cpu = time.process_time() - client_before
     server_cpu = server_cpu_sampler.seconds

@@ -28,8 +28,14 @@ def is_district_wide(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    names = [role_group_name(role) for role in DISTRICT_WIDE_ROLES]
-    return user.groups.filter(name__in=names).exists()
+    # Asked many times while one request is served: remembered on the user object, which
+    # lives as long as the request (a change of groups applies from the next request on).
+    cached = getattr(user, "_lianluo_district_wide", None)
+    if cached is None:
+        names = [role_group_name(role) for role in DISTRICT_WIDE_ROLES]
+        cached = user.groups.filter(name__in=names).exists()
+        user._lianluo_district_wide = cached
+    return cached
 
 
 def streets_for(user) -> QuerySet:
