@@ -115,6 +115,36 @@ def station_user(station, username="dongping-staff"):
     return user
 
 
+def new_opinion(station, **extra):
+    """A citizen's opinion submitted at `station` through the real intake."""
+    from workflows.intake import Submission, submit
+    from workflows.models import Category
+
+    fields = {
+        "station": station,
+        "category": Category.objects.get(name="交通出行"),
+        "title": "东平巷夜间停车难",
+        "content": "小区周边夜间停车位不足，希望增设临时停车位。",
+        "citizen_name": "张三丰",
+        "citizen_phone": "13812345678",
+        "publish_consent": True,
+        **extra,
+    }
+    opinion, created = submit(Submission(**fields))
+    assert created
+    return opinion
+
+
+def replied(opinion, staff, handler, department, outcome="resolved", text="已处理。", **assign):
+    """Take a submitted opinion through 受理, 交办, 签收 and 答复."""
+    from workflows import opinions
+
+    opinion = opinions.perform(opinion, "accept", user=staff)
+    opinion = opinions.perform(opinion, "assign", user=staff, department=department, **assign)
+    opinion = opinions.perform(opinion, "sign", user=handler)
+    return opinions.perform(opinion, "reply", user=handler, outcome=outcome, text=text)
+
+
 @pytest.fixture
 def fixed_today(monkeypatch):
     """Pin "today" for pages and feeds: returns a setter."""

@@ -13,9 +13,8 @@ from django.urls import reverse
 from content.models import Street
 from permissions.models import AuditEvent
 from permissions.roles import Role, department_group_name, role_group_name
-from tests.conftest import role_user, station_user, street_user
+from tests.conftest import new_opinion, role_user, station_user, street_user
 from workflows import opinions
-from workflows.intake import Submission, submit
 from workflows.models import Category, Department, Opinion, OpinionState
 
 pytestmark = pytest.mark.django_db
@@ -36,19 +35,8 @@ def desk(two_streets, street):
     }
 
 
-def opinion_at(station, title="东平巷夜间停车难", phone="13812345678", **extra):
-    opinion, _ = submit(
-        Submission(
-            station=station,
-            category=Category.objects.get(name="交通出行"),
-            title=title,
-            content="小区周边夜间停车位不足，希望增设临时停车位。",
-            citizen_name="张三丰",
-            citizen_phone=phone,
-            **extra,
-        )
-    )
-    return opinion
+def opinion_at(station, title="东平巷夜间停车难", **extra):
+    return new_opinion(station, title=title, **extra)
 
 
 def test_the_listing_shows_only_the_street_and_masks_citizens(client, desk):

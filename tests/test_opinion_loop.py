@@ -9,12 +9,10 @@ from django.utils import timezone
 
 from permissions.models import AuditEvent
 from permissions.roles import Role, department_group_name, role_group_name
-from tests.conftest import role_user, station_user, street_user
+from tests.conftest import new_opinion, replied, role_user, station_user, street_user
 from workflows import opinions
-from workflows.intake import Submission, submit
 from workflows.models import (
     CalendarDay,
-    Category,
     Department,
     Opinion,
     OpinionReply,
@@ -48,22 +46,6 @@ def loop(two_streets, street):
         "auditor": role_user("auditor", role_group_name(Role.AUDITOR)),
     }
     return {**two_streets, "department": department, "other_department": other_department, **people}
-
-
-def new_opinion(station, **extra) -> Opinion:
-    fields = {
-        "station": station,
-        "category": Category.objects.get(name="交通出行"),
-        "title": "东平巷夜间停车难",
-        "content": "小区周边夜间停车位不足，希望增设临时停车位。",
-        "citizen_name": "张三丰",
-        "citizen_phone": "13812345678",
-        "publish_consent": True,
-        **extra,
-    }
-    opinion, created = submit(Submission(**fields))
-    assert created
-    return opinion
 
 
 def counts(opinion):
@@ -167,13 +149,9 @@ def test_escalation_moves_the_opinion_to_the_parent_stations_queue(loop):
 
 def test_an_unsatisfied_rating_opens_a_new_round_and_a_supervision_case(loop):
     opinion = new_opinion(loop["station"])
-    for name, user, data in (
-        ("accept", loop["staff"], {}),
-        ("assign", loop["staff"], {"department": loop["department"]}),
-        ("sign", loop["handler"], {}),
-        ("reply", loop["handler"], {"outcome": "explained", "text": "场地有限，暂无法增设。"}),
-    ):
-        opinion = opinions.perform(opinion, name, user=user, **data)
+    opinion = replied(
+        opinion, loop["staff"], loop["handler"], loop["department"], "explained", "场地有限，暂无法增设。"
+    )
     opinion = step(opinion, "evaluate", loop["staff"], rating="unsatisfied")  # a return visit (回访)
     assert opinion.state == S.REOPENED and opinion.round == 2 and opinion.is_key
     assert opinion.reply_text == "" and opinion.deadline is None
@@ -191,13 +169,7 @@ def test_an_unsatisfied_rating_opens_a_new_round_and_a_supervision_case(loop):
 def test_an_opinion_nobody_rated_can_be_closed_after_the_wait_with_the_reason(loop, settings):
     settings.LIANLUO_RATING_WAIT_DAYS = 7
     opinion = new_opinion(loop["station"])
-    for name, user, data in (
-        ("accept", loop["staff"], {}),
-        ("assign", loop["staff"], {"department": loop["department"]}),
-        ("sign", loop["handler"], {}),
-        ("reply", loop["handler"], {"outcome": "resolved", "text": "已处理。"}),
-    ):
-        opinion = opinions.perform(opinion, name, user=user, **data)
+    opinion = replied(opinion, loop["staff"], loop["handler"], loop["department"], "resolved", "已处理。")
     with pytest.raises(opinions.TransitionError, match="7 天"):
         opinions.perform(opinion, "close", user=loop["staff"])
     later = timezone.localtime(opinion.replied_at).date() + dt.timedelta(days=8)
@@ -267,13 +239,7 @@ def test_supervision_marks_the_item_and_reminds_the_department(loop, django_capt
 
 def test_publication_needs_consent_a_summary_and_an_approval(loop):
     opinion = new_opinion(loop["station"])
-    for name, user, data in (
-        ("accept", loop["staff"], {}),
-        ("assign", loop["staff"], {"department": loop["department"]}),
-        ("sign", loop["handler"], {}),
-        ("reply", loop["handler"], {"outcome": "resolved", "text": "已增设车位。"}),
-    ):
-        opinion = opinions.perform(opinion, name, user=user, **data)
+    opinion = replied(opinion, loop["staff"], loop["handler"], loop["department"], "resolved", "已增设车位。")
     with pytest.raises(opinions.TransitionError, match="摘要"):
         opinions.perform(opinion, "request_publication", user=loop["staff"], summary="")
     opinion = step(opinion, "request_publication", loop["staff"], summary="东平巷夜间停车难，已增设车位")
@@ -325,13 +291,7 @@ def test_closed_is_kept_apart_from_resolved_and_satisfied(loop, settings):
 
     def through(outcome, rating=None):
         opinion = new_opinion(loop["station"])
-        for name, user, data in (
-            ("accept", loop["staff"], {}),
-            ("assign", loop["staff"], {"department": loop["department"]}),
-            ("sign", loop["handler"], {}),
-            ("reply", loop["handler"], {"outcome": outcome, "text": "答复"}),
-        ):
-            opinion = opinions.perform(opinion, name, user=user, **data)
+        opinion = replied(opinion, loop["staff"], loop["handler"], loop["department"], outcome, "答复")
         if rating:
             opinion = opinions.perform(opinion, "evaluate", capacity=opinions.CITIZEN, rating=rating)
         return opinions.perform(opinion, "close", user=loop["staff"])

@@ -9,10 +9,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from permissions.roles import Role, department_group_name, role_group_name
-from tests.conftest import role_user, station_user
+from tests.conftest import new_opinion, role_user, station_user
 from workflows import opinions
-from workflows.intake import Submission, submit
-from workflows.models import Category, Department, Opinion, OpinionState
+from workflows.models import Department, Opinion, OpinionState
 from workflows.sweep import sweep
 
 pytestmark = pytest.mark.django_db
@@ -29,17 +28,7 @@ def setup(two_streets):
 
 
 def assigned(station, staff, department, start, workdays, title="意见"):
-    opinion, _ = submit(
-        Submission(
-            station=station,
-            category=Category.objects.get(name="交通出行"),
-            title=title,
-            content="小区周边夜间停车位不足。",
-            citizen_name="张三",
-            citizen_phone="13812345678",
-        )
-    )
-    opinion = opinions.perform(opinion, "accept", user=staff)
+    opinion = opinions.perform(new_opinion(station, title=title), "accept", user=staff)
     return opinions.perform(opinion, "assign", user=staff, department=department, workdays=workdays, today=start)
 
 
