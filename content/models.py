@@ -414,14 +414,26 @@ class StationPage(RoutablePageMixin, Page):
             activities=self.recent_activities(),
             photos=self.station_photos(),
             facility_list=list(self.facilities.all()),
+            results=self.published_results(),
         )
         return context
+
+    def published_results(self):
+        from workflows.public_views import station_results
+
+        return station_results(self)
 
     # --- extra public routes ---------------------------------------------------------------
 
     @path("")
     def station_home(self, request):
         return self.render(request)
+
+    @path("opinion/", name="opinion")
+    def opinion_form(self, request):
+        from workflows.public_views import new_opinion
+
+        return new_opinion(request, station=self)
 
     @path("calendar/", name="reception_ics")
     def reception_ics(self, request):

@@ -253,3 +253,14 @@ LIANLUO_MAP_URL_TEMPLATE = env_str(
 )
 # How many upcoming reception dates a station page lists.
 LIANLUO_UPCOMING_RECEPTIONS = 6
+
+# Opinion intake: rate limits (django-ratelimit, "count/period" with s, m, h or d), waiting
+# times and reminders. Limits are counted in the cache: set REDIS_URL in production so every
+# worker shares one count.
+LIANLUO_OPINION_RATE_IP = env_str("LIANLUO_OPINION_RATE_IP", "10/h")
+LIANLUO_OPINION_RATE_PHONE = env_str("LIANLUO_OPINION_RATE_PHONE", "5/d")
+LIANLUO_OPINION_LOOKUP_RATE = env_str("LIANLUO_OPINION_LOOKUP_RATE", "30/h")
+LIANLUO_RATING_WAIT_DAYS = env_int("LIANLUO_RATING_WAIT_DAYS", 7)
+LIANLUO_REMINDER_WORKDAYS = env_int("LIANLUO_REMINDER_WORKDAYS", 2)
+# Behind a proxy, the header that carries the visitor's address (e.g. HTTP_X_REAL_IP).
+RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "") or None

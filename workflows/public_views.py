@@ -1,0 +1,333 @@
+"""The public side of the loop: submit an opinion, get a receipt, follow it, rate the reply,
+and read the published results (晾晒).
+
+Nothing here shows a citizen's name or phone number. A submission is stored and receipted
+or refused with a reason in Chinese; a double submit (same idempotency key) gives back the
+first receipt; too many submissions from one address or for one phone number get a 429.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django_ratelimit.core import is_ratelimited
+
+from django import forms
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from workflows import opinions
+from workflows.intake import (
+    MAX_PHOTOS,
+    MOBILE,
+    IntakeError,
+    Submission,
+    lookup,
+    normalise_phone,
+    opinion_for_rating_token,
+    rating_token,
+    submit,
+)
+from workflows.models import Category, Channel, Opinion, OpinionState, Publication, Rating
+
+S = OpinionState
+PROGRESS = [
+    (S.SUBMITTED, "提交"),
+    (S.ACCEPTED, "受理"),
+    (S.ASSIGNED, "交办"),
+    (S.SIGNED, "签收"),
+    (S.REPLIED, "答复"),
+    (S.EVALUATED, "评价"),
+    (S.CLOSED, "办结"),
+]
+_ORDER = {state: index for index, (state, _label) in enumerate(PROGRESS)}
+_ORDER[S.REOPENED] = _ORDER[S.ASSIGNED]
+
+
+def _rate(name: str, default: str) -> str:
+    return getattr(settings, name, default)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > MAX_PHOTOS:
+            raise forms.ValidationError(f"最多上传 {MAX_PHOTOS} 张照片。")
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+class OpinionForm(forms.Form):
+    """What a citizen fills in. Field checks here; intake.submit() checks again before storing."""
+
+    station = forms.ModelChoiceField(
+        label="提交到哪个站点",
+        queryset=None,
+        empty_label="请选择站点",
+        error_messages={"required": "请选择站点。", "invalid_choice": "请选择列表中的站点。"},
+    )
+    category = forms.ModelChoiceField(
+        label="意见类别",
+        queryset=Category.objects.all(),
+        empty_label="请选择类别",
+        error_messages={"required": "请选择意见类别。", "invalid_choice": "请选择列表中的类别。"},
+    )
+    title = forms.CharField(
+        label="标题",
+        max_length=60,
+        error_messages={"required": "请填写标题。", "max_length": "标题不能超过 60 字。"},
+    )
+    content = forms.CharField(
+        label="意见内容",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="请写清楚地点、问题和您的建议，不超过 2000 字。",
+        error_messages={"required": "请填写意见内容。", "max_length": "意见内容不能超过 2000 字。"},
+    )
+    photos = MultipleFileField(
+        label="照片（可选）",
+        required=False,
+        help_text=f"最多 {MAX_PHOTOS} 张，每张不超过 5 MB，支持 JPG、PNG、WebP；照片中的位置信息会被删除。",
+    )
+    citizen_name = forms.CharField(
+        label="姓名",
+        max_length=30,
+        error_messages={"required": "请填写姓名。", "max_length": "姓名不能超过 30 字。"},
+    )
+    citizen_phone = forms.CharField(
+        label="手机号码",
+        max_length=20,
+        help_text="用于查询进度和回访，不会公开。",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}),
+        error_messages={"required": "请填写手机号码。"},
+    )
+    publish_consent = forms.BooleanField(label="同意公开答复（不公开姓名和电话）", required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, station=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from content.models import StationLevel, StationPage
+
+        stations = StationPage.objects.live().exclude(level=StationLevel.GENERAL).select_related("street")
+        self.fields["station"].queryset = stations.order_by("path")
+        self.fields["station"].label_from_instance = lambda page: (
+            f"{page.street.name if page.street else ''} · {page.title}"
+        )
+        if station is not None:
+            del self.fields["station"]  # the page it is on says which station
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+    def clean_citizen_phone(self):
+        phone = normalise_phone(self.cleaned_data["citizen_phone"])
+        if not MOBILE.match(phone):
+            raise forms.ValidationError("请填写 11 位中国大陆手机号码，例如 13812345678。")
+        return phone
+
+    def clean_content(self):
+        content = self.cleaned_data["content"].strip()
+        if len(content) < 5:
+            raise forms.ValidationError("请把意见内容写清楚（至少 5 个字）。")
+        return content
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _too_many(request, phone: str | None) -> bool:
+    by_ip = is_ratelimited(
+        request,
+        group="opinion-submit-ip",
+        key="ip",
+        rate=_rate("LIANLUO_OPINION_RATE_IP", "10/h"),
+        increment=True,
+    )
+    by_phone = bool(phone) and is_ratelimited(
+        request,
+        group="opinion-submit-phone",
+        key=lambda group, req: phone,
+        rate=_rate("LIANLUO_OPINION_RATE_PHONE", "5/d"),
+        increment=True,
+    )
+    return by_ip or by_phone
+
+
+def _limited(request, message: str):
+    return render(request, "workflows/public/limited.html", {"message": message}, status=429)
+
+
+@require_http_methods(["GET", "POST"])
+def new_opinion(request, station=None):
+    """The opinion form: standalone (choose a station) or on a station's page."""
+    channel = Channel.QR if request.GET.get("src") == "qr" or request.POST.get("src") == "qr" else Channel.ONLINE
+    if request.method == "POST":
+        form = OpinionForm(request.POST, request.FILES, station=station)
+        key = request.POST.get("idempotency_key", "")[:64]
+        if key:
+            existing = Opinion.objects.filter(idempotency_key=key).first()
+            if existing is not None:  # a double submit: the first receipt, no new row, no count
+                return redirect("opinion_receipt", token=rating_token(existing))
+        phone = normalise_phone(request.POST.get("citizen_phone", ""))
+        if _too_many(request, phone if MOBILE.match(phone) else None):
+            return _limited(request, "提交过于频繁，请稍后再试；急事请拨打站点电话或到接待日当面反映。")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                opinion, _created = submit(
+                    Submission(
+                        station=station or data["station"],
+                        category=data["category"],
+                        title=data["title"],
+                        content=data["content"],
+                        citizen_name=data["citizen_name"],
+                        citizen_phone=data["citizen_phone"],
+                        publish_consent=data["publish_consent"],
+                        channel=channel,
+                        idempotency_key=data["idempotency_key"],
+                        photos=data["photos"],
+                    )
+                )
+            except IntakeError as error:
+                form.add_error(None, str(error))
+            else:
+                return redirect("opinion_receipt", token=rating_token(opinion))
+        status = 400
+    else:
+        form = OpinionForm(station=station)
+        status = 200
+    return render(
+        request,
+        "workflows/public/opinion_form.html",
+        {"form": form, "station": station, "channel": channel, "page_title": "提交意见建议"},
+        status=status,
+    )
+
+
+def receipt(request, token):
+    opinion = opinion_for_rating_token(token)
+    if opinion is None:
+        raise Http404
+    return render(
+        request,
+        "workflows/public/receipt.html",
+        {"opinion": opinion, "rate_url": reverse("opinion_rate", args=[token]), "page_title": "意见已收到"},
+    )
+
+
+class LookupForm(forms.Form):
+    receipt_no = forms.CharField(label="回执编号", max_length=20, error_messages={"required": "请填写回执编号。"})
+    phone_last4 = forms.RegexField(
+        label="手机号后四位",
+        regex=r"^\d{4}$",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 4, "autocomplete": "off"}),
+        error_messages={"required": "请填写手机号后四位。", "invalid": "请填写手机号后四位数字。"},
+    )
+
+
+def _progress(opinion: Opinion) -> list[dict]:
+    reached = _ORDER.get(opinion.state, -1)
+    return [{"label": label, "done": index <= reached} for index, (_state, label) in enumerate(PROGRESS)]
+
+
+def status(request):
+    """Look an opinion up by receipt number and the last four digits of the phone."""
+    form = LookupForm(request.GET or None)
+    context = {"form": form, "page_title": "查询办理进度"}
+    code = 200
+    if form.is_bound:
+        if is_ratelimited(
+            request, group="opinion-lookup", key="ip", rate=_rate("LIANLUO_OPINION_LOOKUP_RATE", "30/h"), increment=True
+        ):
+            return _limited(request, "查询过于频繁，请一小时后再试。")
+        opinion = lookup(form.data.get("receipt_no", ""), form.data.get("phone_last4", "")) if form.is_valid() else None
+        if opinion is None:
+            code = 404 if form.is_valid() else 400
+            context["not_found"] = form.is_valid()
+        else:
+            context.update(opinion=opinion, progress=_progress(opinion), rate_url=None)
+            if opinion.state == S.REPLIED:
+                context["rate_url"] = reverse("opinion_rate", args=[rating_token(opinion)])
+    return render(request, "workflows/public/status.html", context, status=code)
+
+
+class RatingForm(forms.Form):
+    rating = forms.ChoiceField(
+        label="您对答复是否满意？",
+        choices=Rating.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择满意、基本满意或不满意。"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def rate(request, token):
+    opinion = opinion_for_rating_token(token)
+    if opinion is None:
+        raise Http404
+    form = RatingForm(request.POST or None)
+    context = {"opinion": opinion, "form": form, "page_title": "评价答复", "progress": _progress(opinion)}
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "workflows/public/rate.html", context, status=400)
+        try:
+            opinion = opinions.perform(
+                opinion, "evaluate", capacity=opinions.CITIZEN, rating=form.cleaned_data["rating"]
+            )
+        except opinions.TransitionError as error:
+            context["error"] = str(error)
+            return render(request, "workflows/public/rate.html", context, status=409)
+        context.update(opinion=opinion, rated=True, progress=_progress(opinion))
+    return render(request, "workflows/public/rate.html", context)
+
+
+def published_opinions(queryset=None):
+    """Approved results (晾晒), with what a public listing may show; nothing personal."""
+    queryset = queryset if queryset is not None else Opinion.objects.all()
+    return (
+        queryset.filter(publication=Publication.APPROVED)
+        .select_related("category", "station", "street", "department")
+        .order_by("-published_at", "-pk")
+    )
+
+
+def station_results(station, limit: int = 5) -> list[Opinion]:
+    return list(published_opinions().filter(Q(station=station) | Q(origin_station=station))[:limit])
+
+
+def results(request):
+    """The district's published results, filterable by street and category."""
+    from content.models import Street
+
+    queryset = published_opinions()
+    street = request.GET.get("street", "")
+    category = request.GET.get("category", "")
+    if street.isdigit():
+        queryset = queryset.filter(street_id=int(street))
+    if category.isdigit():
+        queryset = queryset.filter(category_id=int(category))
+    page = Paginator(queryset, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "workflows/public/results.html",
+        {
+            "page_obj": page,
+            "streets": Street.objects.all(),
+            "categories": Category.objects.all(),
+            "selected_street": street,
+            "selected_category": category,
+            "page_title": "办理结果公开",
+        },
+    )
