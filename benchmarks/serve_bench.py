@@ -433,6 +433,34 @@ def _staff_listing_target() -> Target | None:
     )
 
 
+def _submission_target(station_target: Target) -> Target:
+    """A citizen posting the opinion form of the benchmarked station (each post a new opinion).
+
+    The CSRF pair is made up here, as a browser would hold it after loading the form: Django
+    accepts an unmasked 32-character secret in both the cookie and the field.
+    """
+    from workflows.models import Category
+
+    secret = os.urandom(16).hex()
+    return Target(
+        name="submit_opinion",
+        path=station_target.path + "opinion/",
+        method="POST",
+        ok_status=302,
+        headers={"Cookie": f"csrftoken={secret}"},
+        form={
+            "csrfmiddlewaretoken": secret,
+            "category": str(Category.objects.values_list("pk", flat=True).first()),
+            "title": "基准测试：小区夜间停车难",
+            "content": "小区周边夜间停车位不足，希望增设临时停车位或错时共享车位。",
+            "citizen_name": "基准测试",
+            "citizen_phone": "13800000000",
+        },
+        unique_field="idempotency_key",
+        detail={"station": station_target.detail.get("title", "")},
+    )
+
+
 def choose_targets(args) -> list[Target]:
     from django.db import connections
 
@@ -466,6 +494,7 @@ def choose_targets(args) -> list[Target]:
         staff = _staff_listing_target()
         if staff is not None:
             targets.append(staff)
+        targets.append(_submission_target(targets[0]))
         targets.append(Target(name="healthz", path="/healthz/", detail={"view": "content.views.healthz"}))
         return targets
     finally:
