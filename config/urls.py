@@ -6,9 +6,12 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from content import views as content_views
+from permissions import two_factor
 
 urlpatterns = [
     path("healthz/", content_views.healthz, name="healthz"),
+    path("admin/2fa/setup/", two_factor.setup, name="two_factor_setup"),
+    path("admin/2fa/verify/", two_factor.verify, name="two_factor_verify"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("content.urls")),

@@ -95,6 +95,9 @@ class AuditEvent(models.Model):
         PERMISSIONS_CHANGED = "permissions_changed", "权限变更"
         PERSONAL_DATA_VIEWED = "personal_data_viewed", "查看个人信息"
         PERSONAL_DATA_EXPORTED = "personal_data_exported", "导出个人信息"
+        TWO_FACTOR_VERIFIED = "two_factor_verified", "两步验证通过"
+        TWO_FACTOR_FAILED = "two_factor_failed", "两步验证失败"
+        TWO_FACTOR_DEVICE_ADDED = "two_factor_device_added", "绑定两步验证设备"
         OPINION_SUBMITTED = "opinion_submitted", "意见提交"
         OPINION_TRANSITION = "opinion_transition", "意见办理"
 

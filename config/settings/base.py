@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -63,9 +65,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Staff pass the second sign-in step before any admin page (when required).
+    "permissions.two_factor.RequireTwoFactorMiddleware",
     # Auditors read only; admin views taking an object id check the user may reach it.
     "permissions.admin_scope.AdminScopeMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -262,5 +267,9 @@ LIANLUO_OPINION_RATE_PHONE = env_str("LIANLUO_OPINION_RATE_PHONE", "5/d")
 LIANLUO_OPINION_LOOKUP_RATE = env_str("LIANLUO_OPINION_LOOKUP_RATE", "30/h")
 LIANLUO_RATING_WAIT_DAYS = env_int("LIANLUO_RATING_WAIT_DAYS", 7)
 LIANLUO_REMINDER_WORKDAYS = env_int("LIANLUO_REMINDER_WORKDAYS", 2)
+# Two-factor sign-in (TOTP) for the admin: off by default, always on in production settings.
+LIANLUO_REQUIRE_2FA = env_bool("LIANLUO_REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "联络 Lianluo")
+
 # Behind a proxy, the header that carries the visitor's address (e.g. HTTP_X_REAL_IP).
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "") or None

@@ -21,3 +21,5 @@ if not SECURE_HSTS_PRELOAD:
     # Joining browsers' HSTS preload list is a per-domain commitment the operator makes.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 X_FRAME_OPTIONS = "DENY"
+# Everyone who reaches the admin passes a second sign-in step (TOTP); not configurable here.
+LIANLUO_REQUIRE_2FA = True
