@@ -3,9 +3,11 @@ read-only audit log."""
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.urls import include, path, reverse
 
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import policy_registry, register_permission_policy
 
@@ -129,3 +131,25 @@ def register_audit_viewset():
 @hooks.register("register_admin_viewset")
 def register_station_assignment_viewset():
     return StationAssignmentViewSet("station_staff")
+
+
+# --- The auditors' history browser ----------------------------------------------------------
+
+
+class HistoryMenuItem(MenuItem):
+    def is_shown(self, request):
+        from permissions.history_browser import may_browse
+
+        return may_browse(request.user)
+
+
+@hooks.register("register_admin_urls")
+def register_history_urls():
+    from permissions import history_browser
+
+    return [path("history/", include((history_browser.urlpatterns, "history_browser")))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_history_menu_item():
+    return HistoryMenuItem("历史记录", reverse("history_browser:index"), icon_name="history", order=910)

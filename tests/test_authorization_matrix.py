@@ -425,6 +425,10 @@ def cases(w) -> list[Case]:
     ]
     opinion = w["opinion"]
     out += [
+        Case("history_browser:detail", OBJECT, {"kind": "audit", "pk": w["audit_event"].pk}),
+        Case("history_browser:detail", OBJECT, {"kind": "revision", "pk": w["revision"].pk}),
+    ]
+    out += [
         *[
             Case(f"opinions:{name}", OBJECT, {"pk": opinion.pk})
             for name in ("inspect", "edit", "delete", "history", "history_results", "usage")
@@ -575,6 +579,15 @@ def test_the_auditor_reads_but_every_post_is_refused(client, world):
     page = text(detail)
     assert "李*" in page and "139****1111" in page and "13900001111" not in page
     assert "显示完整联系方式" not in page and 'method="post"' not in page.split("opinion-detail", 1)[1]
+    # The auditor reads the full history of street A's rows in the history browser.
+    for object_type, object_id in (
+        ("workflows.opinion", world["opinion"].pk),
+        ("wagtailcore.page", world["station"].pk),
+    ):
+        listing = client.get(reverse("history_browser:index"), {"object_type": object_type, "object_id": object_id})
+        assert listing.status_code == 200 and listing.context["entries"], object_type
+    revision = client.get(reverse("history_browser:detail", args=["revision", world["revision"].pk]))
+    assert revision.status_code == 200
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client, world):
