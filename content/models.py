@@ -448,7 +448,8 @@ class StationPage(RoutablePageMixin, Page):
     def qr_code(self, request):
         from content.qr import qr_svg_response
 
-        return qr_svg_response(request.build_absolute_uri(self.url))
+        # ?src=qr: an opinion sent after scanning is recorded as coming through the QR code.
+        return qr_svg_response(request.build_absolute_uri(self.url) + "?src=qr")
 
     @path("card/", name="card")
     def print_card(self, request):
@@ -460,7 +461,7 @@ class StationPage(RoutablePageMixin, Page):
             {
                 "station": self,
                 "page": self,
-                "qr_svg": qr_svg_markup(request.build_absolute_uri(self.url)),
+                "qr_svg": qr_svg_markup(request.build_absolute_uri(self.url) + "?src=qr"),
                 "memberships": self.wall_memberships(),
                 "receptions": self.upcoming_receptions(count=3),
             },

@@ -74,7 +74,7 @@ def test_station_qr_code_is_an_svg_that_encodes_the_station_url(client, tree):
     assert response["Content-Type"] == "image/svg+xml"
     svg = ET.fromstring(response.content)
     assert svg.tag.endswith("svg")
-    assert "http://testserver" + tree["station"].url in response.content.decode()  # in the SVG <title>
+    assert "http://testserver" + tree["station"].url + "?src=qr" in response.content.decode()  # in the SVG <title>
 
 
 def test_printable_station_card_shows_qr_and_name(client, station_with_schedules):

@@ -65,6 +65,8 @@ def test_a_citizen_submits_at_a_station_and_gets_a_receipt(client, tree):
 def test_the_station_page_offers_the_form_and_the_qr_code_marks_the_channel(client, tree):
     page = client.get(tree["station"].url).content.decode()
     assert station_form_url(tree["station"]) in page
+    scanned = client.get(tree["station"].url, {"src": "qr"}).content.decode()  # where the QR code leads
+    assert station_form_url(tree["station"]) + "?src=qr" in scanned
     client.post(station_form_url(tree["station"]) + "?src=qr", form_data())
     assert Opinion.objects.get().channel == "qr"
 

@@ -129,9 +129,14 @@ class Publication(models.TextChoices):
 class Opinion(models.Model):
     """A citizen's opinion (群众意见) and where it stands in the closed loop.
 
+    Nothing links to an opinion from pages, so Wagtail's reference index skips it
+    (`wagtail_reference_index_ignore`): every save would otherwise rewrite its index rows.
+
     Only `workflows.opinions` changes `state` and the loop's fields, one transition at a
     time; each transition is one save (one history row) and one audit record.
     """
+
+    wagtail_reference_index_ignore = True
 
     receipt_no = models.CharField("回执编号", max_length=20, unique=True, editable=False)
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
@@ -221,6 +226,8 @@ class Opinion(models.Model):
             models.Index(fields=["street", "state"]),
             models.Index(fields=["station", "state"]),
             models.Index(fields=["department", "state"]),
+            # A station page's published results (晾晒), newest first.
+            models.Index(fields=["origin_station", "publication", "-published_at"], name="opinion_station_results"),
         ]
 
     def __str__(self):

@@ -15,7 +15,6 @@ from django_ratelimit.core import is_ratelimited
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -304,7 +303,8 @@ def published_opinions(queryset=None):
 
 
 def station_results(station, limit: int = 5) -> list[Opinion]:
-    return list(published_opinions().filter(Q(station=station) | Q(origin_station=station))[:limit])
+    """The newest published results of opinions raised at this station."""
+    return list(published_opinions().filter(origin_station=station)[:limit])
 
 
 def results(request):
