@@ -536,6 +536,8 @@ def test_the_fixture_objects_are_reachable_by_their_own_street(client, world):
         assert response.status_code == 200, (name, response.status_code, response.get("Location"))
     listing = client.get(reverse("wagtailadmin_choose_page_child", args=[world["station"].pk]))
     assert DRAFT in text(listing)
+    assert f"{MARKER}外景" in text(client.get("/admin/api/main/images/"))
+    assert f"{MARKER}门前路灯不亮" in text(client.get(reverse("opinions:list"), {"q": "路灯"}))
 
 
 OUTSIDERS = ("street_b", "station_staff_b", "department", "deputy")
@@ -613,3 +615,20 @@ def test_street_b_listings_contain_only_their_own_rows(client, world):
     logged = AuditEvent.objects.filter(action="personal_data_exported", actor=world["personas"]["street_b"])
     assert logged.get().detail["model"] == "permissions.StationAssignment"
     assert get_user_model().objects.filter(username="hubin-point-staff").exists()
+
+
+@pytest.mark.parametrize("persona", OUTSIDERS)
+def test_admin_search_and_api_show_outsiders_nothing_unpublished_of_street_a(client, world, persona):
+    client.force_login(world["personas"][persona])
+    for url, params in (
+        (reverse("wagtailadmin_pages:search"), {"q": "东平巷"}),
+        (reverse("wagtailadmin_pages:search_results"), {"q": "东平巷"}),
+        ("/admin/api/main/pages/", {"search": "东平巷"}),
+        ("/admin/api/main/images/", {}),
+        ("/admin/api/main/documents/", {}),
+        (reverse("opinions:list"), {"q": "路灯"}),
+        (reverse("history_browser:index"), {}),
+    ):
+        response = client.get(url, params)
+        body = text(response) if response.status_code == 200 else ""
+        assert DRAFT not in body and f"{MARKER}门前路灯不亮" not in body and f"{MARKER}外景" not in body, url

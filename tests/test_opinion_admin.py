@@ -61,6 +61,8 @@ def test_filters_narrow_the_listing(client, desk):
     assert "已交办的意见" in overdue and "待受理的意见" not in overdue
     by_department = client.get(url, {"department": desk["department"].pk}).content.decode()
     assert "已交办的意见" in by_department and "待受理的意见" not in by_department
+    by_receipt = client.get(url, {"q": assigned.receipt_no}).content.decode()
+    assert "已交办的意见" in by_receipt and "待受理的意见" not in by_receipt
 
 
 def test_exports_are_scoped_masked_and_logged(client, desk):

@@ -410,6 +410,9 @@ class OpinionViewSet(AuditedExportViewSetMixin, ScopedViewSetMixin, SnippetViewS
     inspect_view_class = OpinionDetailView
     add_view_class = StaffOpinionCreateView
     filterset_class = OpinionFilterSet
+    # Receipt numbers and titles, matched in the database (opinions are not in the search index).
+    search_fields = ["receipt_no", "title"]
+    search_backend_name = None
     list_per_page = 50
     list_display = [
         "receipt_no",
