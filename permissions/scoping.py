@@ -58,6 +58,16 @@ def granted_stations_for(user) -> QuerySet:
     return get_objects_for_user(user, MANAGE_STATION, klass=StationPage, accept_global_perms=False)
 
 
+def staffed_stations_for(user) -> QuerySet:
+    """The stations the user is staff of, with the contact points below them."""
+    from content.models import StationPage
+
+    granted = granted_stations_for(user).filter(
+        path=Substr(OuterRef("path"), 1, Length(F("path")))
+    )  # an ancestor-or-self of the outer row holds the grant
+    return StationPage.objects.filter(Exists(granted))
+
+
 def stations_for(user) -> QuerySet:
     """Every station page the user may work on: the stations of their streets, plus the
     stations they are staff of and the contact points below those."""
@@ -65,10 +75,9 @@ def stations_for(user) -> QuerySet:
 
     if is_district_wide(user):
         return StationPage.objects.all()
-    granted = granted_stations_for(user).filter(
-        path=Substr(OuterRef("path"), 1, Length(F("path")))
-    )  # an ancestor-or-self of the outer row holds the grant
-    return StationPage.objects.filter(Q(street__in=streets_for(user).values("pk")) | Exists(granted))
+    return StationPage.objects.filter(
+        Q(street__in=streets_for(user).values("pk")) | Q(pk__in=staffed_stations_for(user).values("pk"))
+    )
 
 
 def scope_by_street(queryset: QuerySet, user, street_field: str = "street") -> QuerySet:
@@ -102,8 +111,10 @@ def scope_opinions(queryset: QuerySet, user) -> QuerySet:
         return queryset
     if not user.is_authenticated or not user.is_active:
         return queryset.none()
+    # Three branches, each served by its own index; the station branch holds only stations
+    # the user staffs (their streets' stations are already in the first branch).
     return queryset.filter(
         Q(street__in=streets_for(user).values("pk"))
-        | Q(station__in=stations_for(user).values("pk"))
+        | Q(station__in=staffed_stations_for(user).values("pk"))
         | Q(department__in=departments_for(user).values("pk"))
     )
