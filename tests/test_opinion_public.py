@@ -81,14 +81,16 @@ def test_the_standalone_form_lets_the_citizen_pick_the_station(client, tree):
     assert missing.status_code == 400 and "请选择站点" in missing.content.decode()
 
 
-def test_photos_are_kept_without_their_location(client, tree):
+def test_photos_are_kept_without_their_location_outside_the_public_media(client, tree, settings):
     response = client.post(station_form_url(tree["station"]), {**form_data(), "photos": [jpeg_with_gps()]})
     assert response.status_code == 302
     photo = OpinionPhoto.objects.get()
     with photo.file.open("rb") as stored:
         exif = Image.open(stored).getexif()
     assert GPS_TAG not in exif and 0x010F not in exif
-    assert "private/opinions/" in photo.file.name
+    assert photo.file.name.startswith("opinions/")
+    assert photo.file.path.startswith(str(settings.LIANLUO_PRIVATE_MEDIA_ROOT))
+    assert not photo.file.path.startswith(str(settings.MEDIA_ROOT))
 
 
 @pytest.mark.parametrize(

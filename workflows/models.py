@@ -5,6 +5,8 @@ from simple_history.models import HistoricalRecords
 from django.conf import settings
 from django.db import models
 
+from workflows.storage import private_storage
+
 
 class CalendarDay(models.Model):
     """An administrator's override of the published holiday calendar for one date.
@@ -290,11 +292,12 @@ class Opinion(models.Model):
 class OpinionPhoto(models.Model):
     """A photo attached by the citizen, re-encoded without EXIF (location) on upload.
 
-    Stored outside the public media tree and shown to staff only through a scoped view.
+    Stored outside the public media tree (workflows.storage) and shown to staff only
+    through a scoped, audited view.
     """
 
     opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="photos")
-    file = models.FileField("照片", upload_to="private/opinions/%Y/%m/")
+    file = models.FileField("照片", upload_to="opinions/%Y/%m/", storage=private_storage)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
 

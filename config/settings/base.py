@@ -169,6 +169,8 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Citizens' photos: never under MEDIA_ROOT (which the web server serves), only through the admin.
+LIANLUO_PRIVATE_MEDIA_ROOT = Path(env_str("LIANLUO_PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Compressed (gzip + brotli when available) files with content hashes in their names.
