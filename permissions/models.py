@@ -98,6 +98,7 @@ class AuditEvent(models.Model):
         TWO_FACTOR_VERIFIED = "two_factor_verified", "两步验证通过"
         TWO_FACTOR_FAILED = "two_factor_failed", "两步验证失败"
         TWO_FACTOR_DEVICE_ADDED = "two_factor_device_added", "绑定两步验证设备"
+        TWO_FACTOR_DEVICE_REMOVED = "two_factor_device_removed", "重置两步验证设备"
         OPINION_SUBMITTED = "opinion_submitted", "意见提交"
         OPINION_TRANSITION = "opinion_transition", "意见办理"
 

@@ -23,6 +23,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from permissions import audit
@@ -37,6 +38,9 @@ EXEMPT_URL_NAMES = {
     "two_factor_setup",
     "two_factor_verify",
 }
+
+# django-otp doubles the wait after each wrong code (1 s, 2 s, 4 s, ...) per device.
+THROTTLED_MESSAGE = "错误次数过多，请稍等片刻再试。"
 
 
 def required() -> bool:
@@ -93,6 +97,7 @@ def _qr_svg(url: str) -> str:
     return qr_svg_markup(url, scale=5)
 
 
+@never_cache
 @login_required(login_url="wagtailadmin_login")
 @require_http_methods(["GET", "POST"])
 def setup(request):
@@ -104,14 +109,18 @@ def setup(request):
         device = TOTPDevice.objects.create(user=request.user, name="身份验证器", confirmed=False)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        throttled = not device.verify_is_allowed()[0]
+        if not throttled and device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
             audit.record(AuditEvent.Action.TWO_FACTOR_DEVICE_ADDED, request=request, obj=request.user)
             return redirect(_next_url(request))
         audit.record(AuditEvent.Action.TWO_FACTOR_FAILED, request=request, obj=request.user, step="setup")
-        form.add_error("token", "验证码不正确，请确认手机时间准确后重新输入。")
+        if throttled:
+            form.add_error("token", THROTTLED_MESSAGE)
+        else:
+            form.add_error("token", "验证码不正确，请确认手机时间准确后重新输入。")
     return render(
         request,
         "permissions/two_factor/setup.html",
@@ -125,6 +134,7 @@ def setup(request):
     )
 
 
+@never_cache
 @login_required(login_url="wagtailadmin_login")
 @require_http_methods(["GET", "POST"])
 def verify(request):
@@ -143,7 +153,7 @@ def verify(request):
             return redirect(_next_url(request))
         audit.record(AuditEvent.Action.TWO_FACTOR_FAILED, request=request, obj=request.user, step="verify")
         if throttled:
-            form.add_error("token", "错误次数过多，请稍等片刻再试。")
+            form.add_error("token", THROTTLED_MESSAGE)
         else:
             form.add_error("token", "验证码不正确，请重新输入。")
     return render(

@@ -89,6 +89,22 @@ def test_repeated_wrong_codes_are_throttled(client, staff, required):
     assert client.get(reverse("wagtailadmin_home")).status_code == 302
 
 
+def test_a_code_retyped_too_soon_during_setup_says_to_wait(client, staff, required):
+    sign_in(client)
+    client.get(reverse("two_factor_setup"))
+    device = TOTPDevice.objects.get(user=staff, confirmed=False)
+    client.post(reverse("two_factor_setup"), {"token": "000000" if code(device) != "000000" else "111111"})
+    throttled = client.post(reverse("two_factor_setup"), {"token": code(device)})
+    assert throttled.status_code == 400 and "错误次数过多" in throttled.content.decode()
+    assert not TOTPDevice.objects.get(user=staff).confirmed
+
+
+def test_the_pages_showing_the_secret_are_never_cached(client, staff, required):
+    sign_in(client)
+    setup = client.get(reverse("two_factor_setup"))
+    assert "no-store" in setup["Cache-Control"] and "private" in setup["Cache-Control"]
+
+
 def test_without_the_requirement_the_admin_opens_after_the_password(client, staff):
     sign_in(client)
     assert client.get(reverse("wagtailadmin_home")).status_code == 200
@@ -105,3 +121,16 @@ def test_production_settings_require_two_factor():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("True")
+
+
+def test_a_lost_phone_is_reset_from_the_command_line_and_audited(staff):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
+    out = StringIO()
+    call_command("reset_two_factor", "secretary", stdout=out)
+    assert not TOTPDevice.objects.filter(user=staff).exists()
+    assert "已删除" in out.getvalue()
+    assert AuditEvent.objects.get(action="two_factor_device_removed").object_id == str(staff.pk)
