@@ -11,16 +11,29 @@ and paginated after it, so a page costs the same few queries however long the hi
 - 审计记录: permissions.AuditEvent (sign-ins, failed sign-ins, role and permission changes,
   views and exports of personal data, opinion transitions).
 
+How the union works: every source is annotated to the same nine columns (ALIASES: kind, id,
+timestamp, user id, username, action, object type label, object id, object repr; text,
+bigint and timestamp columns in the same order, with `Value(…, CharField())` constants and
+`Cast` where a source's column has another type), filtered on its *own* indexed columns
+(history_date, history_user_id, the tracked pk, page_id, object_id…) before the union, and
+only then combined with `UNION ALL`, ordered by timestamp and sliced for the page. A
+source the filters rule out (e.g. an action only audit events have) is left out of the
+union altogether. Usernames of a page's rows are resolved afterwards in one query.
+
 Filters: source, object type, object id, user, action, date range. Read-only: GET only,
-and the auditor role is refused every other method before any view runs. Exports are
-audited like every other export of personal data.
+and the auditor role is refused every other method before any view runs
+(`permissions.admin_scope`). Exports (CSV with BOM, XLSX) are audited like every other
+export of personal data. Superusers, auditors (审计) and district administrators
+(区管理员（代表工委）, who answer for the district's data and already edit all of it) may browse.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
+import re
 from dataclasses import dataclass
 
 from simple_history.models import registered_models
@@ -28,13 +41,16 @@ from simple_history.models import registered_models
 from django import forms
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import CharField, F, IntegerField, Q, Value
+from django.db import models
+from django.db.models import BigIntegerField, Case, CharField, F, Q, Value, When
 from django.db.models.functions import Cast, Concat, Lower
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from wagtail.models import ModelLogEntry, PageLogEntry, Revision
@@ -45,13 +61,18 @@ from permissions.roles import Role, role_group_name
 
 ALIASES = ("h_kind", "h_id", "h_ts", "h_user", "h_username", "h_action", "h_type", "h_object", "h_repr")
 HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+HISTORY_CODES = {name: code for code, name in HISTORY_ACTIONS.items()}
+PAGE_LABEL = "wagtailcore.page"
+# Fields that name a row well enough for the listing (first one a model has wins).
+REPR_FIELDS = ("name", "title")
 SOURCES = [
     ("history", "字段历史"),
     ("revision", "页面与片段修订"),
     ("log", "后台操作日志"),
     ("audit", "审计记录"),
 ]
-ACTION_LABELS = {
+# Our own names first; Wagtail's log action registry (translated) fills in the rest.
+OWN_ACTION_LABELS = {
     "created": "新建",
     "changed": "修改",
     "deleted": "删除",
@@ -72,8 +93,11 @@ ACTION_LABELS = {
     "wagtail.workflow.resume": "重新提交审核",
     **{choice.value: choice.label for choice in AuditEvent.Action},
 }
+LABEL_RE = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 PER_PAGE = 50
 EXPORT_LIMIT = 100_000
+EXPORT_BATCH = 2000
+EXPORT_HEADER = ["时间", "来源", "操作人", "动作", "对象类型", "对象编号", "对象"]
 
 
 def may_browse(user) -> bool:
@@ -83,6 +107,12 @@ def may_browse(user) -> bool:
         return True
     allowed = {role_group_name(Role.AUDITOR), role_group_name(Role.DISTRICT_ADMIN)}
     return user.groups.filter(name__in=allowed).exists()
+
+
+def action_labels() -> dict[str, str]:
+    from wagtail.log_actions import registry
+
+    return {**{action: str(label) for action, label in registry.get_choices()}, **OWN_ACTION_LABELS}
 
 
 def historical_models() -> dict[str, type]:
@@ -95,104 +125,24 @@ def historical_models() -> dict[str, type]:
     return found
 
 
+def type_name(label: str) -> str:
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label
+
+
 def object_types() -> list[tuple[str, str]]:
     """Every object type the timeline can show, with its Chinese name."""
-    labels = set(historical_models()) | {"wagtailcore.page"}
-    named = []
-    for label in labels:
-        try:
-            model = apps.get_model(label)
-        except LookupError:
-            continue
-        named.append((label, str(model._meta.verbose_name)))
-    return sorted(named, key=lambda item: item[1])
+    labels = set(historical_models()) | {PAGE_LABEL}
+    return sorted(((label, type_name(label)) for label in labels), key=lambda item: item[1])
+
+
+def index_url(**params) -> str:
+    return reverse("history_browser:index") + "?" + urlencode(params)
 
 
 # --- The union --------------------------------------------------------------------------------
-
-
-def _history_source(label: str, model):
-    pk_name = model.instance_type._meta.pk.attname
-    return model.objects.annotate(
-        h_kind=Value(f"h:{label}", output_field=CharField()),
-        h_id=Cast("history_id", IntegerField()),
-        h_ts=F("history_date"),
-        h_user=Cast("history_user_id", IntegerField()),
-        h_username=Value("", output_field=CharField()),
-        h_action=_history_action(),
-        h_type=Value(label, output_field=CharField()),
-        h_object=Cast(pk_name, CharField()),
-        h_repr=Value("", output_field=CharField()),
-    )
-
-
-def _history_action():
-    from django.db.models import Case, When
-
-    return Case(
-        *[When(history_type=code, then=Value(name)) for code, name in HISTORY_ACTIONS.items()],
-        output_field=CharField(),
-    )
-
-
-def _content_type_label(prefix: str):
-    return Concat(F(f"{prefix}__app_label"), Value("."), F(f"{prefix}__model"), output_field=CharField())
-
-
-def _revision_source():
-    return Revision.objects.annotate(
-        h_kind=Value("revision", output_field=CharField()),
-        h_id=Cast("pk", IntegerField()),
-        h_ts=F("created_at"),
-        h_user=Cast("user_id", IntegerField()),
-        h_username=Value("", output_field=CharField()),
-        h_action=Value("revision", output_field=CharField()),
-        h_type=_content_type_label("base_content_type"),
-        h_object=Cast("object_id", CharField()),
-        h_repr=Cast("object_str", CharField()),
-    )
-
-
-def _page_log_source():
-    return PageLogEntry.objects.annotate(
-        h_kind=Value("pagelog", output_field=CharField()),
-        h_id=Cast("pk", IntegerField()),
-        h_ts=F("timestamp"),
-        h_user=Cast("user_id", IntegerField()),
-        h_username=Value("", output_field=CharField()),
-        h_action=F("action"),
-        h_type=Value("wagtailcore.page", output_field=CharField()),
-        h_object=Cast("page_id", CharField()),
-        h_repr=Cast("label", CharField()),
-    )
-
-
-def _model_log_source():
-    return ModelLogEntry.objects.annotate(
-        h_kind=Value("modellog", output_field=CharField()),
-        h_id=Cast("pk", IntegerField()),
-        h_ts=F("timestamp"),
-        h_user=Cast("user_id", IntegerField()),
-        h_username=Value("", output_field=CharField()),
-        h_action=F("action"),
-        h_type=_content_type_label("content_type"),
-        h_object=Cast("object_id", CharField()),
-        h_repr=Cast("label", CharField()),
-    )
-
-
-def _audit_source():
-    return AuditEvent.objects.annotate(
-        h_kind=Value("audit", output_field=CharField()),
-        h_id=Cast("pk", IntegerField()),
-        h_ts=F("timestamp"),
-        h_user=Cast("actor_id", IntegerField()),
-        h_username=F("actor_username"),
-        h_action=F("action"),
-        h_type=Lower("object_type"),
-        h_object=F("object_id"),
-        h_repr=F("object_repr"),
-    )
 
 
 @dataclass
@@ -208,48 +158,208 @@ class Filters:
     def as_query(self) -> dict:
         return {key: str(value) for key, value in self.__dict__.items() if value not in ("", None)}
 
+    def action_source(self) -> str:
+        """Which source an action filter belongs to ("" when there is none)."""
+        if not self.action:
+            return ""
+        if self.action in HISTORY_CODES:
+            return "history"
+        if self.action == "revision":
+            return "revision"
+        if self.action in AuditEvent.Action.values:
+            return "audit"
+        return "log"
 
-def timeline(filters: Filters):
-    """The filtered, newest-first UNION of every source (a queryset of dicts)."""
-    sources = []
-    if filters.source in ("", "history"):
-        for label, model in historical_models().items():
-            if filters.object_type and filters.object_type != label:
-                continue
-            sources.append(_history_source(label, model))
-    if filters.source in ("", "revision"):
-        sources.append(_revision_source())
-    if filters.source in ("", "log"):
-        sources += [_page_log_source(), _model_log_source()]
-    if filters.source in ("", "audit"):
-        sources.append(_audit_source())
+    def wants(self, source: str) -> bool:
+        return self.source in ("", source) and self.action_source() in ("", source)
 
+
+class NoRows(Exception):
+    """The filters rule a source out (e.g. a non-numeric id for an integer key)."""
+
+
+def _native(field, value):
+    try:
+        return field.to_python(value)
+    except ValidationError:
+        raise NoRows from None
+
+
+def _users_named(username: str):
+    return get_user_model().objects.filter(username=username).values("pk")
+
+
+def _common(filters: Filters, timestamp: str, user: str | None) -> Q:
+    """Date range and user, on the source's own (indexed) columns."""
     condition = Q()
-    if filters.object_type:
-        condition &= Q(h_type=filters.object_type)
-    if filters.object_id:
-        condition &= Q(h_object=filters.object_id)
-    if filters.action:
-        condition &= Q(h_action=filters.action)
     if filters.date_from:
         start = timezone.make_aware(dt.datetime.combine(filters.date_from, dt.time.min))
-        condition &= Q(h_ts__gte=start)
+        condition &= Q(**{f"{timestamp}__gte": start})
     if filters.date_to:
         end = timezone.make_aware(dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min))
-        condition &= Q(h_ts__lt=end)
+        condition &= Q(**{f"{timestamp}__lt": end})
+    if filters.username and user:
+        condition &= Q(**{f"{user}__in": _users_named(filters.username)})
+    return condition
+
+
+def _content_type_is(prefix: str, label: str) -> Q:
+    app_label, _, model = label.partition(".")
+    return Q(**{f"{prefix}__app_label": app_label, f"{prefix}__model": model})
+
+
+def _content_type_label(prefix: str):
+    return Concat(F(f"{prefix}__app_label"), Value("."), F(f"{prefix}__model"), output_field=CharField())
+
+
+def _text(value: str):
+    """A text constant, typed (CAST) so that PostgreSQL never sees an untyped parameter in the union."""
+    return Cast(Value(value, output_field=CharField()), CharField())
+
+
+def _history_source(label: str, model, filters: Filters):
+    tracked = model.instance_type._meta.pk
+    condition = _common(filters, "history_date", "history_user_id")
+    if filters.object_id:
+        condition &= Q(**{tracked.attname: _native(tracked, filters.object_id)})
+    if filters.action:
+        condition &= Q(history_type=HISTORY_CODES[filters.action])
+    names = [name for name in REPR_FIELDS if any(f.name == name for f in model._meta.fields)]
+    return model.objects.filter(condition).annotate(
+        h_kind=_text(f"h:{label}"),
+        h_id=Cast("history_id", BigIntegerField()),
+        h_ts=F("history_date"),
+        h_user=Cast("history_user_id", BigIntegerField()),
+        h_username=_text(""),
+        h_action=Case(
+            *[When(history_type=code, then=_text(name)) for code, name in HISTORY_ACTIONS.items()],
+            default=_text(""),
+            output_field=CharField(),
+        ),
+        h_type=_text(label),
+        h_object=Cast(tracked.attname, CharField()),
+        h_repr=Cast(names[0], CharField()) if names else _text(""),
+    )
+
+
+def _revision_source(filters: Filters):
+    condition = _common(filters, "created_at", "user_id")
+    if filters.object_type:
+        condition &= _content_type_is("base_content_type", filters.object_type) | _content_type_is(
+            "content_type", filters.object_type
+        )
+    if filters.object_id:
+        condition &= Q(object_id=filters.object_id)
+    return Revision.objects.filter(condition).annotate(
+        h_kind=_text("revision"),
+        h_id=Cast("pk", BigIntegerField()),
+        h_ts=F("created_at"),
+        h_user=Cast("user_id", BigIntegerField()),
+        h_username=_text(""),
+        h_action=_text("revision"),
+        h_type=_content_type_label("base_content_type"),
+        h_object=Cast("object_id", CharField()),
+        h_repr=Cast("object_str", CharField()),
+    )
+
+
+def _page_log_source(filters: Filters):
+    condition = _common(filters, "timestamp", "user_id")
+    if filters.object_type and filters.object_type != PAGE_LABEL:
+        condition &= _content_type_is("content_type", filters.object_type)
+    if filters.object_id:
+        condition &= Q(page_id=_native(PageLogEntry._meta.get_field("page"), filters.object_id))
+    if filters.action:
+        condition &= Q(action=filters.action)
+    return PageLogEntry.objects.filter(condition).annotate(
+        h_kind=_text("pagelog"),
+        h_id=Cast("pk", BigIntegerField()),
+        h_ts=F("timestamp"),
+        h_user=Cast("user_id", BigIntegerField()),
+        h_username=_text(""),
+        h_action=Cast("action", CharField()),
+        h_type=_text(PAGE_LABEL),
+        h_object=Cast("page_id", CharField()),
+        h_repr=Cast("label", CharField()),
+    )
+
+
+def _model_log_source(filters: Filters):
+    condition = _common(filters, "timestamp", "user_id")
+    if filters.object_type:
+        condition &= _content_type_is("content_type", filters.object_type)
+    if filters.object_id:
+        condition &= Q(object_id=filters.object_id)
+    if filters.action:
+        condition &= Q(action=filters.action)
+    return ModelLogEntry.objects.filter(condition).annotate(
+        h_kind=_text("modellog"),
+        h_id=Cast("pk", BigIntegerField()),
+        h_ts=F("timestamp"),
+        h_user=Cast("user_id", BigIntegerField()),
+        h_username=_text(""),
+        h_action=Cast("action", CharField()),
+        h_type=_content_type_label("content_type"),
+        h_object=Cast("object_id", CharField()),
+        h_repr=Cast("label", CharField()),
+    )
+
+
+def _audit_source(filters: Filters):
+    condition = _common(filters, "timestamp", None)
     if filters.username:
-        user_ids = list(get_user_model().objects.filter(username=filters.username).values_list("pk", flat=True))
-        condition &= Q(h_username=filters.username) | Q(h_user__in=user_ids)
+        # Failed sign-ins have no actor, only the username that was tried.
+        condition &= Q(actor_username=filters.username) | Q(actor_id__in=_users_named(filters.username))
+    if filters.object_type:
+        condition &= Q(object_type__iexact=filters.object_type)
+    if filters.object_id:
+        condition &= Q(object_id=filters.object_id)
+    if filters.action:
+        condition &= Q(action=filters.action)
+    return AuditEvent.objects.filter(condition).annotate(
+        h_kind=_text("audit"),
+        h_id=Cast("pk", BigIntegerField()),
+        h_ts=F("timestamp"),
+        h_user=Cast("actor_id", BigIntegerField()),
+        h_username=Cast("actor_username", CharField()),
+        h_action=Cast("action", CharField()),
+        h_type=Lower("object_type"),
+        h_object=Cast("object_id", CharField()),
+        h_repr=Cast("object_repr", CharField()),
+    )
 
-    shaped = [source.filter(condition).values(*ALIASES).order_by() for source in sources]
+
+def _sources(filters: Filters):
+    if filters.wants("history"):
+        for label, model in sorted(historical_models().items()):
+            if not filters.object_type or filters.object_type == label:
+                yield lambda label=label, model=model: _history_source(label, model, filters)
+    if filters.wants("revision"):
+        yield lambda: _revision_source(filters)
+    if filters.wants("log"):
+        yield lambda: _page_log_source(filters)
+        yield lambda: _model_log_source(filters)
+    if filters.wants("audit"):
+        yield lambda: _audit_source(filters)
+
+
+def timeline(filters: Filters):
+    """The filtered, newest-first UNION of every source (a lazy queryset of dicts)."""
+    shaped = []
+    for build in _sources(filters):
+        try:
+            shaped.append(build().values(*ALIASES).order_by())
+        except NoRows:
+            continue
     if not shaped:
-        return AuditEvent.objects.none().values(*ALIASES)
+        return AuditEvent.objects.none().annotate(**{alias: _text("") for alias in ALIASES}).values(*ALIASES)
     first, *rest = shaped
-    return first.union(*rest, all=True).order_by("-h_ts", "-h_id")
+    return first.union(*rest, all=True).order_by("-h_ts", "-h_id", "h_kind")
 
 
-def with_usernames(rows: list[dict]) -> list[dict]:
-    """Fill in the username of each row in one query."""
+def with_usernames(rows: list[dict], labels: dict[str, str] | None = None) -> list[dict]:
+    """Fill in the username of each row in one query, and the labels and links."""
+    labels = labels if labels is not None else action_labels()
     ids = {row["h_user"] for row in rows if row["h_user"] and not row["h_username"]}
     # Always one query, so a page costs the same whether or not it shows staff entries.
     # (An empty id list would skip the query; -1 matches nobody and keeps the count fixed.)
@@ -257,13 +367,12 @@ def with_usernames(rows: list[dict]) -> list[dict]:
     for row in rows:
         if not row["h_username"]:
             row["h_username"] = names.get(row["h_user"], "")
-        row["action_label"] = ACTION_LABELS.get(row["h_action"], row["h_action"])
+        row["action_label"] = labels.get(row["h_action"], row["h_action"])
         row["source_label"] = _source_label(row["h_kind"])
+        row["type_label"] = type_name(row["h_type"]) if row["h_type"] else ""
         row["detail_url"] = reverse("history_browser:detail", args=[row["h_kind"], row["h_id"]])
         row["object_url"] = (
-            reverse("history_browser:index") + f"?object_type={row['h_type']}&object_id={row['h_object']}"
-            if row["h_type"] and row["h_object"]
-            else ""
+            index_url(object_type=row["h_type"], object_id=row["h_object"]) if row["h_type"] and row["h_object"] else ""
         )
     return rows
 
@@ -286,14 +395,24 @@ class FilterForm(forms.Form):
     date_from = forms.DateField(label="从", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="到", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, labels: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["object_type"].choices = [("", "全部")] + object_types()
-        self.fields["action"].choices = [("", "全部")] + sorted(ACTION_LABELS.items(), key=lambda item: item[1])
+        types = object_types()
+        # A link from any row ("this object's full history") may name a type outside the
+        # list (an image, a user group): accept any well-formed model label.
+        wanted = (self.data.get("object_type") or "").strip()
+        if LABEL_RE.match(wanted) and wanted not in dict(types):
+            types.append((wanted, type_name(wanted)))
+        self.fields["object_type"].choices = [("", "全部")] + types
+        self.fields["action"].choices = [("", "全部")] + sorted(labels.items(), key=lambda item: (item[1], item[0]))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError("“从”的日期不能晚于“到”。")
+        return data
 
     def filters(self) -> Filters:
-        if not self.is_valid():
-            return Filters()
         data = self.cleaned_data
         return Filters(
             source=data["source"],
@@ -314,23 +433,69 @@ def _forbidden(request):
 def index(request):
     if not may_browse(request.user):
         return _forbidden(request)
-    form = FilterForm(request.GET or None)
-    filters = form.filters() if form.is_bound else Filters()
-    rows = timeline(filters)
-    if request.GET.get("export") == "csv":
-        return export_csv(request, rows, filters)
+    labels = action_labels()
+    params = request.GET.copy()
+    export = params.pop("export", [""])[-1]
+    params.pop("p", None)
+    form = FilterForm(params, labels=labels)
+    valid = form.is_valid()  # an unbound-looking empty query is valid: everything
+    filters = form.filters() if valid else Filters()
+    if valid and export == "csv":
+        return export_csv(request, timeline(filters), filters, labels)
+    if valid and export == "xlsx":
+        return export_xlsx(request, timeline(filters), filters, labels)
+    # Invalid filters show the errors and no rows, never the unfiltered timeline.
+    rows = timeline(filters) if valid else AuditEvent.objects.none()
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("p"))
-    entries = with_usernames(list(page.object_list))
-    query = "&".join(f"{key}={value}" for key, value in filters.as_query().items())
+    entries = with_usernames(list(page.object_list), labels) if valid else []
     return render(
         request,
         "permissions/history/index.html",
-        {"form": form, "page_obj": page, "entries": entries, "query": query, "filters": filters},
+        {"form": form, "page_obj": page, "entries": entries, "query": urlencode(filters.as_query()), "valid": valid},
     )
 
 
-def export_csv(request, rows, filters: Filters):
-    audit.record(AuditEvent.Action.PERSONAL_DATA_EXPORTED, request=request, what="history", filters=filters.as_query())
+def _audit_export(request, filters: Filters, fmt: str):
+    action = AuditEvent.Action.PERSONAL_DATA_EXPORTED
+    audit.record(action, request=request, what="history", format=fmt, filters=filters.as_query())
+
+
+def _cell(value) -> str:
+    """Text for a spreadsheet cell; never a formula (CSV / formula injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _export_rows(rows, labels):
+    """Lines of the export, usernames resolved per batch (one query per 2,000 rows)."""
+    batch = []
+    for row in rows[:EXPORT_LIMIT].iterator(chunk_size=EXPORT_BATCH):
+        batch.append(row)
+        if len(batch) == EXPORT_BATCH:
+            yield from _lines(batch, labels)
+            batch = []
+    yield from _lines(batch, labels)
+
+
+def _lines(batch, labels):
+    for row in with_usernames(batch, labels):
+        yield [
+            timezone.localtime(row["h_ts"]).strftime("%Y-%m-%d %H:%M:%S"),
+            row["source_label"],
+            _cell(row["h_username"]),
+            _cell(row["action_label"]),
+            _cell(row["h_type"]),
+            _cell(row["h_object"]),
+            _cell(row["h_repr"]),
+        ]
+
+
+def _filename(ext: str) -> str:
+    return f"history-{timezone.localtime():%Y%m%d-%H%M}.{ext}"
+
+
+def export_csv(request, rows, filters: Filters, labels):
+    _audit_export(request, filters, "csv")
 
     class Echo:
         def write(self, value):
@@ -340,33 +505,32 @@ def export_csv(request, rows, filters: Filters):
 
     def lines():
         yield "\ufeff"  # Excel opens UTF-8 Chinese correctly with a BOM
-        yield writer.writerow(["时间", "来源", "操作人", "动作", "对象类型", "对象编号", "对象"])
-        batch = []
-        for row in rows[:EXPORT_LIMIT].iterator(chunk_size=2000):
-            batch.append(row)
-            if len(batch) == 2000:
-                yield from _csv_rows(writer, batch)
-                batch = []
-        yield from _csv_rows(writer, batch)
+        yield writer.writerow(EXPORT_HEADER)
+        for line in _export_rows(rows, labels):
+            yield writer.writerow(line)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="history.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
     return response
 
 
-def _csv_rows(writer, batch):
-    for row in with_usernames(batch):
-        yield writer.writerow(
-            [
-                timezone.localtime(row["h_ts"]).strftime("%Y-%m-%d %H:%M:%S"),
-                row["source_label"],
-                row["h_username"],
-                row["action_label"],
-                row["h_type"],
-                row["h_object"],
-                row["h_repr"],
-            ]
-        )
+def export_xlsx(request, rows, filters: Filters, labels):
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    _audit_export(request, filters, "xlsx")
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("历史记录")
+    sheet.append(EXPORT_HEADER)
+    for line in _export_rows(rows, labels):
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) for value in line])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename("xlsx")}"'
+    return response
 
 
 @require_GET
@@ -378,26 +542,33 @@ def detail(request, kind: str, pk: int):
         model = historical_models().get(kind[2:])
         if model is None:
             raise Http404
-        record = model.objects.filter(history_id=pk).first()
+        record = model.objects.select_related("history_user").filter(history_id=pk).first()
         if record is None:
             raise Http404
+        tracked = model.instance_type._meta
         context = {
-            "title": f"{model.instance_type._meta.verbose_name} · {record.history_object}",
+            "title": f"{tracked.verbose_name} · {record.history_object}",
             "changes": _history_diff(record),
+            "when": record.history_date,
+            "user": record.history_user,
+            "action": HISTORY_ACTIONS[record.history_type],
+            "object_type": kind[2:],
+            "object_id": str(getattr(record, tracked.pk.attname)),
         }
-        context.update(when=record.history_date, user=record.history_user, action=HISTORY_ACTIONS[record.history_type])
-        context["object_type"], context["object_id"] = (
-            kind[2:],
-            str(getattr(record, model.instance_type._meta.pk.attname)),
-        )
     elif kind == "revision":
         revision = Revision.objects.select_related("user", "base_content_type").filter(pk=pk).first()
         if revision is None:
             raise Http404
-        context = {"title": f"修订 · {revision.object_str}", "changes": _revision_diff(revision)}
-        context.update(when=revision.created_at, user=revision.user, action="revision")
         ct = revision.base_content_type
-        context["object_type"], context["object_id"] = f"{ct.app_label}.{ct.model}", revision.object_id
+        context = {
+            "title": f"修订 · {revision.object_str}",
+            "changes": _revision_diff(revision),
+            "when": revision.created_at,
+            "user": revision.user,
+            "action": "revision",
+            "object_type": f"{ct.app_label}.{ct.model}",
+            "object_id": revision.object_id,
+        }
     elif kind in ("pagelog", "modellog", "audit"):
         model = {"pagelog": PageLogEntry, "modellog": ModelLogEntry, "audit": AuditEvent}[kind]
         entry = model.objects.filter(pk=pk).first()
@@ -405,44 +576,75 @@ def detail(request, kind: str, pk: int):
             raise Http404
         data = entry.detail if kind == "audit" else entry.data
         context = {
-            "title": str(entry),
+            "title": entry.object_repr if kind == "audit" else entry.label,
             "data": json.dumps(data, ensure_ascii=False, indent=2, default=str),
             "when": entry.timestamp,
-            "user": getattr(entry, "actor", None) or getattr(entry, "user", None),
+            "user": entry.actor_username if kind == "audit" else entry.user,
             "action": entry.action,
         }
+        if kind == "audit":
+            context.update(object_type=entry.object_type.lower(), object_id=entry.object_id, ip=entry.ip_address)
+        elif kind == "pagelog":
+            context.update(object_type=PAGE_LABEL, object_id=str(entry.page_id))
+        elif entry.content_type_id:
+            ct = entry.content_type
+            context.update(object_type=f"{ct.app_label}.{ct.model}", object_id=entry.object_id)
+        if kind != "audit" and entry.revision_id:
+            context["revision_url"] = reverse("history_browser:detail", args=["revision", entry.revision_id])
     else:
         raise Http404
-    context["action_label"] = ACTION_LABELS.get(context["action"], context["action"])
+    context["action_label"] = action_labels().get(context["action"], context["action"])
+    if context.get("object_type") and context.get("object_id"):
+        context["object_url"] = index_url(object_type=context["object_type"], object_id=context["object_id"])
+        context["object_type_name"] = type_name(context["object_type"])
     return render(request, "permissions/history/detail.html", context)
 
 
 def _display(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
     if isinstance(value, dict | list):
-        value = json.dumps(value, ensure_ascii=False, default=str)
+        value = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
     text = str(value)
     return text if len(text) <= 500 else text[:500] + "…"
 
 
+def _field_value(field, value) -> str:
+    """A stored value as the auditor should read it: choice labels, related rows' names."""
+    if value in (None, ""):
+        return ""
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.ForeignKey) and not isinstance(value, models.Model):
+        related = field.related_model._base_manager.filter(pk=value).first()
+        return f"{related} (#{value})" if related is not None else f"#{value}"
+    return _display(value)
+
+
 def _history_diff(record) -> list[dict]:
-    previous = record.prev_record
     model = record.instance_type
-    names = {field.attname: field.verbose_name for field in model._meta.fields}
-    names.update({field.name: field.verbose_name for field in model._meta.fields})
-    if previous is None:
-        fields = [f for f in record._meta.fields if f.name in names]
-        return [
-            {"field": str(names[f.name]), "old": "", "new": _display(getattr(record, f.attname))}
-            for f in fields
-            if getattr(record, f.attname) not in (None, "")
-        ]
+    fields = {}
+    for field in model._meta.fields:
+        fields[field.name] = fields[field.attname] = field
+    tracked = [f for f in record._meta.fields if f.name in fields]
+    fields.update({field.name: field for field in model._meta.many_to_many})
+
+    def row(name, old, new):
+        field = fields.get(name)
+        label = str(field.verbose_name) if field is not None else name
+        return {"field": label, "old": _field_value(field, old), "new": _field_value(field, new)}
+
+    if record.history_type == "-":  # deleted: what the row held
+        values = [(f.name, getattr(record, f.attname)) for f in tracked]
+        return [row(name, value, None) for name, value in values if value not in (None, "")]
+    previous = record.prev_record
+    if previous is None:  # created: what it was created with
+        values = [(f.name, getattr(record, f.attname)) for f in tracked]
+        return [row(name, None, value) for name, value in values if value not in (None, "")]
     delta = record.diff_against(previous)
-    return [
-        {"field": str(names.get(change.field, change.field)), "old": _display(change.old), "new": _display(change.new)}
-        for change in delta.changes
-    ]
+    return [row(change.field, change.old, change.new) for change in delta.changes]
 
 
 BOOKKEEPING = {
@@ -454,8 +656,17 @@ BOOKKEEPING = {
 }
 
 
-def _flatten(content: dict) -> dict:
-    return {key: value for key, value in (content or {}).items() if key not in BOOKKEEPING}
+def _flatten(content: dict, prefix: str = "") -> dict:
+    """Revision content as flat "field" / "field.key" → value (lists stay whole, as JSON)."""
+    flat = {}
+    for key, value in (content or {}).items():
+        if not prefix and key in BOOKKEEPING:
+            continue
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def _revision_diff(revision) -> list[dict]:
@@ -479,10 +690,12 @@ def _revision_diff(revision) -> list[dict]:
     before = _flatten(previous.content) if previous else {}
     after = _flatten(revision.content)
     changed = sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
-    return [
-        {"field": names.get(key, key), "old": _display(before.get(key)), "new": _display(after.get(key))}
-        for key in changed
-    ]
+
+    def label(key):
+        head, _, rest = key.partition(".")
+        return names.get(head, head) + (f".{rest}" if rest else "")
+
+    return [{"field": label(key), "old": _display(before.get(key)), "new": _display(after.get(key))} for key in changed]
 
 
 urlpatterns = [
