@@ -264,43 +264,43 @@ def _revision_source(filters: Filters):
 
 
 def _page_log_source(filters: Filters):
-    condition = _common(filters, "timestamp", "user_id")
     if filters.object_type and filters.object_type != PAGE_LABEL:
-        condition &= _content_type_is("content_type", filters.object_type)
-    if filters.object_id:
-        condition &= Q(page_id=_native(PageLogEntry._meta.get_field("page"), filters.object_id))
-    if filters.action:
-        condition &= Q(action=filters.action)
-    return PageLogEntry.objects.filter(condition).annotate(
-        h_kind=_text("pagelog"),
-        h_id=Cast("pk", BigIntegerField()),
-        h_ts=F("timestamp"),
-        h_user=Cast("user_id", BigIntegerField()),
-        h_username=_text(""),
-        h_action=Cast("action", CharField()),
-        h_type=_text(PAGE_LABEL),
-        h_object=Cast("page_id", CharField()),
-        h_repr=Cast("label", CharField()),
-    )
+        type_condition = _content_type_is("content_type", filters.object_type)
+    else:
+        type_condition = Q()
+    object_id = filters.object_id and _native(PageLogEntry._meta.get_field("page"), filters.object_id)
+    return _log_source(PageLogEntry, "pagelog", filters, type_condition, "page_id", object_id, _text(PAGE_LABEL))
 
 
 def _model_log_source(filters: Filters):
-    condition = _common(filters, "timestamp", "user_id")
-    if filters.object_type:
-        condition &= _content_type_is("content_type", filters.object_type)
-    if filters.object_id:
-        condition &= Q(object_id=filters.object_id)
+    type_condition = _content_type_is("content_type", filters.object_type) if filters.object_type else Q()
+    return _log_source(
+        ModelLogEntry,
+        "modellog",
+        filters,
+        type_condition,
+        "object_id",
+        filters.object_id,
+        _content_type_label("content_type"),
+    )
+
+
+def _log_source(model, kind, filters: Filters, type_condition, object_column, object_id, type_expression):
+    """Wagtail's admin action log (pages or other models) in the timeline's nine columns."""
+    condition = _common(filters, "timestamp", "user_id") & type_condition
+    if object_id:
+        condition &= Q(**{object_column: object_id})
     if filters.action:
         condition &= Q(action=filters.action)
-    return ModelLogEntry.objects.filter(condition).annotate(
-        h_kind=_text("modellog"),
+    return model.objects.filter(condition).annotate(
+        h_kind=_text(kind),
         h_id=Cast("pk", BigIntegerField()),
         h_ts=F("timestamp"),
         h_user=Cast("user_id", BigIntegerField()),
         h_username=_text(""),
         h_action=Cast("action", CharField()),
-        h_type=_content_type_label("content_type"),
-        h_object=Cast("object_id", CharField()),
+        h_type=type_expression,
+        h_object=Cast(object_column, CharField()),
         h_repr=Cast("label", CharField()),
     )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from PIL import Image, UnidentifiedImageError
 
@@ -51,6 +51,13 @@ class Submission:
     entered_by: object | None = None
     idempotency_key: str | None = None
     photos: list = field(default_factory=list)  # uploaded files
+
+    @classmethod
+    def from_cleaned_data(cls, data: dict, **fixed) -> Submission:
+        """A submission from a form's cleaned_data; `fixed` values win over the form's."""
+        names = {f.name for f in fields(cls)}
+        values = {name: value for name, value in data.items() if name in names and value is not None}
+        return cls(**{**values, **fixed})
 
 
 def normalise_phone(raw: str) -> str:

@@ -153,20 +153,7 @@ class StaffOpinionForm(WagtailAdminModelForm):
     def save(self, commit=True):
         data = self.cleaned_data
         try:
-            opinion, _created = submit(
-                Submission(
-                    station=data["station"],
-                    category=data["category"],
-                    title=data["title"],
-                    content=data["content"],
-                    citizen_name=data["citizen_name"],
-                    citizen_phone=data["citizen_phone"],
-                    publish_consent=data.get("publish_consent", False),
-                    channel=data["channel"],
-                    received_by_deputy=data.get("received_by_deputy"),
-                    entered_by=self.for_user,
-                )
-            )
+            opinion, _created = submit(Submission.from_cleaned_data(data, entered_by=self.for_user))
         except IntakeError as error:
             raise forms.ValidationError(str(error)) from error
         self.instance = opinion

@@ -185,20 +185,8 @@ def new_opinion(request, station=None):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                opinion, _created = submit(
-                    Submission(
-                        station=station or data["station"],
-                        category=data["category"],
-                        title=data["title"],
-                        content=data["content"],
-                        citizen_name=data["citizen_name"],
-                        citizen_phone=data["citizen_phone"],
-                        publish_consent=data["publish_consent"],
-                        channel=channel,
-                        idempotency_key=data["idempotency_key"],
-                        photos=data["photos"],
-                    )
-                )
+                fixed = {"channel": channel} | ({"station": station} if station else {})
+                opinion, _created = submit(Submission.from_cleaned_data(data, **fixed))
             except IntakeError as error:
                 form.add_error(None, str(error))
             else:
