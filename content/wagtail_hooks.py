@@ -8,7 +8,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from content.models import Deputy, Facility, Street
 from permissions.policies import ScopedPermissionPolicy
 from permissions.scoping import scope_by_street
-from permissions.viewsets import ScopedViewSetMixin
+from permissions.viewsets import AuditorReadableViewSetMixin, ScopedViewSetMixin
 
 
 def scope_streets(queryset, user):
@@ -25,7 +25,7 @@ class DeputyFilterSet(WagtailFilterSet):
         fields = ["congress_level", "gender", "is_active"]
 
 
-class DeputyViewSet(SnippetViewSet):
+class DeputyViewSet(AuditorReadableViewSetMixin, SnippetViewSet):
     model = Deputy
     icon = "user"
     menu_label = "代表"
@@ -51,7 +51,7 @@ class StreetViewSet(ScopedViewSetMixin, SnippetViewSet):
         return scope_streets(queryset, user)
 
 
-class FacilityViewSet(SnippetViewSet):
+class FacilityViewSet(AuditorReadableViewSetMixin, SnippetViewSet):
     model = Facility
     icon = "list-ul"
     menu_label = "设施标准项"

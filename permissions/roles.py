@@ -121,7 +121,15 @@ ROLE_SPECS = {
     ),
     Role.DEPARTMENT_HANDLER: RoleSpec(Role.DEPARTMENT_HANDLER, (*_ADMIN_ACCESS, "workflows.view_opinion")),
     Role.DEPUTY: RoleSpec(Role.DEPUTY, (*_ADMIN_ACCESS,)),
-    Role.AUDITOR: RoleSpec(Role.AUDITOR, (*_ADMIN_ACCESS, "content.view_*", "workflows.view_*", "permissions.view_*")),
+    # Wagtail knows no "view page" permission: its page history, revision compare, revision
+    # preview and draft views ask for "change". The auditor holds it on the whole tree, and
+    # permissions.admin_scope refuses every non-GET request of theirs, so it only reads.
+    Role.AUDITOR: RoleSpec(
+        Role.AUDITOR,
+        (*_ADMIN_ACCESS, "content.view_*", "workflows.view_*", "permissions.view_*", "auth.view_group"),
+        ("change_page",),
+        ("choose",),
+    ),
 }
 
 # A street committee edits, approves and publishes its own street's pages (Wagtail publishes

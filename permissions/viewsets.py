@@ -13,6 +13,10 @@ from django.http import Http404
 
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
+from wagtail.users.views.groups import GroupViewSet as WagtailGroupViewSet
+from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
+
+from permissions.admin_scope import is_auditor
 
 
 class _ScopedObject:
@@ -64,6 +68,48 @@ class _ScopedConstructMixin:
         return super().construct_view(scoped_view_class(view_class, self.scope_queryset), **kwargs)
 
 
+def _read_view_classes() -> tuple[type, ...]:
+    from wagtail.admin.views.generic import history, models, preview, usage
+
+    return (
+        history.HistoryView,
+        history.WorkflowHistoryView,
+        history.WorkflowHistoryDetailView,
+        models.InspectView,
+        models.RevisionsCompareView,
+        preview.PreviewRevision,
+        usage.UsageView,
+    )
+
+
+class _AuditorReads:
+    """An auditor reading (GET) passes the view's permission check with "view" permission.
+
+    Wagtail asks for add / change / delete permission on its history, revision-compare,
+    revision-preview, workflow-history and usage views, because only editors used to read
+    them. The auditor holds "view" permission only, and every non-GET request of theirs is
+    refused before any view runs (permissions.admin_scope), so this opens reading only.
+    """
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and is_auditor(request.user):
+            # Only the entry check changes: buttons that ask for "change" stay hidden.
+            if self.permission_required is not None:
+                self.permission_required = "view"
+            if self.any_permission_required is not None:
+                self.any_permission_required = ["view"]
+
+
+class AuditorReadableViewSetMixin:
+    """Mix into a SnippetViewSet or ModelViewSet: auditors may open its read-only views."""
+
+    def construct_view(self, view_class, **kwargs):
+        if issubclass(view_class, _read_view_classes()) and hasattr(view_class, "permission_required"):
+            view_class = type(f"AuditorReadable{view_class.__name__}", (_AuditorReads, view_class), {})
+        return super().construct_view(view_class, **kwargs)
+
+
 class ScopedChooserViewSet(_ScopedConstructMixin, ChooserViewSet):
     scope_queryset = None  # given by the owning viewset
 
@@ -72,7 +118,7 @@ class ScopedSnippetChooserViewSet(_ScopedConstructMixin, SnippetChooserViewSet):
     scope_queryset = None  # given by the owning snippet viewset
 
 
-class ScopedViewSetMixin(_ScopedConstructMixin):
+class ScopedViewSetMixin(AuditorReadableViewSetMixin, _ScopedConstructMixin):
     """Mix into a ModelViewSet or SnippetViewSet and define `scope_queryset`."""
 
     chooser_viewset_class = ScopedSnippetChooserViewSet
@@ -113,3 +159,11 @@ class AuditedExportViewSetMixin:
         if hasattr(view_class, "as_spreadsheet"):
             view_class = type(f"Audited{view_class.__name__}", (_AuditedExport, view_class), {})
         return super().construct_view(view_class, **kwargs)
+
+
+class UserViewSet(AuditorReadableViewSetMixin, WagtailUserViewSet):
+    """Wagtail's user screens; the auditor reads each user's history and usage."""
+
+
+class GroupViewSet(AuditorReadableViewSetMixin, WagtailGroupViewSet):
+    """Wagtail's group (role) screens; the auditor reads each group's history and usage."""

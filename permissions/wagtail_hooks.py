@@ -11,6 +11,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import policy_registry, register_permission_policy
 
+from permissions.admin_scope import is_auditor
 from permissions.models import AuditEvent, StationAssignment
 from permissions.policies import ReadOnlyPermissionPolicy, ScopedPermissionPolicy
 from permissions.roles import Role, role_group_name
@@ -35,6 +36,15 @@ def choose_only_public_or_own_pages(pages, request):
     for grant in {perm.page for perm in policy_registry.get_by_type(Page).get_cached_permissions_for_user(user)}:
         workable |= Page.objects.descendant_of(grant, inclusive=True)
     return pages.filter(Q(live=True) | Q(pk__in=workable.values("pk")))
+
+
+@hooks.register("construct_page_action_menu")
+@hooks.register("construct_snippet_action_menu")
+def auditors_get_no_save_buttons(menu_items, request, context):
+    """The auditor reads an editor screen as it is: no save, publish or submit buttons
+    (their POSTs would be refused anyway, see permissions.admin_scope)."""
+    if is_auditor(request.user):
+        menu_items.clear()
 
 
 @hooks.register("construct_admin_api", order=100)

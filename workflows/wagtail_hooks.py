@@ -9,6 +9,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from permissions.scoping import scope_opinions
+from permissions.viewsets import AuditorReadableViewSetMixin
 from workflows.models import CalendarDay, Category, Department, Opinion
 from workflows.opinion_admin import (
     BulkAssignAction,
@@ -19,7 +20,7 @@ from workflows.opinion_admin import (
 )
 
 
-class CalendarDayViewSet(SnippetViewSet):
+class CalendarDayViewSet(AuditorReadableViewSetMixin, SnippetViewSet):
     model = CalendarDay
     icon = "date"
     menu_label = "节假日调整"
@@ -28,7 +29,7 @@ class CalendarDayViewSet(SnippetViewSet):
     ordering = ["-date"]
 
 
-class DepartmentViewSet(SnippetViewSet):
+class DepartmentViewSet(AuditorReadableViewSetMixin, SnippetViewSet):
     model = Department
     icon = "group"
     menu_label = "承办单位"
@@ -38,7 +39,7 @@ class DepartmentViewSet(SnippetViewSet):
     copy_view_enabled = False
 
 
-class CategoryViewSet(SnippetViewSet):
+class CategoryViewSet(AuditorReadableViewSetMixin, SnippetViewSet):
     model = Category
     icon = "tag"
     menu_label = "意见分类"

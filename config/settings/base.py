@@ -30,7 +30,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.search_promotions",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "permissions.users_app.UsersConfig",  # wagtail.users, auditor-readable user and group screens
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
