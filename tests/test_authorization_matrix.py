@@ -538,6 +538,8 @@ def test_the_fixture_objects_are_reachable_by_their_own_street(client, world):
     assert DRAFT in text(listing)
     assert f"{MARKER}外景" in text(client.get("/admin/api/main/images/"))
     assert f"{MARKER}门前路灯不亮" in text(client.get(reverse("opinions:list"), {"q": "路灯"}))
+    assert "湖滨街道" in text(client.get(reverse("wagtailsnippetchoosers_content_street:choose")))
+    assert f"{MARKER}门前路灯不亮" in text(client.get(reverse("wagtailsnippetchoosers_workflows_opinion:choose")))
 
 
 OUTSIDERS = ("street_b", "station_staff_b", "department", "deputy")
@@ -677,6 +679,15 @@ def test_street_b_listings_contain_only_their_own_rows(client, world):
         assert response.status_code == 200
         page = response.content.decode()
         assert "湖滨街道" not in page and "hubin-point-staff" not in page
+    for name in (
+        "wagtailsnippetchoosers_content_street:choose",
+        "wagtailsnippetchoosers_content_street:choose_results",
+        "wagtailsnippetchoosers_workflows_opinion:choose",
+        "wagtailsnippetchoosers_workflows_opinion:choose_results",
+    ):
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        assert "湖滨街道" not in text(response) and f"{MARKER}门前路灯不亮" not in text(response), name
     export = client.get(reverse("station_staff:index") + "?export=csv")
     assert export.status_code == 200
     exported = text(export)
