@@ -299,10 +299,19 @@ def test_closed_is_kept_apart_from_resolved_and_satisfied(loop, settings):
     through("resolved", "satisfied")
     through("explained", "basically")
     through("partly")  # closed without a rating
+    # 不满意 sends it back (重办); the second round is rated 满意. Both ratings count.
+    redone = replied(new_opinion(loop["station"]), loop["staff"], loop["handler"], loop["department"], "explained")
+    redone = opinions.perform(redone, "evaluate", capacity=opinions.CITIZEN, rating="unsatisfied")
+    redone = opinions.perform(redone, "assign", user=loop["staff"], department=loop["department"])
+    redone = opinions.perform(redone, "sign", user=loop["handler"])
+    redone = opinions.perform(redone, "reply", user=loop["handler"], outcome="resolved", text="重新处理。")
+    redone = opinions.perform(redone, "evaluate", capacity=opinions.CITIZEN, rating="satisfied")
+    opinions.perform(redone, "close", user=loop["staff"])
     opinions.perform(new_opinion(loop["station"]), "accept", user=loop["staff"])  # still in the loop
     new_opinion(loop["station"])  # not yet accepted: outside every denominator
     closure, resolution, satisfaction = loop_rates(Opinion.objects.all())
-    assert (closure.numerator, closure.denominator) == (3, 4)
-    assert (resolution.numerator, resolution.denominator) == (1, 3)
-    assert (satisfaction.numerator, satisfaction.denominator) == (2, 2)
-    assert str(closure) == "办结率 75.0%（3/4）"
+    assert (closure.numerator, closure.denominator) == (4, 5)
+    assert (resolution.numerator, resolution.denominator) == (2, 4)
+    assert (satisfaction.numerator, satisfaction.denominator) == (3, 4)
+    assert str(closure) == "办结率 80.0%（4/5）"
+    assert str(satisfaction) == "满意率 75.0%（3/4）"

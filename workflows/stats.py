@@ -3,8 +3,10 @@
 - 办结率 closure rate: closed ÷ opinions taken into the loop (everything except 待受理,
   不予受理 and 重复). Closed says nothing about whether the problem was solved.
 - 解决率 resolution rate: replies with outcome 已解决 ÷ opinions with a current reply.
-- 满意率 satisfaction rate: 满意 or 基本满意 ÷ opinions rated. Items closed without a
-  rating (no answer after the waiting period) are not in the denominator.
+- 满意率 satisfaction rate: 满意 or 基本满意 ÷ ratings given, counted per round's reply
+  (OpinionReply.rating): a 不满意 that sent an opinion back for a new round (重办) stays in
+  the denominator even after the next round is rated 满意. Items closed without a rating
+  (no answer after the waiting period) are not in the denominator.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from workflows.models import OpinionState, Outcome, Rating
+from workflows.models import OpinionReply, OpinionState, Outcome, Rating
 
 S = OpinionState
 
@@ -34,13 +36,15 @@ class Rate:
 
 
 def loop_rates(queryset) -> list[Rate]:
-    """The three rates over `queryset` (already scoped), computed in one query."""
+    """The three rates over `queryset` (already scoped), computed in two queries."""
     in_loop = ~Q(state__in=(S.SUBMITTED, S.REJECTED, S.DUPLICATE))
     counts = queryset.aggregate(
         in_loop=Count("pk", filter=in_loop),
         closed=Count("pk", filter=in_loop & Q(state=S.CLOSED)),
         replied=Count("pk", filter=~Q(outcome="")),
         resolved=Count("pk", filter=Q(outcome=Outcome.RESOLVED)),
+    )
+    counts |= OpinionReply.objects.filter(opinion__in=queryset.values("pk")).aggregate(
         rated=Count("pk", filter=~Q(rating="")),
         satisfied=Count("pk", filter=Q(rating__in=(Rating.SATISFIED, Rating.BASICALLY))),
     )
