@@ -13,7 +13,7 @@ from django.urls import reverse
 from content.models import Street
 from permissions.models import AuditEvent
 from permissions.roles import Role, department_group_name, role_group_name
-from tests.conftest import new_opinion, role_user, station_user, street_user
+from tests.conftest import new_opinion, replied, role_user, station_user, street_user
 from workflows import opinions
 from workflows.models import Category, Department, Opinion, OpinionState
 
@@ -190,6 +190,33 @@ def test_my_todos_on_the_admin_home(client, desk):
     assert todo_counts(desk["handler"])["to_sign"] == 1
     assert todo_counts(desk["staff"])["to_accept"] == 1
     assert todo_counts(desk["outsider"])["to_accept"] == 0
+    # Only what a person may act on: the auditor and an editor accept nothing.
+    editor = role_user("editor", role_group_name(Role.EDITOR))
+    for reader in (desk["auditor"], editor):
+        assert set(todo_counts(reader).values()) == {0}, reader
+    assert todo_counts(desk["handler"])["to_accept"] == 0
+
+
+def test_my_todos_count_reopened_items_and_publication_requests_for_those_who_act(client, desk):
+    from workflows.opinion_admin import todo_counts
+
+    redo = replied(opinion_at(desk["station"], title="重办的意见"), desk["staff"], desk["handler"], desk["department"])
+    redo = opinions.perform(redo, "evaluate", capacity=opinions.CITIZEN, rating="unsatisfied")
+    done = replied(
+        opinion_at(desk["station"], title="可公开的意见"), desk["staff"], desk["handler"], desk["department"]
+    )
+    opinions.perform(done, "request_publication", user=desk["staff"], summary="路灯已修复")
+    editor = role_user("editor", role_group_name(Role.EDITOR))
+    assert todo_counts(desk["staff"])["to_reassign"] == 1
+    assert todo_counts(desk["staff"])["to_publish"] == 0  # station staff ask; they do not approve
+    assert todo_counts(desk["secretary"])["to_publish"] == 1
+    assert todo_counts(editor)["to_publish"] == 1
+    assert todo_counts(desk["outsider"])["to_publish"] == todo_counts(desk["outsider"])["to_reassign"] == 0
+    client.force_login(desk["secretary"])
+    home = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "?state=reopened" in home and "?publication=pending" in home
+    listing = client.get(reverse("opinions:list"), {"publication": "pending"}).content.decode()
+    assert done.title in listing and redo.title not in listing
 
 
 def listing_queries(client, user):

@@ -30,7 +30,7 @@ from permissions import audit
 from permissions.masking import mask_name, mask_phone
 from permissions.models import AuditEvent
 from permissions.policies import ScopedPermissionPolicy
-from permissions.scoping import departments_for, scope_opinions, stations_for, streets_for
+from permissions.scoping import departments_for, is_district_wide, scope_opinions, stations_for, streets_for
 from permissions.viewsets import AuditedExportViewSetMixin, ScopedViewSetMixin
 from workflows import opinions
 from workflows.intake import MOBILE, IntakeError, Submission, normalise_phone, submit
@@ -82,10 +82,21 @@ class OpinionFilterSet(WagtailFilterSet):
     overdue = django_filters.BooleanFilter(label="超期", method="filter_overdue")
     is_key = django_filters.BooleanFilter(label="重点督办")
     created_at = django_filters.DateFromToRangeFilter(label="提交日期")
+    publication = django_filters.ChoiceFilter(label="公开", choices=Publication.choices)
 
     class Meta:
         model = Opinion
-        fields = ["state", "street", "station", "category", "department", "overdue", "is_key", "created_at"]
+        fields = [
+            "state",
+            "street",
+            "station",
+            "category",
+            "department",
+            "overdue",
+            "is_key",
+            "created_at",
+            "publication",
+        ]
 
     def filter_overdue(self, queryset, name, value):
         if value is None:
@@ -468,18 +479,33 @@ class OpinionViewSet(AuditedExportViewSetMixin, ScopedViewSetMixin, SnippetViewS
 # --- "My to-dos" on the admin home ------------------------------------------------------------
 
 
+NOTHING = Q(pk__isnull=True)  # a condition no row meets
+
+
 def todo_counts(user) -> dict[str, int]:
-    """The counts of the admin home's 我的待办, in one query."""
+    """The counts of the admin home's 我的待办, in one query: only what this user may act on
+    (the same capacities as opinions.capacities). An editor sees publications to approve,
+    an auditor nothing; overdue items are those the user handles or must chase."""
+    from permissions.roles import Role, role_group_name
+
     scoped = scope_opinions(Opinion.objects.all(), user)
     mine = Q(department__in=departments_for(user).values("pk"))
-    staff_rows = Q(station__in=stations_for(user).values("pk")) | Q(street__in=streets_for(user).values("pk"))
+    if is_district_wide(user):
+        names = set(user.groups.values_list("name", flat=True))
+        admin = user.is_superuser or role_group_name(Role.DISTRICT_ADMIN) in names
+        staff_rows = Q() if admin else NOTHING
+        publish_rows = Q() if admin or role_group_name(Role.EDITOR) in names else NOTHING
+    else:
+        publish_rows = Q(street__in=streets_for(user).values("pk"))
+        staff_rows = Q(station__in=stations_for(user).values("pk")) | publish_rows
     return scoped.aggregate(
         to_accept=Count("pk", filter=Q(state=S.SUBMITTED) & staff_rows),
-        to_assign=Count("pk", filter=Q(state__in=(S.ACCEPTED, S.REOPENED)) & staff_rows),
+        to_assign=Count("pk", filter=Q(state=S.ACCEPTED) & staff_rows),
+        to_reassign=Count("pk", filter=Q(state=S.REOPENED) & staff_rows),
         to_sign=Count("pk", filter=Q(state=S.ASSIGNED) & mine),
         to_reply=Count("pk", filter=Q(state=S.SIGNED) & mine),
-        overdue=Count("pk", filter=overdue_q()),
-        to_publish=Count("pk", filter=Q(publication=Publication.PENDING) & staff_rows),
+        overdue=Count("pk", filter=overdue_q() & (staff_rows | mine)),
+        to_publish=Count("pk", filter=Q(publication=Publication.PENDING) & publish_rows),
     )
 
 

@@ -76,10 +76,11 @@ class TodoPanel(Component):
         items = [
             ("待受理", counts["to_accept"], f"{index}?state=submitted"),
             ("待交办", counts["to_assign"], f"{index}?state=accepted"),
+            ("重办待交办", counts["to_reassign"], f"{index}?state=reopened"),
             ("待签收", counts["to_sign"], f"{index}?state=assigned"),
             ("待答复", counts["to_reply"], f"{index}?state=signed"),
             ("已超期", counts["overdue"], f"{index}?overdue=true"),
-            ("待审核公开", counts["to_publish"], index),
+            ("待审核公开", counts["to_publish"], f"{index}?publication=pending"),
         ]
         from permissions.scoping import scope_opinions
         from workflows.stats import loop_rates
