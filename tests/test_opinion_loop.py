@@ -135,6 +135,13 @@ def test_a_duplicate_is_linked_to_its_original(loop):
         opinions.perform(original, "mark_duplicate", user=loop["staff"], original=original)
 
 
+def test_an_accepted_opinion_can_still_be_marked_a_duplicate(loop):
+    original = new_opinion(loop["station"])
+    copy = opinion_in(loop, S.ACCEPTED)
+    copy = step(copy, "mark_duplicate", loop["secretary"], original=original)
+    assert copy.state == S.DUPLICATE and copy.duplicate_of == original
+
+
 def test_escalation_moves_the_opinion_to_the_parent_stations_queue(loop):
     opinion = new_opinion(loop["point"])
     opinion = step(opinion, "escalate", loop["staff"], note="涉及多个小区，需街道协调")
@@ -216,6 +223,74 @@ def test_transitions_from_the_wrong_state_are_refused(loop, name, data):
     with pytest.raises(opinions.Conflict, match="待受理"):
         opinions.perform(opinion, name, user=loop["secretary"], capacity=opinions.CITIZEN, **data)
     assert Opinion.objects.get(pk=opinion.pk).state == S.SUBMITTED
+
+
+def opinion_in(loop, state):
+    """A fresh opinion of street A brought to `state` through the real transitions."""
+    staff, handler = loop["staff"], loop["handler"]
+    opinion = new_opinion(loop["station"])
+    path = {
+        S.SUBMITTED: [],
+        S.REJECTED: [("reject", staff, {"reason": "不属于受理范围"})],
+        S.DUPLICATE: [("mark_duplicate", staff, {"original": new_opinion(loop["station"])})],
+        S.ACCEPTED: [("accept", staff, {})],
+        S.ASSIGNED: [("accept", staff, {}), ("assign", staff, {"department": loop["department"]})],
+    }
+    path[S.SIGNED] = [*path[S.ASSIGNED], ("sign", handler, {})]
+    path[S.REPLIED] = [*path[S.SIGNED], ("reply", handler, {"outcome": "resolved", "text": "已处理"})]
+    path[S.EVALUATED] = [*path[S.REPLIED], ("evaluate", staff, {"rating": "satisfied"})]
+    path[S.CLOSED] = [*path[S.EVALUATED], ("close", staff, {})]
+    path[S.REOPENED] = [*path[S.REPLIED], ("evaluate", staff, {"rating": "unsatisfied"})]
+    for name, user, data in path[state]:
+        opinion = opinions.perform(opinion, name, user=user, **data)
+    assert opinion.state == state
+    return opinion
+
+
+@pytest.mark.parametrize("state", [state for state, _label in S.choices])
+def test_every_transition_not_allowed_from_a_state_is_refused_and_leaves_no_trace(loop, state):
+    """Generated from the state machine: each transition whose sources lack `state` is a
+    conflict there, for the person who could otherwise perform it, and writes nothing."""
+    opinion = opinion_in(loop, state)
+    actor = {
+        opinions.STAFF: loop["secretary"],
+        opinions.HANDLER: loop["handler"],
+        opinions.SUPERVISOR: loop["secretary"],
+        opinions.PUBLISHER: loop["editor"],
+    }
+    refused = [t for t in opinions.TRANSITIONS.values() if state not in t.sources]
+    assert refused or state == S.REPLIED
+    before = counts(opinion)
+    for transition in refused:
+        capacity = transition.capacities[0]
+        user = actor.get(capacity)
+        with pytest.raises(opinions.Conflict, match=opinion.get_state_display()):
+            opinions.perform(
+                opinion,
+                transition.name,
+                user=user,
+                capacity=capacity if user is None else None,
+                reason="理由",
+                original=new_opinion(loop["other_station"]),
+                department=loop["department"],
+                outcome="resolved",
+                text="答复",
+                rating="satisfied",
+                summary="摘要",
+            )
+        current = Opinion.objects.get(pk=opinion.pk)
+        assert (current.state, current.version) == (opinion.state, opinion.version), transition.name
+        assert counts(current) == before, transition.name
+
+
+def test_refusing_publication_is_recorded_and_keeps_the_result_private(client, loop):
+    opinion = replied(new_opinion(loop["station"]), loop["staff"], loop["handler"], loop["department"])
+    opinion = step(opinion, "request_publication", loop["staff"], summary="东平巷停车难已解决")
+    with pytest.raises(opinions.NotAllowed):
+        opinions.perform(opinion, "refuse_publication", user=loop["outsider"])
+    opinion = step(opinion, "refuse_publication", loop["secretary"], note="涉及个人隐私")
+    assert opinion.publication == Publication.REFUSED
+    assert "东平巷停车难已解决" not in client.get("/results/").content.decode()
 
 
 def test_a_stale_version_is_a_conflict(loop):

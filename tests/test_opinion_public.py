@@ -160,6 +160,39 @@ def test_script_tags_are_stored_as_typed_and_shown_escaped(client, two_streets):
     assert script not in detail and "&lt;script&gt;" in detail
 
 
+def test_script_tags_in_staff_fields_are_shown_escaped_everywhere(client, two_streets):
+    """Reply, notes and the public summary are typed by staff; every page escapes them."""
+    tree = two_streets
+    script = "<script>alert(2)</script>"
+    department = Department.objects.create(name="区城管局")
+    staff = station_user(tree["station"])
+    handler = role_user("cgj", role_group_name(Role.DEPARTMENT_HANDLER), department_group_name(department))
+    editor = role_user("editor", role_group_name(Role.EDITOR))
+    opinion = new_opinion(tree["station"], title=f"标题{script}")
+    opinion = opinions.perform(opinion, "accept", user=staff, note=f"受理备注{script}")
+    opinion = opinions.perform(opinion, "assign", user=staff, department=department, note=f"交办{script}")
+    opinion = opinions.perform(opinion, "sign", user=handler)
+    opinion = opinions.perform(opinion, "reply", user=handler, outcome="resolved", text=f"答复{script}")
+    opinion = opinions.perform(opinion, "request_publication", user=staff, summary=f"摘要{script}")
+    opinions.perform(opinion, "approve_publication", user=editor)
+    pages = {
+        "results": client.get("/results/"),
+        "station": client.get(tree["station"].url),
+        "status": client.get(reverse("opinion_status"), {"receipt_no": opinion.receipt_no, "phone_last4": "5678"}),
+    }
+    client.force_login(staff)
+    pages["detail"] = client.get(reverse("opinions:inspect", args=[opinion.pk]))
+    for name, response in pages.items():
+        body = response.content.decode()
+        assert response.status_code == 200, name
+        assert script not in body, name
+        assert "&lt;script&gt;alert(2)&lt;/script&gt;" in body, name
+    assert "摘要&lt;script&gt;" in pages["results"].content.decode()
+    assert "答复&lt;script&gt;" in pages["status"].content.decode()
+    detail = pages["detail"].content.decode()
+    assert "受理备注&lt;script&gt;" in detail and "交办&lt;script&gt;" in detail
+
+
 def test_a_double_submit_creates_one_opinion_and_shows_the_same_receipt(client, tree):
     first = client.post(station_form_url(tree["station"]), form_data(key="same"))
     second = client.post(station_form_url(tree["station"]), form_data(key="same"))

@@ -285,7 +285,7 @@ def published_opinions(queryset=None):
     queryset = queryset if queryset is not None else Opinion.objects.all()
     return (
         queryset.filter(publication=Publication.APPROVED)
-        .select_related("category", "station", "street", "department")
+        .select_related("category", "origin_station", "street", "department")
         .order_by("-published_at", "-pk")
     )
 
