@@ -93,6 +93,8 @@ class Facility(models.Model):
 
     panels = [FieldPanel("name"), FieldPanel("description"), FieldPanel("sort_order")]
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["sort_order", "name"]
         verbose_name = "设施标准项"

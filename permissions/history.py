@@ -29,14 +29,14 @@ class ClusterHistoricalRecords(HistoricalRecords):
         return fields
 
 
-class QuietRevisionSaveMixin:
+class QuietSaveMixin:
     """Skip the history row for saves that only touch bookkeeping fields.
 
-    Wagtail's RevisionMixin saves `latest_revision` again right after each edit; recording
-    that as a second change would make every admin edit look like two.
+    A model lists those fields in `history_ignored_update_fields`; a save whose
+    `update_fields` are all among them leaves no history row.
     """
 
-    history_ignored_update_fields = frozenset({"latest_revision"})
+    history_ignored_update_fields: frozenset[str] = frozenset()
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
@@ -47,3 +47,11 @@ class QuietRevisionSaveMixin:
             finally:
                 del self.skip_history_when_saving
         return super().save(*args, **kwargs)
+
+
+class QuietRevisionSaveMixin(QuietSaveMixin):
+    """Wagtail's RevisionMixin saves `latest_revision` again right after each edit; recording
+    that as a second change would make every admin edit look like two.
+    """
+
+    history_ignored_update_fields = frozenset({"latest_revision"})

@@ -64,7 +64,7 @@ HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 HISTORY_CODES = {name: code for code, name in HISTORY_ACTIONS.items()}
 PAGE_LABEL = "wagtailcore.page"
 # Fields that name a row well enough for the listing (first one a model has wins).
-REPR_FIELDS = ("name", "title")
+REPR_FIELDS = ("name", "title", "username")
 SOURCES = [
     ("history", "字段历史"),
     ("revision", "页面与片段修订"),

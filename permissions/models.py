@@ -7,11 +7,21 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from permissions.history import QuietSaveMixin
 
-class User(AbstractUser):
-    """A staff member or deputy who signs in. Citizens never need an account."""
+
+class User(QuietSaveMixin, AbstractUser):
+    """A staff member or deputy who signs in. Citizens never need an account.
+
+    Field-level history records who changed an account (active, superuser, names…); the
+    password hash never enters it, and neither do sign-ins: Django saves only `last_login`
+    on each one, and a rehashed password only `password`; such saves leave no history row.
+    """
 
     display_name = models.CharField("显示名称", max_length=60, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history_ignored_update_fields = frozenset({"password", "last_login"})
 
     class Meta(AbstractUser.Meta):
         verbose_name = "用户"

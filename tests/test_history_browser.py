@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,7 +16,8 @@ from content.models import Deputy
 from permissions import audit
 from permissions.models import AuditEvent
 from permissions.roles import Role, role_group_name
-from tests.conftest import make_deputy, role_user, street_user
+from tests.conftest import PASSWORD, make_deputy, role_user, street_user
+from workflows import opinions
 
 pytestmark = pytest.mark.django_db
 
@@ -293,3 +295,77 @@ def test_a_page_of_history_costs_the_same_queries_however_long_the_history(clien
     assert shown == 50
     assert many == few
     assert count()[0] == all_few
+
+
+# --- Rows without history until now: users, facilities, replies and photos -----------------
+
+
+def test_flipping_a_users_superuser_flag_is_listed_with_its_field_diff(client, history, django_user_model):
+    clerk = role_user("clerk")
+    clerk.is_superuser = True
+    clerk._history_user = history["secretary"]
+    clerk.save()
+    client.force_login(history["auditor"])
+    (entry,) = rows(client, object_type="permissions.user", object_id=str(clerk.pk), action="changed")
+    assert entry["h_username"] == history["secretary"].username and entry["h_repr"] == "clerk"
+    detail = client.get(entry["detail_url"])
+    assert detail.status_code == 200
+    label = str(django_user_model._meta.get_field("is_superuser").verbose_name)
+    assert detail.context["changes"] == [{"field": label, "old": "否", "new": "是"}]
+
+    clerk.is_active = False
+    clerk.save()
+    latest = clerk.history.first()
+    assert [change.field for change in latest.diff_against(latest.prev_record).changes] == ["is_active"]
+
+
+def test_a_users_history_never_holds_the_password_or_sign_ins(client, history):
+    clerk = role_user("clerk")
+    fields = {field.name for field in type(clerk.history.first())._meta.fields}
+    assert "password" not in fields and "last_login" not in fields
+    client.post(reverse("wagtailadmin_login"), {"username": "clerk", "password": PASSWORD})
+    clerk.refresh_from_db()
+    assert clerk.last_login is not None
+    clerk.check_password(PASSWORD)
+    clerk.set_password("another-long-passphrase-2027")
+    clerk.save(update_fields=["password"])
+    assert clerk.history.count() == 1  # created; sign-ins and rehashes leave no row
+
+
+def test_facilities_replies_and_photos_keep_field_history(loop_opinion):
+    from content.models import Facility
+    from workflows.models import OpinionPhoto
+
+    facility = Facility.objects.create(name="有场所", sort_order=1)
+    facility.description = "固定的接待场所"
+    facility.save()
+    assert [row.history_type for row in facility.history.all()] == ["~", "+"]
+
+    opinion, handler = loop_opinion
+    reply = opinion.replies.get()
+    created = reply.history.get()
+    assert (created.history_type, created.history_user, created.text) == ("+", handler, "已处理。")
+    opinion = opinions.perform(opinion, "evaluate", capacity=opinions.CITIZEN, rating="satisfied")
+    rated = reply.history.first()
+    assert [change.field for change in rated.diff_against(rated.prev_record).changes] == ["rating"]
+    assert rated.rating == "satisfied"
+
+    photo = OpinionPhoto.objects.create(opinion=opinion, file=ContentFile(b"jpeg", name="p.jpg"), width=4, height=3)
+    (row,) = photo.history.all()
+    assert row.file == photo.file.name and row.file.startswith("opinions/")
+    # Neither history table has a place for the citizen's name or phone.
+    for model in (type(row), type(created)):
+        names = {field.name for field in model._meta.fields}
+        assert not names & {"citizen_name", "citizen_phone"}
+
+
+@pytest.fixture
+def loop_opinion(two_streets):
+    from permissions.roles import department_group_name
+    from tests.conftest import new_opinion, replied, station_user
+    from workflows.models import Department
+
+    department = Department.objects.create(name="区城管局")
+    handler = role_user("cgj-clerk", role_group_name(Role.DEPARTMENT_HANDLER), department_group_name(department))
+    staff = station_user(two_streets["station"])
+    return replied(new_opinion(two_streets["station"]), staff, handler, department), handler

@@ -298,8 +298,11 @@ class OpinionPhoto(models.Model):
 
     opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="photos")
     file = models.FileField("照片", upload_to="opinions/%Y/%m/", storage=private_storage)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField("宽度", default=0)
+    height = models.PositiveIntegerField("高度", default=0)
+
+    # The history keeps the stored file's name only; the file stays in the private storage.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "意见照片"
@@ -322,6 +325,9 @@ class OpinionReply(models.Model):
     )
     replied_at = models.DateTimeField("答复时间")
     rating = models.CharField("评价", max_length=16, choices=Rating.choices, blank=True)
+
+    # A reply holds the department's text, never the citizen's name or phone.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["round"]

@@ -262,7 +262,7 @@ def _reply(o, *, user=None, outcome="", text="", **_):
     if len(text) > 4000:
         raise TransitionError("答复内容不能超过 4000 字。")
     o.outcome, o.reply_text, o.replied_at = outcome, text, timezone.now()
-    OpinionReply.objects.create(
+    reply = OpinionReply(
         opinion=o,
         round=o.round,
         department=o.department,
@@ -271,6 +271,9 @@ def _reply(o, *, user=None, outcome="", text="", **_):
         replied_by=user,
         replied_at=o.replied_at,
     )
+    if user is not None:
+        reply._history_user = user
+    reply.save()
 
 
 def _evaluate(o, *, user=None, rating="", held=(), **_):
@@ -278,7 +281,12 @@ def _evaluate(o, *, user=None, rating="", held=(), **_):
         raise TransitionError("请选择：满意、基本满意或不满意。")
     by_visit = user is not None and CITIZEN not in held
     o.rating, o.rated_at, o.rating_by_visit = rating, timezone.now(), by_visit
-    OpinionReply.objects.filter(opinion=o, round=o.round).update(rating=rating)
+    # Saved one by one (not a queryset update) so the reply's field history shows the rating.
+    for reply in OpinionReply.objects.filter(opinion=o, round=o.round):
+        reply.rating = rating
+        if user is not None:
+            reply._history_user = user
+        reply.save(update_fields=["rating"])
     if rating != Rating.UNSATISFIED:
         o.state = S.EVALUATED
         return {"rating": rating, "return_visit": by_visit}
