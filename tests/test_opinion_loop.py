@@ -293,6 +293,19 @@ def test_refusing_publication_is_recorded_and_keeps_the_result_private(client, l
     assert "东平巷停车难已解决" not in client.get("/results/").content.decode()
 
 
+def test_an_unsatisfied_rating_withdraws_a_published_result(client, loop):
+    opinion = replied(new_opinion(loop["station"]), loop["staff"], loop["handler"], loop["department"])
+    opinion = opinions.perform(opinion, "request_publication", user=loop["staff"], summary="东平巷路灯已修好")
+    opinion = opinions.perform(opinion, "approve_publication", user=loop["editor"])
+    assert "东平巷路灯已修好" in client.get("/results/").content.decode()
+    opinion = step(opinion, "evaluate", None, capacity=opinions.CITIZEN, rating="unsatisfied")
+    assert opinion.state == S.REOPENED and opinion.publication == Publication.NONE and not opinion.published_at
+    assert "东平巷路灯已修好" not in client.get("/results/").content.decode()
+    assert "东平巷路灯已修好" not in client.get(loop["station"].url).content.decode()
+    audit = AuditEvent.objects.filter(object_id=str(opinion.pk), action="opinion_transition").latest("pk")
+    assert audit.detail["publication_withdrawn"] is True
+
+
 def test_a_stale_version_is_a_conflict(loop):
     opinion = new_opinion(loop["station"])
     seen = opinion.version

@@ -298,7 +298,12 @@ def _evaluate(o, *, user=None, rating="", held=(), **_):
     o.signed_at = o.replied_at = None
     o.outcome, o.reply_text, o.rating = "", "", ""
     o.deadline = None
-    return {"rating": rating, "return_visit": by_visit, "new_round": o.round}
+    withdrawn = o.publication in (Publication.PENDING, Publication.APPROVED)
+    if withdrawn:
+        # A published result whose reply the citizen rejected is no longer a result: it
+        # leaves the station page and /results/ until the new round is published again.
+        o.publication, o.published_at = Publication.NONE, None
+    return {"rating": rating, "return_visit": by_visit, "new_round": o.round, "publication_withdrawn": withdrawn}
 
 
 def _close(o, *, user=None, reason="", held=(), today=None, **_):
