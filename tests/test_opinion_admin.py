@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from content.models import Street
 from permissions.models import AuditEvent
@@ -139,6 +140,7 @@ def test_staff_enter_a_walk_in_opinion_received_by_a_deputy(client, desk, deputy
         "station": desk["station"].pk,
         "channel": "deputy",
         "received_by_deputy": deputy.pk,
+        "received_on": "2025-09-16",
         "category": Category.objects.get(name="社区治理").pk,
         "title": "加装电梯协调",
         "content": "三单元居民希望加装电梯，需要协调低层住户意见。",
@@ -150,9 +152,16 @@ def test_staff_enter_a_walk_in_opinion_received_by_a_deputy(client, desk, deputy
     assert response.status_code == 302, response.context["form"].errors if response.context else response
     opinion = Opinion.objects.get(title="加装电梯协调")
     assert (opinion.channel, opinion.received_by_deputy, opinion.entered_by) == ("deputy", deputy, desk["staff"])
-    assert opinion.citizen_phone == "13900002222"
+    assert opinion.citizen_phone == "13900002222" and opinion.received_on == dt.date(2025, 9, 16)
+    detail = client.get(reverse("opinions:inspect", args=[opinion.pk])).content.decode()
+    assert "2025年9月16日接待日" in detail and deputy.name in detail
     missing_deputy = client.post(url, {**data, "received_by_deputy": "", "title": "另一条"})
     assert "请选择接待代表" in missing_deputy.content.decode()
+    missing_day = client.post(url, {**data, "received_on": "", "title": "另一条"})
+    assert "请填写接待日期" in missing_day.content.decode()
+    future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    in_future = client.post(url, {**data, "received_on": future, "title": "另一条"})
+    assert "接待日期不能晚于今天" in in_future.content.decode()
     bad_phone = client.post(url, {**data, "citizen_phone": "0571-8888", "title": "第三条"})
     assert "手机号码" in bad_phone.content.decode()
     assert Opinion.objects.count() == 1

@@ -172,6 +172,8 @@ def _each_through_the_loop(count, rng, stations, categories, departments, today,
         station = rng.choice(stations)
         category_name, title, content, reply = rng.choice(TOPICS)
         name, phone = _citizen(rng)
+        channel = rng.choice([Channel.ONLINE, Channel.ONLINE, Channel.QR, Channel.WALK_IN, Channel.PHONE])
+        received_on = today - dt.timedelta(days=rng.randint(1, 60)) if channel == Channel.WALK_IN else None
         with transaction.atomic():
             opinion, _ = submit(
                 Submission(
@@ -182,7 +184,8 @@ def _each_through_the_loop(count, rng, stations, categories, departments, today,
                     citizen_name=name,
                     citizen_phone=phone,
                     publish_consent=rng.random() < 0.7,
-                    channel=rng.choice([Channel.ONLINE, Channel.ONLINE, Channel.QR, Channel.WALK_IN, Channel.PHONE]),
+                    channel=channel,
+                    received_on=received_on,
                     idempotency_key=f"demo-{i}",
                 )
             )

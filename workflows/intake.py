@@ -48,6 +48,7 @@ class Submission:
     publish_consent: bool = False
     channel: str = Channel.ONLINE
     received_by_deputy: object | None = None
+    received_on: object | None = None  # datetime.date of the reception day
     entered_by: object | None = None
     idempotency_key: str | None = None
     photos: list = field(default_factory=list)  # uploaded files
@@ -159,6 +160,7 @@ def submit(submission: Submission) -> tuple[Opinion, bool]:
                     publish_consent=bool(submission.publish_consent),
                     channel=submission.channel,
                     received_by_deputy=submission.received_by_deputy,
+                    received_on=submission.received_on,
                     entered_by=submission.entered_by,
                 )
                 for photo in photos:

@@ -171,6 +171,9 @@ class Opinion(models.Model):
         on_delete=models.SET_NULL,
         related_name="received_opinions",
     )
+    received_on = models.DateField(
+        "接待日期", null=True, blank=True, help_text="当面收到意见的接待日（来访、代表转交时填写）。"
+    )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="代录人",

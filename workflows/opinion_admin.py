@@ -137,6 +137,7 @@ class StaffOpinionForm(WagtailAdminModelForm):
             "station",
             "channel",
             "received_by_deputy",
+            "received_on",
             "category",
             "title",
             "content",
@@ -144,7 +145,12 @@ class StaffOpinionForm(WagtailAdminModelForm):
             "citizen_phone",
             "publish_consent",
         ]
-        widgets = {"station": forms.Select, "received_by_deputy": forms.Select, "content": forms.Textarea}
+        widgets = {
+            "station": forms.Select,
+            "received_by_deputy": forms.Select,
+            "received_on": forms.DateInput(attrs={"type": "date"}),
+            "content": forms.Textarea,
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,6 +161,11 @@ class StaffOpinionForm(WagtailAdminModelForm):
         cleaned = super().clean()
         if cleaned.get("channel") == Channel.DEPUTY and not cleaned.get("received_by_deputy"):
             self.add_error("received_by_deputy", "代表转交的意见请选择接待代表。")
+        received_on = cleaned.get("received_on")
+        if received_on and received_on > timezone.localdate():
+            self.add_error("received_on", "接待日期不能晚于今天。")
+        if cleaned.get("channel") in (Channel.DEPUTY, Channel.WALK_IN) and not received_on:
+            self.add_error("received_on", "来访和代表转交的意见请填写接待日期。")
         return cleaned
 
     def _post_clean(self):
