@@ -73,7 +73,7 @@ def test_the_station_page_offers_the_form_and_the_qr_code_marks_the_channel(clie
 
 def test_the_standalone_form_lets_the_citizen_pick_the_station(client, tree):
     form = client.get(reverse("opinion_new")).content.decode()
-    assert "湖滨街道 · 东平巷代表联络站" in form
+    assert '<optgroup label="湖滨街道">' in form and "东平巷代表联络站" in form
     response = client.post(reverse("opinion_new"), form_data(station=tree["point"].pk))
     assert response.status_code == 302
     assert Opinion.objects.get().station.pk == tree["point"].pk
@@ -191,6 +191,19 @@ def test_script_tags_in_staff_fields_are_shown_escaped_everywhere(client, two_st
     assert "答复&lt;script&gt;" in pages["status"].content.decode()
     detail = pages["detail"].content.decode()
     assert "受理备注&lt;script&gt;" in detail and "交办&lt;script&gt;" in detail
+
+
+def test_the_standalone_form_picks_a_street_then_a_station(client, two_streets, street):
+    tree = {**two_streets, "street": street}
+    everything = client.get(reverse("opinion_new")).content.decode()
+    assert f'<optgroup label="{tree["street"].name}">' in everything
+    assert f'<optgroup label="{tree["other_street"].name}">' in everything
+    assert f"?street={tree['street'].slug}" in everything
+    narrowed = client.get(reverse("opinion_new"), {"street": tree["street"].slug})
+    form = narrowed.context["form"]
+    offered = set(form.fields["station"].queryset.values_list("pk", flat=True))
+    assert tree["station"].pk in offered and tree["other_station"].pk not in offered
+    assert tree["other_station"].title not in narrowed.content.decode()
 
 
 def test_a_double_submit_creates_one_opinion_and_shows_the_same_receipt(client, tree):

@@ -115,15 +115,20 @@ class OpinionForm(forms.Form):
     publish_consent = forms.BooleanField(label="同意公开答复（不公开姓名和电话）", required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args, station=None, **kwargs):
+    def __init__(self, *args, station=None, street=None, **kwargs):
         super().__init__(*args, **kwargs)
         from content.models import StationLevel, StationPage
 
         stations = StationPage.objects.live().exclude(level=StationLevel.GENERAL).select_related("street")
-        self.fields["station"].queryset = stations.order_by("path")
-        self.fields["station"].label_from_instance = lambda page: (
-            f"{page.street.name if page.street else ''} · {page.title}"
-        )
+        if street is not None:
+            stations = stations.filter(street=street)
+        stations = stations.order_by("street__sort_order", "street__name", "path")
+        self.fields["station"].queryset = stations
+        # Street first, then station: the list is grouped by street (one <optgroup> each).
+        groups: dict[str, list] = {}
+        for page in stations:
+            groups.setdefault(page.street.name if page.street else "区级", []).append((page.pk, page.title))
+        self.fields["station"].choices = [("", "请选择站点"), *groups.items()]
         if station is not None:
             del self.fields["station"]  # the page it is on says which station
         if not self.is_bound:
@@ -172,6 +177,11 @@ def _limited(request, message: str):
 def new_opinion(request, station=None):
     """The opinion form: standalone (choose a station) or on a station's page."""
     channel = Channel.QR if request.GET.get("src") == "qr" or request.POST.get("src") == "qr" else Channel.ONLINE
+    from content.models import Street
+
+    street = None
+    if station is None and request.GET.get("street"):
+        street = Street.objects.filter(slug=request.GET["street"]).first()
     if request.method == "POST":
         form = OpinionForm(request.POST, request.FILES, station=station)
         key = request.POST.get("idempotency_key", "")[:64]
@@ -193,14 +203,12 @@ def new_opinion(request, station=None):
                 return redirect("opinion_receipt", token=rating_token(opinion))
         status = 400
     else:
-        form = OpinionForm(station=station)
+        form = OpinionForm(station=station, street=street)
         status = 200
-    return render(
-        request,
-        "workflows/public/opinion_form.html",
-        {"form": form, "station": station, "channel": channel, "page_title": "提交意见建议"},
-        status=status,
-    )
+    context = {"form": form, "station": station, "channel": channel, "page_title": "提交意见建议"}
+    if station is None:
+        context |= {"streets": Street.objects.order_by("sort_order", "name"), "street": street}
+    return render(request, "workflows/public/opinion_form.html", context, status=status)
 
 
 def receipt(request, token):
