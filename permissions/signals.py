@@ -1,11 +1,17 @@
-"""Keep street committee groups in step with streets and centre stations."""
+"""Keep street committee groups in step with streets and centre stations, and audit sign-ins
+and every change of roles and permissions."""
+
+from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
+
+from wagtail import hooks
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
 from content.models import CentreStationPage, ContactPointPage, LiaisonStationPage, StationPage, Street
 from permissions import audit
@@ -123,11 +129,169 @@ def audit_role_change(sender, instance, action, pk_set, reverse, **kwargs):
             audit.record(kind, obj=user, group=group.name)
 
 
+# --- Audit: permissions of groups and users, and grants on pages, collections and objects ----
+#
+# Every change is one "permissions_changed" event on the holder (group or user), its detail
+# saying which kind of permission, whether it was granted or revoked, which permissions
+# ("app_label.codename") and, for a grant on one page, collection or object, its target.
+
+
+def _permission_labels(pks) -> list[str]:
+    found = Permission.objects.filter(pk__in=pks or ()).values_list("content_type__app_label", "codename")
+    return sorted(f"{app_label}.{codename}" for app_label, codename in found)
+
+
+def _audit_permission_set(instance, action, pk_set, reverse, *, kind, holder_model, forward, backward):
+    """A change of a group's or user's model permissions, made from either side."""
+    if action == "pre_clear":
+        # post_clear no longer knows what was removed: remember it now.
+        manager = getattr(instance, backward if reverse else forward)
+        instance._audit_cleared = set(manager.values_list("pk", flat=True))
+        return
+    if action == "post_clear":
+        pk_set = getattr(instance, "_audit_cleared", set())
+    elif action not in ("post_add", "post_remove"):
+        return
+    if not pk_set:
+        return
+    change = "granted" if action == "post_add" else "revoked"
+    if reverse:  # permission.group_set.add(group) / permission.user_set.add(user)
+        holders, labels = holder_model.objects.filter(pk__in=pk_set), _permission_labels([instance.pk])
+    else:
+        holders, labels = [instance], _permission_labels(pk_set)
+    for holder in holders:
+        audit.record(AuditEvent.Action.PERMISSIONS_CHANGED, obj=holder, kind=kind, change=change, permissions=labels)
+
+
 @receiver(m2m_changed, sender=Group.permissions.through)
 def audit_group_permissions(sender, instance, action, pk_set, reverse, **kwargs):
-    if action not in ("post_add", "post_remove", "post_clear") or reverse:
-        return
-    from django.contrib.auth.models import Permission
+    _audit_permission_set(
+        instance, action, pk_set, reverse, kind="group", holder_model=Group, forward="permissions", backward="group_set"
+    )
 
-    codenames = sorted(Permission.objects.filter(pk__in=pk_set or ()).values_list("codename", flat=True))
-    audit.record(AuditEvent.Action.PERMISSIONS_CHANGED, obj=instance, change=action, permissions=codenames)
+
+@receiver(m2m_changed, sender=get_user_model().user_permissions.through)
+def audit_user_permissions(sender, instance, action, pk_set, reverse, **kwargs):
+    """Permissions given to one user directly, not through a group."""
+    _audit_permission_set(
+        instance,
+        action,
+        pk_set,
+        reverse,
+        kind="user",
+        holder_model=get_user_model(),
+        forward="user_permissions",
+        backward="user_set",
+    )
+
+
+def _row(model, pk):
+    return model._base_manager.filter(pk=pk).first() if pk is not None else None
+
+
+def _audit_grant(instance, *, kind: str, grantee, target, target_id, change: str) -> None:
+    """One permission on one page, collection or object, given to or taken from a group or user.
+
+    Recorded on the grantee, with the permission and its target in the detail. Related rows
+    are looked up by id, so a grant removed by a cascade (a group, user or page deleted)
+    is recorded as well.
+    """
+    if grantee is None:
+        return
+    permission = Permission.objects.select_related("content_type").filter(pk=instance.permission_id).first()
+    audit.record(
+        AuditEvent.Action.PERMISSIONS_CHANGED,
+        obj=grantee,
+        kind=kind,
+        change=change,
+        permissions=[f"{permission.content_type.app_label}.{permission.codename}"] if permission else [],
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target_id),
+        target=str(target)[:200] if target is not None else "",
+    )
+
+
+def _guardian_target(instance):
+    try:
+        return instance.content_object
+    except (AttributeError, LookupError):  # a content type whose model is gone
+        return None
+
+
+def _grant_details(instance) -> dict:
+    if isinstance(instance, GroupPagePermission):
+        return {"kind": "page", "target": _row(Page, instance.page_id), "target_id": instance.page_id}
+    if isinstance(instance, GroupCollectionPermission):
+        target = _row(Collection, instance.collection_id)
+        return {"kind": "collection", "target": target, "target_id": instance.collection_id}
+    return {"kind": "object", "target": _guardian_target(instance), "target_id": instance.object_pk}
+
+
+def _grantee(instance):
+    if isinstance(instance, UserObjectPermission):
+        return _row(get_user_model(), instance.user_id)
+    return _row(Group, instance.group_id)
+
+
+@receiver(post_save, sender=GroupPagePermission)
+@receiver(post_save, sender=GroupCollectionPermission)
+@receiver(post_save, sender=GroupObjectPermission)
+@receiver(post_save, sender=UserObjectPermission)
+def audit_grant_saved(sender, instance, created, raw=False, **kwargs):
+    # Grant rows are written only when something changes: a sync_roles re-run records nothing.
+    if raw:
+        return
+    change = "granted" if created else "updated"
+    _audit_grant(instance, grantee=_grantee(instance), change=change, **_grant_details(instance))
+
+
+@receiver(post_delete, sender=GroupPagePermission)
+@receiver(post_delete, sender=GroupCollectionPermission)
+@receiver(post_delete, sender=GroupObjectPermission)
+@receiver(post_delete, sender=UserObjectPermission)
+def audit_grant_deleted(sender, instance, **kwargs):
+    _audit_grant(instance, grantee=_grantee(instance), change="revoked", **_grant_details(instance))
+
+
+class GroupGrantAuditPanel:
+    """An invisible last panel of the admin's group editor that records the grants it added.
+
+    The editor's page and collection permission panels add rows with bulk_create, which sends
+    no post_save; this panel notes the group's grant rows when the editor builds its panels
+    (before any is saved) and, saved after all of them, records each row that is new. Rows
+    they remove go through delete() and are recorded by `audit_grant_deleted`.
+    """
+
+    def __init__(self, data=None, files=None, instance=None, **kwargs):
+        self.instance = instance
+        self.before = self._grant_rows()
+
+    def _grant_rows(self) -> set[tuple[type, int]]:
+        if self.instance is None or self.instance.pk is None:
+            return set()
+        return {
+            (model, pk)
+            for model in (GroupPagePermission, GroupCollectionPermission)
+            for pk in model.objects.filter(group=self.instance).values_list("pk", flat=True)
+        }
+
+    def is_valid(self) -> bool:
+        return True
+
+    def save(self) -> None:
+        order = (GroupPagePermission, GroupCollectionPermission)
+        for model, pk in sorted(self._grant_rows() - self.before, key=lambda row: (order.index(row[0]), row[1])):
+            audit_grant_saved(model, model.objects.get(pk=pk), created=True)
+
+    def as_admin_panel(self) -> str:
+        return ""
+
+    @property
+    def media(self):
+        from django.forms import Media
+
+        return Media()
+
+
+# Last of the group editor's panels (Wagtail's images and documents panels have order 0).
+hooks.register("register_group_permission_panel", lambda: GroupGrantAuditPanel, order=1000)

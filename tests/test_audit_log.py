@@ -137,3 +137,175 @@ def test_other_staff_cannot_see_the_audit_log(client, db):
     editor.groups.add(Group.objects.get(name=role_group_name(Role.EDITOR)))
     client.force_login(editor)
     assert client.get(reverse("audit_events:index")).status_code == 302
+
+
+# --- Permission changes beyond role groups ------------------------------------------------
+
+
+def permission_changes():
+    return list(AuditEvent.objects.filter(action="permissions_changed").order_by("pk"))
+
+
+def test_direct_user_permissions_are_recorded_however_they_are_changed(staff):
+    from django.contrib.auth.models import Permission
+
+    clerk = get_user_model().objects.create_user("clerk", password=PASSWORD)
+    view_deputy = Permission.objects.get(codename="view_deputy")
+    change_deputy = Permission.objects.get(codename="change_deputy")
+    clerk.user_permissions.add(view_deputy, change_deputy)
+    clerk.user_permissions.remove(change_deputy)
+    clerk.user_permissions.clear()
+    view_deputy.user_set.add(clerk)  # from the permission's side
+    events = permission_changes()
+    assert [(e.object_type, e.object_id) for e in events] == [("permissions.User", str(clerk.pk))] * 4
+    assert [(e.detail["change"], e.detail["permissions"]) for e in events] == [
+        ("granted", ["content.change_deputy", "content.view_deputy"]),
+        ("revoked", ["content.change_deputy"]),
+        ("revoked", ["content.view_deputy"]),
+        ("granted", ["content.view_deputy"]),
+    ]
+    assert {e.detail["kind"] for e in events} == {"user"}
+
+
+def group_form(group, page_rows=(), image_rows=()):
+    """POST data of Wagtail's group editor: page and image library permission rows."""
+    data = {"name": group.name}
+    for prefix, rows, key in (("page_permissions", page_rows, "page"), ("image_permissions", image_rows, "collection")):
+        data.update({f"{prefix}-TOTAL_FORMS": len(rows), f"{prefix}-INITIAL_FORMS": 0})
+        for n, (target, permissions) in enumerate(rows):
+            data[f"{prefix}-{n}-{key}"] = target.pk
+            # The page panel identifies permissions by codename, the library panels by id.
+            data[f"{prefix}-{n}-permissions"] = [p.codename if key == "page" else p.pk for p in permissions]
+    for prefix in ("collection_permissions", "document_permissions"):
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    return data
+
+
+def test_page_and_library_grants_made_in_the_group_editor_are_recorded_with_who(client, staff, home):
+    from django.contrib.auth.models import Permission
+
+    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
+
+    group = Group.objects.create(name="街道工委·湖滨街道")
+    root = Collection.get_first_root_node()
+    change_page = Permission.objects.get(content_type__app_label="wagtailcore", codename="change_page")
+    add_image = Permission.objects.get(content_type__app_label="wagtailimages", codename="add_image")
+    client.force_login(staff)
+    url = reverse("wagtailusers_groups:edit", args=[group.pk])
+
+    response = client.post(url, group_form(group, [(home, [change_page])], [(root, [add_image])]))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert GroupPagePermission.objects.filter(group=group).count() == 1  # written with bulk_create
+    assert GroupCollectionPermission.objects.filter(group=group).count() == 1
+    page_grant, image_grant = permission_changes()
+    for event in (page_grant, image_grant):
+        assert (event.actor, event.object_type, event.object_id) == (staff, "auth.Group", str(group.pk))
+        assert event.detail["change"] == "granted"
+    assert page_grant.detail == {
+        "kind": "page",
+        "change": "granted",
+        "permissions": ["wagtailcore.change_page"],
+        "target_type": "wagtailcore.page",
+        "target_id": str(home.pk),
+        "target": home.title,
+    }
+    assert (image_grant.detail["kind"], image_grant.detail["permissions"]) == (
+        "collection",
+        ["wagtailimages.add_image"],
+    )
+    assert (image_grant.detail["target_type"], image_grant.detail["target_id"]) == (
+        "wagtailcore.collection",
+        str(root.pk),
+    )
+
+    # Saving the form again as shown records nothing; taking the page permission away is recorded.
+    def shown():
+        html = client.get(url).content.decode()
+        return querydict_from_html(html, form_id="w-editor-form")
+
+    assert client.post(url, dict(shown().lists())).status_code == 302
+    assert len(permission_changes()) == 2
+    data = shown()
+    data["page_permissions-0-DELETE"] = "on"
+    assert client.post(url, dict(data.lists())).status_code == 302
+    assert not GroupPagePermission.objects.filter(group=group).exists()
+    assert GroupCollectionPermission.objects.filter(group=group).exists()
+    revoked = permission_changes()[2:]
+    assert [(e.actor, e.detail["change"], e.detail["kind"], e.detail["target_id"]) for e in revoked] == [
+        (staff, "revoked", "page", str(home.pk))
+    ]
+
+
+def test_group_permissions_and_page_and_collection_grants_written_in_code_are_recorded(home):
+    from django.contrib.auth.models import Permission
+
+    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission
+
+    group = Group.objects.create(name="编辑")
+    publish = Permission.objects.get(content_type__app_label="wagtailcore", codename="publish_page")
+    choose = Permission.objects.get(content_type__app_label="wagtaildocs", codename="choose_document")
+    GroupPagePermission.objects.create(group=group, page=home, permission=publish)
+    GroupCollectionPermission.objects.create(
+        group=group, collection=Collection.get_first_root_node(), permission=choose
+    )
+    group.permissions.add(Permission.objects.get(codename="view_deputy"))
+    group.permissions.clear()
+    group.delete()  # its grants go with it
+    events = [(e.detail["kind"], e.detail["change"], e.detail["permissions"]) for e in permission_changes()]
+    assert events[:4] == [
+        ("page", "granted", ["wagtailcore.publish_page"]),
+        ("collection", "granted", ["wagtaildocs.choose_document"]),
+        ("group", "granted", ["content.view_deputy"]),
+        ("group", "revoked", ["content.view_deputy"]),
+    ]
+    assert sorted(events[4:]) == [
+        ("collection", "revoked", ["wagtaildocs.choose_document"]),
+        ("page", "revoked", ["wagtailcore.publish_page"]),
+    ]
+    assert {e.object_repr for e in permission_changes()} == {"编辑"}
+
+
+def test_object_grants_to_groups_and_users_are_recorded(staff):
+    from guardian.shortcuts import assign_perm, remove_perm
+
+    from content.models import Street
+
+    street = Street.objects.create(name="湖滨街道", slug="hubin")  # its committee group gets a grant
+    clerk = get_user_model().objects.create_user("clerk", password=PASSWORD)
+    group = Group.objects.get(name="街道工委·湖滨街道")
+    (created,) = [e for e in permission_changes() if e.detail["kind"] == "object"]
+    assert (created.object_id, created.detail["change"]) == (str(group.pk), "granted")
+    assert created.detail["permissions"] == ["content.manage_street"]
+    assert (created.detail["target_type"], created.detail["target_id"], created.detail["target"]) == (
+        "content.street",
+        str(street.pk),
+        "湖滨街道",
+    )
+    before = len(permission_changes())
+    assign_perm("content.manage_street", clerk, street)
+    assign_perm("content.manage_street", clerk, street)  # already held: nothing new
+    remove_perm("content.manage_street", clerk, street)
+    remove_perm("content.manage_street", group, street)
+    events = permission_changes()[before:]
+    assert [(e.object_type, e.object_id, e.detail["kind"], e.detail["change"]) for e in events] == [
+        ("permissions.User", str(clerk.pk), "object", "granted"),
+        ("permissions.User", str(clerk.pk), "object", "revoked"),
+        ("auth.Group", str(group.pk), "object", "revoked"),
+    ]
+    assert {e.detail["target_id"] for e in events} == {str(street.pk)}
+
+
+def test_sync_roles_records_real_grants_and_a_rerun_records_nothing(two_streets):
+    from django.core.management import call_command
+
+    from content.models import Street
+
+    granted = permission_changes()
+    assert granted  # the first run gave the role and street groups their grants
+    call_command("sync_roles", verbosity=0)
+    assert permission_changes() == granted
+    Street.objects.create(name="望江街道", slug="wangjiang")
+    call_command("sync_roles", verbosity=0)
+    new = [e for e in permission_changes() if e not in granted]
+    assert new and {e.object_repr for e in new} == {"街道工委·望江街道"}
+    assert {e.detail["change"] for e in new} == {"granted"}

@@ -28,9 +28,12 @@ def snapshot():
 
 
 def test_syncing_roles_twice_changes_nothing(two_streets):
-    before = snapshot()
+    from permissions.models import AuditEvent
+
+    before, events = snapshot(), AuditEvent.objects.count()
     call_command("sync_roles", verbosity=0)
     assert snapshot() == before
+    assert AuditEvent.objects.count() == events  # nothing changed, nothing recorded
     for role in Role:
         assert Group.objects.filter(name=role_group_name(role)).exists()
 
