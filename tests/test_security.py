@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -36,6 +37,24 @@ def test_five_failed_logins_lock_the_account_for_thirty_minutes(client, staff):
     assert "登录已暂时锁定" in locked.content.decode()
     # Another address is not locked out by someone else's failures.
     assert login(client, PASSWORD, address="10.0.0.2").status_code == 302
+
+
+def minutes_pass(minutes):
+    """Move the recorded failures back in time, as if `minutes` had passed since them."""
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - dt.timedelta(minutes=minutes))
+
+
+def test_the_lockout_lifts_thirty_minutes_after_the_fifth_failure(client, staff):
+    for _ in range(5):
+        login(client, "wrong-password")
+    assert login(client, PASSWORD).status_code == 429
+    minutes_pass(29)
+    assert login(client, PASSWORD).status_code == 429  # still locked, and this try does not extend it
+    minutes_pass(2)
+    response = login(client, PASSWORD)
+    assert response.status_code == 302 and response.wsgi_request.user == staff
 
 
 def test_fewer_failures_then_a_success_resets_the_count(client, staff):

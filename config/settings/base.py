@@ -201,9 +201,11 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 
 # --- Security defaults (production tightens further) ----------------------------------------
 # Login lockout (MLPS practice): 5 failures for one username from one address lock it for
-# 30 minutes; a successful login resets the count.
+# 30 minutes; a successful login resets the count. The 30 minutes run from the fifth failure:
+# attempts refused during the lockout do not start them again (django-axes would by default).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = dt.timedelta(minutes=30)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "permissions/locked_out.html"
