@@ -135,6 +135,14 @@ def test_a_duplicate_is_linked_to_its_original(loop):
         opinions.perform(original, "mark_duplicate", user=loop["staff"], original=original)
 
 
+def test_someone_with_no_part_in_an_opinion_is_not_told_its_state(loop):
+    opinion = opinion_in(loop, S.ASSIGNED)
+    for outsider in (loop["outsider"], loop["other_handler"], loop["auditor"]):
+        with pytest.raises(opinions.NotAllowed) as refused:
+            opinions.perform(opinion, "accept", user=outsider)
+        assert "已交办" not in str(refused.value)
+
+
 def test_an_accepted_opinion_can_still_be_marked_a_duplicate(loop):
     original = new_opinion(loop["station"])
     copy = opinion_in(loop, S.ACCEPTED)
@@ -264,7 +272,10 @@ def test_every_transition_not_allowed_from_a_state_is_refused_and_leaves_no_trac
     for transition in refused:
         capacity = transition.capacities[0]
         user = actor.get(capacity)
-        with pytest.raises(opinions.Conflict, match=opinion.get_state_display()):
+        # Who has a part in the opinion hears why (its state); anyone else only "not allowed".
+        involved = user is None or opinions.capacities(user, opinion)
+        expected = (opinions.Conflict, opinion.get_state_display()) if involved else (opinions.NotAllowed, "没有权限")
+        with pytest.raises(expected[0], match=expected[1]):
             opinions.perform(
                 opinion,
                 transition.name,

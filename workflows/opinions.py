@@ -156,11 +156,13 @@ def perform(
     pk = opinion.pk if isinstance(opinion, Opinion) else opinion
     with transaction.atomic():
         current = Opinion.objects.select_for_update().select_related("station").get(pk=pk)
+        held = {capacity} if capacity in (CITIZEN, SYSTEM) and user is None else capacities(user, current)
+        if not held:  # someone with no part in this opinion learns nothing about it, not even its state
+            raise NotAllowed(f"您没有权限对该意见执行“{transition.label}”。")
         if expected_version is not None and current.version != expected_version:
             raise Conflict(f"该意见刚被他人处理（当前状态：{current.get_state_display()}），请刷新后再试。")
         if current.state not in transition.sources:
             raise Conflict(f"该意见当前状态为“{current.get_state_display()}”，不能{transition.label}。")
-        held = {capacity} if capacity in (CITIZEN, SYSTEM) and user is None else capacities(user, current)
         if not held & set(transition.capacities):
             raise NotAllowed(f"您没有权限对该意见执行“{transition.label}”。")
         before = current.state
