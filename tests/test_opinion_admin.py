@@ -2,7 +2,9 @@
 assignment and masked exports, each scoped to what the person may see."""
 
 import datetime as dt
+import io
 
+import openpyxl
 import pytest
 
 from django.contrib.auth.models import Group
@@ -27,6 +29,7 @@ def desk(two_streets, street):
     department = Department.objects.create(name="区城管局")
     return {
         **two_streets,
+        "street": street,
         "department": department,
         "staff": station_user(two_streets["station"]),
         "secretary": street_user(street),
@@ -66,6 +69,27 @@ def test_filters_narrow_the_listing(client, desk):
     assert "已交办的意见" in by_receipt and "待受理的意见" not in by_receipt
 
 
+def test_filters_by_street_station_category_and_date(client, desk):
+    at_station = opinion_at(desk["station"], title="站点的意见")
+    at_point = opinion_at(desk["point"], title="联络点的意见", category=Category.objects.get(name="社区治理"))
+    opinion_at(desk["other_station"], title="清波的意见")
+    Opinion.objects.filter(pk=at_station.pk).update(created_at=timezone.make_aware(dt.datetime(2025, 3, 1, 9)))
+    admin = role_user("district-admin", role_group_name(Role.DISTRICT_ADMIN))
+    client.force_login(admin)
+    url = reverse("opinions:list")
+
+    def listed(**params):
+        body = client.get(url, params).content.decode()
+        return {title for title in ("站点的意见", "联络点的意见", "清波的意见") if title in body}
+
+    assert listed() == {"站点的意见", "联络点的意见", "清波的意见"}
+    assert listed(street=desk["street"].pk) == {"站点的意见", "联络点的意见"}
+    assert listed(station=desk["point"].pk) == {"联络点的意见"}
+    assert listed(category=at_point.category_id) == {"联络点的意见"}
+    assert listed(created_at_after="2025-02-01", created_at_before="2025-03-31") == {"站点的意见"}
+    assert listed(created_at_after="2026-01-01") == {"联络点的意见", "清波的意见"}
+
+
 def test_exports_are_scoped_masked_and_logged(client, desk):
     opinion_at(desk["station"], title="湖滨的意见")
     opinion_at(desk["other_station"], title="清波的意见")
@@ -77,6 +101,11 @@ def test_exports_are_scoped_masked_and_logged(client, desk):
     assert "湖滨的意见" in csv and "清波的意见" not in csv
     assert "138****5678" in csv and "13812345678" not in csv and "张三丰" not in csv
     assert "回执编号" in csv and "群众（脱敏）" in csv
+    xlsx = client.get(reverse("opinions:list"), {"export": "xlsx"})
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)))
+    cells = {str(cell.value) for row in workbook.active.iter_rows() for cell in row if cell.value is not None}
+    assert "湖滨的意见" in cells and "清波的意见" not in cells
+    assert "138****5678" in cells and not any("13812345678" in cell or "张三丰" in cell for cell in cells)
     logged = AuditEvent.objects.filter(action="personal_data_exported", actor=desk["secretary"])
     assert {event.detail["format"] for event in logged} == {"csv", "xlsx"}
 

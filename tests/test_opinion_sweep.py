@@ -74,3 +74,15 @@ def test_the_command_prints_the_rollup(setup, capsys):
     call_command("sweep_opinions", "--today", "2025-11-10")
     out = capsys.readouterr().out
     assert "超期合计 overdue in the district: 1" in out and "湖滨街道: 1" in out
+
+
+def test_the_background_task_runs_the_same_sweep(setup):
+    from django_tasks import TaskResultStatus
+
+    from workflows.sweep import sweep_task
+
+    assigned(setup["station"], setup["staff"], setup["department"], dt.date(2025, 11, 3), 1, "湖滨1")
+    result = sweep_task.enqueue()  # "today" is the real date: long after the 2025 deadline
+    assert result.status == TaskResultStatus.SUCCESSFUL
+    assert result.return_value == {"reminded": 0, "overdue_flagged": 1, "closed_unrated": 0, "overdue_total": 1}
+    assert Opinion.objects.get(title="湖滨1").overdue_notified_at is not None
