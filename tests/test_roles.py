@@ -128,3 +128,59 @@ def test_an_editor_may_approve_any_streets_pages(two_streets):
     editor.groups.add(Group.objects.get(name=role_group_name(Role.EDITOR)))
     task = two_streets["other_station"].get_workflow().tasks.first().specific
     assert "approve" in [action[0] for action in task.get_actions(two_streets["other_station"], editor)]
+
+
+def test_station_staff_submit_through_the_editor_and_only_their_streets_committee_approves(client, two_streets, street):
+    from wagtail.test.utils.form_data import querydict_from_html
+
+    from content.models import StationPage
+    from tests.conftest import station_user
+
+    station = two_streets["station"]
+    old_title, new_title = station.title, "东平巷代表联络站（已更新）"
+    staff = station_user(station)
+    secretary = street_user(street)
+    outsider = street_user(two_streets["other_street"], username="qingbo-secretary")
+
+    # The station's staff edit the page in the admin and submit it for moderation.
+    client.force_login(staff)
+    url = reverse("wagtailadmin_pages:edit", args=[station.pk])
+    editor = client.get(url).content.decode()
+    assert 'name="action-submit"' in editor and 'name="action-publish"' not in editor
+    data = querydict_from_html(editor, form_id="page-edit-form")
+    data["signature_story-count"] = "0"  # StreamFields are built by JavaScript in a browser
+    data["title"] = new_title
+    data["action-submit"] = "action-submit"
+    response = client.post(url, dict(data.lists()))
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+    page = StationPage.objects.get(pk=station.pk)
+    assert page.title == old_title and page.live and page.has_unpublished_changes  # live page unchanged
+    assert page.get_latest_revision_as_object().title == new_title
+    assert new_title not in client.get(page.url).content.decode()
+    task_state = page.current_workflow_task_state
+    assert task_state is not None and task_state.workflow_state.requested_by == staff
+    approve = reverse("wagtailadmin_pages:workflow_action", args=[page.pk, "approve", task_state.pk])
+
+    # Staff cannot approve their own change, nor can another street's committee: refused
+    # (403/404, or Wagtail's "no permission" redirect to the admin home) and nothing changes.
+    for user in (staff, outsider):
+        client.force_login(user)
+        response = client.post(approve, {"comment": ""})
+        assert response.status_code in (403, 404) or (
+            response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
+        ), (user, response.status_code)
+    page.refresh_from_db()
+    assert page.title == old_title and page.current_workflow_task_state == task_state
+
+    # The committee of the station's own street approves: the change is live.
+    client.force_login(secretary)
+    response = client.post(approve, {"comment": "同意"})
+    assert response.status_code == 302
+    page.refresh_from_db()
+    assert page.title == new_title and page.live and not page.has_unpublished_changes
+    assert page.current_workflow_task_state is None
+    task_state.refresh_from_db()
+    assert (task_state.status, task_state.finished_by) == ("approved", secretary)
+    client.logout()
+    assert new_title in client.get(page.url).content.decode()
