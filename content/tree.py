@@ -18,7 +18,12 @@ def district_home() -> HomePage:
 
 @transaction.atomic
 def add_station(parent: Page, station: StationPage, *, publish: bool = True) -> StationPage:
-    """Add a station page under `parent` and publish it (a revision is kept, as in the admin)."""
+    """Add a station page under `parent` and publish it (a revision is kept, as in the admin).
+
+    With `publish=False` the page is a draft that was never published, as one saved in the
+    admin without publishing: not live, so not public."""
+    if not publish:
+        station.live = False
     parent.add_child(instance=station)
     revision = station.save_revision()
     if publish:

@@ -10,13 +10,18 @@ rules to all of them, in one place:
   except signing out and the two-factor pages.
 - An admin view that takes a page id answers 404 unless the user holds a page permission
   on that page (on it or an ancestor: the street's centre station, the staff's station).
-- A bulk action answers 404 if any of its objects is outside the user's permissions.
+- A bulk action answers 404 if any of its objects is outside the user's permissions; its
+  "select all" (``?id=all``) means all rows *in the user's scope*, never the whole table.
+- The page chooser's "chosen multiple" lookup (``?id=1&id=2``) answers 404 for any page the
+  user could not have picked from the chooser (snippet choosers are scoped by their viewset).
+- District-wide reports (the site history, page types usage) are for district-wide roles:
+  their rows are not scoped by street.
 - Workflow and task administration needs the workflow permissions.
 """
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
@@ -38,6 +43,14 @@ PAGE_PK_VIEWS = {
     "wagtailadmin_api:pages:detail",
     "wagtailadmin_api:pages:action",
 }
+# Reports whose rows Wagtail does not filter by object: only district-wide roles open them.
+DISTRICT_WIDE_REPORTS = {
+    "wagtailadmin_reports:site_history",
+    "wagtailadmin_reports:site_history_results",
+    "wagtailadmin_reports:page_types_usage",
+    "wagtailadmin_reports:page_types_usage_results",
+}
+PAGE_CHOSEN_MULTIPLE = "wagtailadmin_choose_page_chosen_multiple"
 AUDITOR_POST_ALLOWED = {"wagtailadmin_logout", "two_factor_verify", "two_factor_setup"}
 WORKFLOW_PERMISSIONS = ("wagtailcore.add_workflow", "wagtailcore.change_workflow", "wagtailcore.delete_workflow")
 
@@ -57,6 +70,44 @@ def user_may_reach_page(user, page_id) -> bool:
     if page is None:
         return True  # the view answers 404 itself
     return bool(page.permissions_for_user(user).permissions)
+
+
+def user_may_choose_page(user, page_id) -> bool:
+    """What the page chooser offers: published pages (public anyway) and reachable drafts."""
+    if Page.objects.filter(pk=page_id, live=True).exists():
+        return True
+    return user_may_reach_page(user, page_id)
+
+
+def is_district_wide(user) -> bool:
+    from permissions.scoping import is_district_wide as district_wide
+
+    return district_wide(user)
+
+
+def _scope_select_all(request, user, model) -> None:
+    """Turn a bulk action's "select all" into the ids of the rows in the user's scope.
+
+    Wagtail resolves ``id=all`` to every row of the model (or every child of ``childOf``),
+    whatever the listing showed. Rows of a scoped model become the in-scope ids; pages need
+    a parent page the user may reach.
+    """
+    from permissions.policies import ScopedPermissionPolicy
+
+    if user.is_superuser:
+        return
+    if issubclass(model, Page):
+        parent = request.GET.get("childOf", "")
+        if not parent.isdigit() or not user_may_reach_page(user, parent):
+            raise Http404
+        return
+    policy = policy_registry.get_by_type(model)
+    if not isinstance(policy, ScopedPermissionPolicy):
+        return  # a district-wide model: the user's model permissions decide, row by row
+    in_scope = policy.instances_user_has_any_permission_for(user, {"add", "change", "delete", "view"})
+    query = request.GET.copy()
+    query.setlist("id", [str(pk) for pk in in_scope.values_list("pk", flat=True)] or ["0"])
+    request.GET = QueryDict(query.urlencode())
 
 
 def user_may_reach_object(user, model, pk) -> bool:
@@ -105,9 +156,19 @@ class AdminScopeMiddleware:
                 model = apps.get_model(view_kwargs["app_label"], view_kwargs["model_name"])
             except LookupError:
                 raise Http404 from None
+            if "all" in request.GET.getlist("id"):
+                _scope_select_all(request, user, model)
             ids = [pk for pk in request.GET.getlist("id") if pk.isdigit()]
             if any(not user_may_reach_object(user, model, pk) for pk in ids):
                 raise Http404
+
+        if name == PAGE_CHOSEN_MULTIPLE:
+            ids = [pk for pk in request.GET.getlist("id") if pk.isdigit()]
+            if any(not user_may_choose_page(user, pk) for pk in ids):
+                raise Http404
+
+        if name in DISTRICT_WIDE_REPORTS and not is_district_wide(user):
+            raise Http404
 
         if name.startswith("wagtailadmin_workflows:") and not any(user.has_perm(p) for p in WORKFLOW_PERMISSIONS):
             raise Http404

@@ -4,7 +4,8 @@ A viewset using `ScopedViewSetMixin` says once, in `scope_queryset(queryset, use
 rows a user may reach (normally through `permissions.scoping`). The listing, its exports
 and bulk selections use it as their queryset; every view that loads one object (edit,
 delete, copy, history, usage, inspect, revisions, preview, lock, workflow, chooser
-"chosen") answers 404 for an object outside it; the chooser lists only rows inside it.
+"chosen") answers 404 for an object outside it; the chooser lists only rows inside it, and
+its "chosen multiple" lookup returns only rows inside it.
 """
 
 from __future__ import annotations
@@ -38,6 +39,13 @@ class _ScopedObjectList:
         return type(self).scope(super().get_object_list(*args, **kwargs), self.request.user)
 
 
+class _ScopedChosenMultiple:
+    scope = None
+
+    def get_objects(self, pks):
+        return type(self).scope(super().get_objects(pks), self.request.user)
+
+
 class _ScopedListing:
     scope = None
 
@@ -58,6 +66,8 @@ def scoped_view_class(view_class, scope):
         mixins.append(_ScopedObject)
     if hasattr(view_class, "get_object_list"):
         mixins.append(_ScopedObjectList)
+    if hasattr(view_class, "get_objects"):
+        mixins.append(_ScopedChosenMultiple)
     if not mixins:
         return view_class
     return type(f"Scoped{view_class.__name__}", (*mixins, view_class), {"scope": staticmethod(scope)})

@@ -45,7 +45,13 @@ from wagtail.models import Collection, GroupApprovalTask, Site, UploadedFile, Wo
 from content.models import ContactPointPage, StationPage
 from content.tree import add_station
 from permissions.models import AuditEvent, StationAssignment
-from permissions.roles import Role, role_group_name, street_collection_name, street_group_name
+from permissions.roles import (
+    Role,
+    department_group_name,
+    role_group_name,
+    street_collection_name,
+    street_group_name,
+)
 from tests.conftest import make_deputy, role_user, station_user, street_user
 from workflows.intake import Submission, submit
 from workflows.models import Category, Department, OpinionPhoto
@@ -71,6 +77,7 @@ class Case:
     kind: str
     kwargs: dict
     query: str = ""
+    hidden: str = ""  # for a LISTING: text of street A that outsiders must not see in it
 
     @property
     def url(self):
@@ -112,7 +119,6 @@ def world(two_streets, street, django_user_model):
     station.save_revision(user=secretary).publish()
     station.save_revision(user=secretary)
     workflow_state = station.get_workflow().start(station, secretary)
-    add_station(station, ContactPointPage(title=DRAFT, slug="choujian"), publish=False)
     task_state = workflow_state.current_task_state
     revision = station.latest_revision
 
@@ -154,6 +160,8 @@ def world(two_streets, street, django_user_model):
     )
     audit_event = AuditEvent.objects.create(action="login", actor_username="hubin-secretary")
     department = Department.objects.create(name="区城管局")
+    other_department = Department.objects.create(name="区住建局")
+    draft = add_station(station, ContactPointPage(title=DRAFT, slug="choujian"), publish=False)
     opinion, _ = submit(
         Submission(
             station=station,
@@ -170,7 +178,10 @@ def world(two_streets, street, django_user_model):
         "street_a": secretary,
         "street_b": street_user(tree["other_street"], "qingbo-secretary"),
         "station_staff_b": station_user(tree["other_station"], "qingbo-staff"),
-        "department": role_user("dept-clerk", role_group_name(Role.DEPARTMENT_HANDLER)),
+        # A real handler, of a department that street A's opinion is not assigned to.
+        "department": role_user(
+            "dept-clerk", role_group_name(Role.DEPARTMENT_HANDLER), department_group_name(other_department)
+        ),
         "deputy": role_user("deputy-user", role_group_name(Role.DEPUTY)),
         "auditor": role_user("auditor", role_group_name(Role.AUDITOR)),
     }
@@ -199,6 +210,7 @@ def world(two_streets, street, django_user_model):
         "department": department,
         "opinion": opinion,
         "photo": photo,
+        "draft": draft,
         "personas": personas,
     }
 
@@ -462,6 +474,43 @@ def cases(w) -> list[Case]:
         Case(f"wagtailusers_groups:{name}", DISTRICT, {"pk": w["street_group"].pk})
         for name in ("edit", "delete", "history", "history_results", "usage")
     ]
+    # Views that take their objects in the query string rather than the path.
+    opinion_title = f"{MARKER}门前路灯不亮"
+    out += [
+        Case("wagtailadmin_choose_page_chosen_multiple", OBJECT, {}, f"id={w['draft'].pk}"),
+        Case(
+            "wagtailsnippetchoosers_workflows_opinion:chosen_multiple",
+            LISTING,
+            {},
+            f"id={opinion.pk}",
+            hidden=opinion_title,
+        ),
+        Case(
+            "wagtailsnippetchoosers_content_street:chosen_multiple",
+            LISTING,
+            {},
+            f"id={w['street'].pk}",
+            hidden="湖滨街道",
+        ),
+        Case(
+            "wagtail_bulk_action",
+            LISTING,
+            {"app_label": "workflows", "model_name": "opinion", "action": "assign"},
+            "id=all",
+            hidden=opinion_title,
+        ),
+        Case(
+            "wagtail_bulk_action",
+            LISTING,
+            {"app_label": "content", "model_name": "street", "action": "delete"},
+            "id=all",
+            hidden="湖滨街道",
+        ),
+        Case("wagtail_bulk_action", OBJECT, {**bulk, "action": "publish"}, f"id=all&childOf={station}"),
+        Case("wagtail_bulk_action", OBJECT, {**bulk, "action": "delete"}, "id=all"),
+        *[Case(f"wagtailadmin_reports:{name}", OBJECT, {}) for name in ("site_history", "site_history_results")],
+        Case("wagtailadmin_reports:site_history", OBJECT, {}, "export=csv"),
+    ]
     return out
 
 
@@ -540,9 +589,48 @@ def test_the_fixture_objects_are_reachable_by_their_own_street(client, world):
     assert f"{MARKER}门前路灯不亮" in text(client.get(reverse("opinions:list"), {"q": "路灯"}))
     assert "湖滨街道" in text(client.get(reverse("wagtailsnippetchoosers_content_street:choose")))
     assert f"{MARKER}门前路灯不亮" in text(client.get(reverse("wagtailsnippetchoosers_workflows_opinion:choose")))
+    # What outsiders are refused by query string, street A itself still gets.
+    for case in cases(world):
+        if case.query and (case.kind == LISTING or "chosen_multiple" in case.name):
+            response = client.get(case.url)
+            assert response.status_code == 200, (case.name, case.url, response.status_code)
+            assert not case.hidden or case.hidden in text(response), (case.name, "misses its own row")
+    assert DRAFT in text(client.get(reverse("wagtailadmin_choose_page_chosen_multiple") + f"?id={world['draft'].pk}"))
+
+
+def test_staff_of_another_station_in_the_same_street_are_refused_this_station(client, world):
+    """Station scoping within one street: the staff of a contact point elsewhere in 湖滨街道
+    reach neither the liaison station above it nor the opinions raised there."""
+    staff = world["hubin_staff"]  # staff of 东平巷网格联络点, below the station, not of it
+    client.force_login(staff)
+    by_name = {case.name: case for case in cases(world)}
+    refused = []
+    for name in (
+        "wagtailadmin_pages:edit",
+        "wagtailadmin_pages:history",
+        "wagtailadmin_pages:revisions_compare",
+        "wagtailadmin_pages:preview_on_edit",
+        "wagtailadmin_pages:delete",
+        "opinions:inspect",
+        "opinions:edit",
+        "opinions:history",
+        "opinions:photo",
+        "wagtailsnippetchoosers_workflows_opinion:chosen",
+    ):
+        for method in ("get", "post"):
+            response = getattr(client, method)(by_name[name].url)
+            if not denied(client, response):
+                refused.append((method, name, response.status_code))
+    assert not refused, refused
+    for url in (reverse("opinions:list"), reverse("opinions:list") + "?export=csv"):
+        assert f"{MARKER}门前路灯不亮" not in text(client.get(url)), url
+    # …while their own contact point opens.
+    assert client.get(reverse("wagtailadmin_pages:edit", args=[world["point"].pk])).status_code == 200
 
 
 OUTSIDERS = ("street_b", "station_staff_b", "department", "deputy")
+# District-wide screens that nobody below district level may even open (GET included).
+DISTRICT_ONLY_SCREENS = ("wagtailusers_users:", "wagtailusers_groups:", "audit_events:", "wagtailsites:")
 
 
 @pytest.mark.parametrize("persona", OUTSIDERS)
@@ -556,11 +644,57 @@ def test_outsiders_are_refused_every_object_of_street_a(client, world, persona):
             body = text(response) if response.status_code == 200 else ""
             if case.kind == OBJECT and not denied(client, response):
                 failures.append((method, case.name, case.url, response.status_code))
-            elif case.kind == LISTING and DRAFT in body:
+            elif case.kind == LISTING and (DRAFT in body or (case.hidden and case.hidden in body)):
                 failures.append((method, case.name, case.url, "shows street A"))
-            elif case.kind == DISTRICT and method == "post" and not denied(client, response):
-                failures.append((method, case.name, case.url, response.status_code))
+            elif case.kind == DISTRICT and (method == "post" or case.name.startswith(DISTRICT_ONLY_SCREENS)):
+                if not denied(client, response):
+                    failures.append((method, case.name, case.url, response.status_code))
     assert not failures, "\n".join(map(str, failures))
+    after = fingerprint()
+    assert [label for label in before if before[label] != after.get(label)] == []
+
+
+def admin_patterns_without_parameters():
+    """Names of the admin URLs that take no parameter (add forms, indexes, account pages…)."""
+    found = set()
+    for name in {n for n, _ in _walk_admin()}:
+        try:
+            url = reverse(name)
+        except Exception:  # noqa: S112 — a pattern that needs arguments is covered by cases()
+            continue
+        if url.startswith("/admin/"):
+            found.add(name)
+    return found
+
+
+def _walk_admin():
+    def walk(patterns, prefix="", namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                ns = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield namespace + pattern.name, prefix + str(pattern.pattern)
+
+    yield from walk(get_resolver().url_patterns)
+
+
+def test_the_auditor_posts_to_no_admin_url_at_all(client, world):
+    """Every POST of the auditor is refused, to URLs without parameters too (add forms,
+    indexes, account settings, uploads): the only ones let through sign out or finish
+    the two-factor step."""
+    from permissions.admin_scope import AUDITOR_POST_ALLOWED
+
+    client.force_login(world["personas"]["auditor"])
+    before = fingerprint()
+    names = admin_patterns_without_parameters() - AUDITOR_POST_ALLOWED
+    assert {"opinions:add", "station_staff:add", "wagtailusers_users:add", "wagtailadmin_account"} <= names
+    accepted = []
+    for name in sorted(names):
+        response = client.post(reverse(name), {"title": "审计员不能写", "name": "审计员不能写"})
+        if response.status_code != 403:
+            accepted.append((name, response.status_code))
+    assert not accepted, accepted
     after = fingerprint()
     assert [label for label in before if before[label] != after.get(label)] == []
 
