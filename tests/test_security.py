@@ -39,6 +39,57 @@ def test_five_failed_logins_lock_the_account_for_thirty_minutes(client, staff):
     assert login(client, PASSWORD, address="10.0.0.2").status_code == 302
 
 
+def behind_proxy(client, password, visitor):
+    """A login as it arrives through nginx: from 127.0.0.1, the visitor in X-Real-IP."""
+    return client.post(
+        reverse("wagtailadmin_login"),
+        {"username": "secretary", "password": password},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_REAL_IP=visitor,
+    )
+
+
+def test_behind_the_proxy_lockout_and_audit_use_the_visitors_address(client, staff, settings):
+    from permissions.models import AuditEvent
+
+    settings.LIANLUO_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    for _ in range(5):
+        behind_proxy(client, "wrong-password", "203.0.113.7")
+    assert behind_proxy(client, PASSWORD, "203.0.113.7").status_code == 429
+    failures = AuditEvent.objects.filter(action="login_failed")
+    assert set(failures.values_list("ip_address", flat=True)) == {"203.0.113.7"}
+    # The proxy's own address is not what was locked: the secretary signs in from elsewhere.
+    response = behind_proxy(client, PASSWORD, "198.51.100.2")
+    assert response.status_code == 302
+    assert AuditEvent.objects.get(action="login").ip_address == "198.51.100.2"
+
+
+def test_a_header_that_is_not_an_address_is_ignored(client, staff, settings):
+    from permissions.models import AuditEvent
+
+    settings.LIANLUO_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    behind_proxy(client, "wrong-password", "not-an-address")
+    assert AuditEvent.objects.get(action="login_failed").ip_address == "127.0.0.1"
+
+
+def test_without_the_setting_a_forged_header_changes_nothing(client, staff):
+    from permissions.models import AuditEvent
+
+    behind_proxy(client, "wrong-password", "203.0.113.7")
+    assert AuditEvent.objects.get(action="login_failed").ip_address == "127.0.0.1"
+
+
+def test_production_reads_the_address_nginx_sets():
+    from pathlib import Path
+
+    nginx = (Path(__file__).resolve().parent.parent / "site" / "nginx.conf.example").read_text()
+    assert "proxy_set_header X-Real-IP $remote_addr;" in nginx
+    code = "from django.conf import settings; print(settings.LIANLUO_CLIENT_IP_HEADER)"
+    result = manage("shell", "-c", code, env_extra=PRODUCTION_ENV, drop=("LIANLUO_CLIENT_IP_HEADER",))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "HTTP_X_REAL_IP"
+
+
 def minutes_pass(minutes):
     """Move the recorded failures back in time, as if `minutes` had passed since them."""
     from axes.models import AccessAttempt

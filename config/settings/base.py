@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the visitor's address from the trusted proxy header (LIANLUO_CLIENT_IP_HEADER).
+    "permissions.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -275,5 +277,7 @@ LIANLUO_REMINDER_WORKDAYS = env_int("LIANLUO_REMINDER_WORKDAYS", 2)
 LIANLUO_REQUIRE_2FA = env_bool("LIANLUO_REQUIRE_2FA", False)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "联络 Lianluo")
 
-# Behind a proxy, the header that carries the visitor's address (e.g. HTTP_X_REAL_IP).
-RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "") or None
+# Behind a proxy, the request header that carries the visitor's address, as Django names it
+# (HTTP_X_REAL_IP for the X-Real-IP header site/nginx.conf.example sets). Used by the login
+# lockout, the audit log and the rate limits alike (permissions/client_address.py).
+LIANLUO_CLIENT_IP_HEADER = env_str("LIANLUO_CLIENT_IP_HEADER", "")

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .env import env_bool, env_int
+from .env import env_bool, env_int, env_str
 
 if not SECRET_KEY or len(SECRET_KEY) < 50:  # noqa: F405
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a random value of at least 50 characters.")
@@ -23,3 +23,6 @@ if not SECURE_HSTS_PRELOAD:
 X_FRAME_OPTIONS = "DENY"
 # Everyone who reaches the admin passes a second sign-in step (TOTP); not configurable here.
 LIANLUO_REQUIRE_2FA = True
+# Behind the shipped nginx (site/nginx.conf.example), which sets X-Real-IP on every request
+# and is the only way to gunicorn (bound to 127.0.0.1). Set it empty if there is no proxy.
+LIANLUO_CLIENT_IP_HEADER = env_str("LIANLUO_CLIENT_IP_HEADER", "HTTP_X_REAL_IP")
