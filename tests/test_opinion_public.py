@@ -93,6 +93,31 @@ def test_photos_are_kept_without_their_location_outside_the_public_media(client,
     assert not photo.file.path.startswith(str(settings.MEDIA_ROOT))
 
 
+def phone_mpo(name="IMG_20260301.jpg") -> SimpleUploadedFile:
+    """What many phones save (Ultra HDR, gain maps): a JPEG plus a second frame, as MPO."""
+    photo = Image.new("RGB", (64, 48), "blue")
+    gain_map = Image.new("RGB", (32, 24), "gray")
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[GPS_TAG] = {1: "N", 2: (30.0, 15.0, 0.0), 3: "E", 4: (120.0, 10.0, 0.0)}
+    buffer = io.BytesIO()
+    photo.save(buffer, "MPO", save_all=True, append_images=[gain_map], exif=exif, xmp=b"<x:xmpmeta hdrgm/>")
+    assert Image.open(io.BytesIO(buffer.getvalue())).format == "MPO"
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def test_a_phone_photo_read_as_mpo_is_kept_as_a_plain_jpeg_without_metadata(client, tree):
+    response = client.post(station_form_url(tree["station"]), {**form_data(), "photos": [phone_mpo()]})
+    assert response.status_code == 302
+    photo = OpinionPhoto.objects.get()
+    assert photo.file.name.endswith(".jpg") and (photo.width, photo.height) == (64, 48)
+    with photo.file.open("rb") as stored:
+        image = Image.open(stored)
+        assert image.format == "JPEG" and getattr(image, "n_frames", 1) == 1
+        assert not image.getexif() and "xmp" not in image.info and "mp" not in image.info
+        assert image.size == (64, 48) and image.convert("RGB").getpixel((10, 10))[2] > 200  # the blue photo
+
+
 @pytest.mark.parametrize(
     ("upload", "message"),
     [
@@ -151,8 +176,8 @@ def test_script_tags_are_stored_as_typed_and_shown_escaped(client, two_streets):
     assert opinion.title == f"标题{script}" and opinion.citizen_name == f"张{script}"
     receipt = client.get(response["Location"]).content.decode()
     assert script not in receipt and "&lt;script&gt;alert(1)&lt;/script&gt;" in receipt
-    status = client.get(reverse("opinion_status"), {"receipt_no": opinion.receipt_no, "phone_last4": "5678"})
-    assert script not in status.content.decode()
+    status = client.post(reverse("opinion_status"), {"receipt_no": opinion.receipt_no, "phone_last4": "5678"})
+    assert status.status_code == 200 and script not in status.content.decode()
     # And staff see it escaped too.
     staff = station_user(tree["station"])
     client.force_login(staff)
@@ -173,12 +198,14 @@ def test_script_tags_in_staff_fields_are_shown_escaped_everywhere(client, two_st
     opinion = opinions.perform(opinion, "assign", user=staff, department=department, note=f"交办{script}")
     opinion = opinions.perform(opinion, "sign", user=handler)
     opinion = opinions.perform(opinion, "reply", user=handler, outcome="resolved", text=f"答复{script}")
-    opinion = opinions.perform(opinion, "request_publication", user=staff, summary=f"摘要{script}")
+    opinion = opinions.perform(
+        opinion, "request_publication", user=staff, summary=f"摘要{script}", public_reply=f"答复{script}"
+    )
     opinions.perform(opinion, "approve_publication", user=editor)
     pages = {
         "results": client.get("/results/"),
         "station": client.get(tree["station"].url),
-        "status": client.get(reverse("opinion_status"), {"receipt_no": opinion.receipt_no, "phone_last4": "5678"}),
+        "status": client.post(reverse("opinion_status"), {"receipt_no": opinion.receipt_no, "phone_last4": "5678"}),
     }
     client.force_login(staff)
     pages["detail"] = client.get(reverse("opinions:inspect", args=[opinion.pk]))
@@ -204,6 +231,36 @@ def test_the_standalone_form_picks_a_street_then_a_station(client, two_streets, 
     offered = set(form.fields["station"].queryset.values_list("pk", flat=True))
     assert tree["station"].pk in offered and tree["other_station"].pk not in offered
     assert tree["other_station"].title not in narrowed.content.decode()
+
+
+def test_a_station_s_own_form_does_not_list_every_station(tree, django_assert_num_queries):
+    """The form on a station's page never loads the district's stations (thousands of them)."""
+    from workflows.public_views import OpinionForm
+
+    data = form_data()
+    with django_assert_num_queries(0):
+        blank = OpinionForm(station=tree["station"])
+        filled = OpinionForm(data, station=tree["station"])
+    assert "station" not in blank.fields and "station" not in filled.fields
+
+
+def test_the_station_form_page_costs_the_same_with_more_stations(client, tree):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from content.models import ContactPointPage
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(station_form_url(tree["station"]))
+        assert page.status_code == 200 and "网格点" not in page.content.decode()
+        return len(captured)
+
+    queries()  # Wagtail caches the site's root paths on the first request
+    before = queries()
+    for n in range(30):
+        tree["station"].add_child(instance=ContactPointPage(title=f"网格点{n}", slug=f"grid-{n}"))
+    assert queries() == before
 
 
 def test_a_double_submit_creates_one_opinion_and_shows_the_same_receipt(client, tree):
@@ -237,24 +294,105 @@ def test_too_many_submissions_for_one_phone_get_a_429(client, tree, settings):
     assert Opinion.objects.count() == 1
 
 
+def test_refused_attempts_do_not_use_up_a_phone_number(client, tree, settings):
+    """Fixing a bad photo costs nothing, and nobody can lock someone else's number."""
+    settings.LIANLUO_OPINION_RATE_PHONE = "5/d"
+    bad_photo = SimpleUploadedFile("photo.jpg", b"not really a photo", content_type="image/jpeg")
+    for n in range(5):  # from five addresses, so the per-address limit plays no part
+        refused = client.post(
+            station_form_url(tree["station"]),
+            {**form_data(key=f"bad{n}", content="好" if n % 2 else form_data()["content"]), "photos": [bad_photo]},
+            REMOTE_ADDR=f"10.0.0.{n + 1}",
+        )
+        assert refused.status_code == 400
+    assert not Opinion.objects.exists()
+    good = client.post(station_form_url(tree["station"]), form_data(key="good"))
+    assert good.status_code == 302 and Opinion.objects.count() == 1
+
+
+def test_a_phone_number_may_store_five_opinions_a_day(client, tree, settings):
+    settings.LIANLUO_OPINION_RATE_IP = "100/h"
+    settings.LIANLUO_OPINION_RATE_PHONE = "5/d"
+    for n in range(5):
+        assert client.post(station_form_url(tree["station"]), form_data(key=str(n))).status_code == 302
+    # Pressing submit again on a stored form still shows its receipt and costs nothing.
+    assert client.post(station_form_url(tree["station"]), form_data(key="0")).status_code == 302
+    sixth = client.post(station_form_url(tree["station"]), form_data(key="6"), REMOTE_ADDR="10.9.9.9")
+    assert sixth.status_code == 429
+    assert "提交过于频繁，请稍后再试" in sixth.content.decode()
+    assert Opinion.objects.count() == 5 and not Opinion.objects.filter(idempotency_key="k-6").exists()
+
+
+def test_a_double_submit_that_races_the_first_costs_no_quota(client, tree, settings, monkeypatch):
+    """When both clicks pass the view's check, submit() returns the first opinion: not counted."""
+    from workflows import public_views
+
+    settings.LIANLUO_OPINION_RATE_PHONE = "1/d"
+    first = new_opinion(tree["station"], citizen_phone="13812345678")
+    monkeypatch.setattr(public_views, "submit", lambda submission: (first, False))
+    raced = client.post(station_form_url(tree["station"]), form_data(key="raced"))
+    assert raced["Location"] == reverse("opinion_receipt", args=[rating_token(first)])
+    monkeypatch.undo()
+    stored = client.post(station_form_url(tree["station"]), form_data(key="real"))
+    assert stored.status_code == 302 and Opinion.objects.filter(idempotency_key="k-real").exists()
+
+
 def test_status_lookup_needs_the_receipt_and_the_last_four_digits(client, tree):
     opinion = new_opinion(tree["station"])
-    found = client.get(reverse("opinion_status"), {"receipt_no": opinion.receipt_no, "phone_last4": "5678"})
-    assert found.status_code == 200 and "待受理" in found.content.decode()
-    wrong = client.get(reverse("opinion_status"), {"receipt_no": opinion.receipt_no, "phone_last4": "0000"})
-    unknown = client.get(reverse("opinion_status"), {"receipt_no": "YJ000000000000", "phone_last4": "5678"})
+    found = client.post(reverse("opinion_status"), {"receipt_no": opinion.receipt_no, "phone_last4": "5678"})
+    assert found.status_code == 200 and "待受理" in found.content.decode() and opinion.title in found.content.decode()
+    wrong = client.post(reverse("opinion_status"), {"receipt_no": opinion.receipt_no, "phone_last4": "0000"})
+    unknown = client.post(reverse("opinion_status"), {"receipt_no": "YJ000000000000", "phone_last4": "5678"})
     assert wrong.status_code == unknown.status_code == 404
     for response in (wrong, unknown):  # the same answer whether or not the receipt exists
         page = response.content.decode()
         assert "未找到，请核对回执编号和手机号后四位" in page and opinion.title not in page
 
 
+def test_a_lookup_in_the_address_bar_looks_nothing_up(client, tree):
+    """Receipt and phone digits in a query string (history, access logs) show only the form."""
+    opinion = new_opinion(tree["station"])
+    response = client.get(reverse("opinion_status"), {"receipt_no": opinion.receipt_no, "phone_last4": "5678"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert opinion.title not in page and "待受理" not in page and "未找到" not in page
+    assert 'method="post"' in page and 'name="csrfmiddlewaretoken"' in page
+    assert 'value="5678"' not in page  # the phone digits are never put back into the page
+
+
+def test_the_lookup_form_works_with_csrf_checks_on(tree):
+    from django.test import Client
+
+    opinion = new_opinion(tree["station"])
+    browser = Client(enforce_csrf_checks=True)
+    url = reverse("opinion_status")
+    forged = browser.post(url, {"receipt_no": opinion.receipt_no, "phone_last4": "5678"})
+    assert forged.status_code == 403 and opinion.title not in forged.content.decode()
+    browser.get(url)
+    token = browser.cookies["csrftoken"].value
+    found = browser.post(url, {"receipt_no": opinion.receipt_no, "phone_last4": "5678", "csrfmiddlewaretoken": token})
+    assert found.status_code == 200 and opinion.title in found.content.decode()
+
+
+def test_the_receipt_links_to_the_lookup_with_only_the_receipt_number_filled_in(client, tree):
+    response = client.post(station_form_url(tree["station"]), form_data())
+    opinion = Opinion.objects.get()
+    receipt = client.get(response["Location"]).content.decode()
+    link = reverse("opinion_status") + f"?receipt_no={opinion.receipt_no}"
+    assert f'href="{link}"' in receipt and "phone_last4" not in receipt
+    lookup_page = client.get(link).content.decode()
+    assert f'value="{opinion.receipt_no}"' in lookup_page  # filled in, ready for the four digits
+    assert opinion.title not in lookup_page  # but nothing is looked up yet
+
+
 def test_status_lookups_are_rate_limited(client, tree, settings):
     settings.LIANLUO_OPINION_LOOKUP_RATE = "3/h"
+    opinion = new_opinion(tree["station"])
     for _ in range(3):
-        client.get(reverse("opinion_status"), {"receipt_no": "YJ1", "phone_last4": "1234"})
-    limited = client.get(reverse("opinion_status"), {"receipt_no": "YJ1", "phone_last4": "1234"})
+        client.post(reverse("opinion_status"), {"receipt_no": "YJ1", "phone_last4": "1234"})
+    limited = client.post(reverse("opinion_status"), {"receipt_no": opinion.receipt_no, "phone_last4": "5678"})
     assert limited.status_code == 429 and "查询过于频繁" in limited.content.decode()
+    assert opinion.title not in limited.content.decode()
 
 
 @pytest.fixture
@@ -298,7 +436,9 @@ def test_approved_results_are_published_without_personal_data(client, two_street
     opinion = replied(
         new_opinion(station), people["staff"], people["handler"], people["department"], text="已增设车位。"
     )
-    opinion = opinions.perform(opinion, "request_publication", user=people["staff"], summary="东平巷停车难已解决")
+    opinion = opinions.perform(
+        opinion, "request_publication", user=people["staff"], summary="东平巷停车难已解决", public_reply="已增设车位。"
+    )
     pending = client.get(reverse("opinion_results")).content.decode()
     assert "东平巷停车难已解决" not in pending  # not before approval
     opinions.perform(opinion, "approve_publication", user=people["editor"])
@@ -314,3 +454,23 @@ def test_approved_results_are_published_without_personal_data(client, two_street
         assert "张三丰" not in page and "13812345678" not in page and private.title not in page
     by_street = client.get(reverse("opinion_results"), {"street": two_streets["other_street"].pk}).content.decode()
     assert "东平巷停车难已解决" not in by_street
+
+
+def test_a_refused_host_gets_a_chinese_page(client, tree):
+    response = client.get(tree["station"].url, HTTP_HOST="evil.example")
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "请求有误" in page and "返回首页" in page and "Bad Request" not in page
+
+
+def test_a_broken_upload_gets_a_chinese_page_and_stores_nothing(client, tree):
+    response = client.generic(
+        "POST",
+        station_form_url(tree["station"]),
+        b"--x\r\nContent-Disposition: form-data; name=title\r\n\r\ncut off",
+        content_type="multipart/form-data",  # no boundary: the body cannot be read
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "请求有误" in page and "Bad Request" not in page
+    assert not Opinion.objects.exists()

@@ -30,6 +30,10 @@ MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
 PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+# Formats accepted and stored as another one. Pillow reports many phone JPEGs (Android
+# Ultra HDR, iPhone photos with a gain map) as MPO: a JPEG followed by further frames.
+# Only the first frame, the photo itself, is kept, re-encoded as a plain JPEG.
+STORED_AS = {"MPO": "JPEG"}
 RATING_SALT = "lianluo.opinion.rating"
 
 
@@ -77,11 +81,12 @@ def clean_photo(upload) -> ContentFile:
     try:
         upload.seek(0)
         image = Image.open(upload)
-        image_format = image.format
+        image_format = STORED_AS.get(image.format, image.format)
         if image_format not in PHOTO_FORMATS:
             raise IntakeError(f"“{upload.name}”不是 JPG、PNG 或 WebP 图片。")
         if image.width * image.height > MAX_PHOTO_PIXELS:
             raise IntakeError(f"照片“{upload.name}”尺寸过大。")
+        image.seek(0)  # a multi-frame file (MPO): the first frame is the photo
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
         raise IntakeError(f"“{upload.name}”不是可以识别的图片文件。") from error

@@ -3,14 +3,16 @@ and read the published results (晾晒).
 
 Nothing here shows a citizen's name or phone number. A submission is stored and receipted
 or refused with a reason in Chinese; a double submit (same idempotency key) gives back the
-first receipt; too many submissions from one address or for one phone number get a 429.
+first receipt; too many attempts from one address, or too many stored opinions for one phone
+number, get a 429.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 
 from django import forms
 from django.conf import settings
@@ -117,6 +119,16 @@ class OpinionForm(forms.Form):
 
     def __init__(self, *args, station=None, street=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if station is not None:
+            # The page it is on says which station; the list of all stations (thousands of
+            # them in a big district) is never built for a station's own form.
+            del self.fields["station"]
+        else:
+            self._offer_stations(street)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+    def _offer_stations(self, street) -> None:
         from content.models import StationLevel, StationPage
 
         stations = StationPage.objects.live().exclude(level=StationLevel.GENERAL).select_related("street")
@@ -124,15 +136,16 @@ class OpinionForm(forms.Form):
             stations = stations.filter(street=street)
         stations = stations.order_by("street__sort_order", "street__name", "path")
         self.fields["station"].queryset = stations
-        # Street first, then station: the list is grouped by street (one <optgroup> each).
-        groups: dict[str, list] = {}
-        for page in stations:
-            groups.setdefault(page.street.name if page.street else "区级", []).append((page.pk, page.title))
-        self.fields["station"].choices = [("", "请选择站点"), *groups.items()]
-        if station is not None:
-            del self.fields["station"]  # the page it is on says which station
-        if not self.is_bound:
-            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+        def grouped():
+            # Street first, then station: the list is grouped by street (one <optgroup> each).
+            groups: dict[str, list] = {}
+            for page in stations:
+                groups.setdefault(page.street.name if page.street else "区级", []).append((page.pk, page.title))
+            return [("", "请选择站点"), *groups.items()]
+
+        # A callable is read only when the form is drawn, not when a good submission is checked.
+        self.fields["station"].choices = grouped
 
     def clean_citizen_phone(self):
         phone = normalise_phone(self.cleaned_data["citizen_phone"])
@@ -147,26 +160,51 @@ class OpinionForm(forms.Form):
         return content
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+def _ip_limited(request) -> bool:
+    """Count this attempt against the sender's address; True once over the limit.
 
-
-def _too_many(request, phone: str | None) -> bool:
-    by_ip = is_ratelimited(
+    Every POST counts, valid or not: this is what stops a flood from one address.
+    """
+    return is_ratelimited(
         request,
         group="opinion-submit-ip",
         key="ip",
         rate=_rate("LIANLUO_OPINION_RATE_IP", "10/h"),
         increment=True,
     )
-    by_phone = bool(phone) and is_ratelimited(
+
+
+def _phone_usage(request, phone: str, *, increment: bool) -> dict | None:
+    # Rate and key must be the same for the check and the count: both are in the cache key.
+    return get_usage(
         request,
         group="opinion-submit-phone",
         key=lambda group, req: phone,
         rate=_rate("LIANLUO_OPINION_RATE_PHONE", "5/d"),
-        increment=True,
+        increment=increment,
     )
-    return by_ip or by_phone
+
+
+def _phone_limited(request, phone: str) -> bool:
+    """True when this phone number has used up its stored submissions; counts nothing.
+
+    Only opinions actually stored count (see `_count_phone`), so refused attempts neither
+    cost a citizen quota nor let anyone lock another person's number with invalid posts.
+    """
+    usage = _phone_usage(request, phone, increment=False)
+    if usage is None:  # rate limiting switched off
+        return False
+    # Without incrementing, count is what is already used: this one would be count + 1.
+    # (A cache failure reports should_limit with limit 0: refused, as django-ratelimit does.)
+    return usage["should_limit"] or usage["count"] >= usage["limit"]
+
+
+def _count_phone(request, phone: str) -> None:
+    """Count one stored submission against the phone number."""
+    _phone_usage(request, phone, increment=True)
+
+
+TOO_MANY_SUBMISSIONS = "提交过于频繁，请稍后再试；急事请拨打站点电话或到接待日当面反映。"
 
 
 def _limited(request, message: str):
@@ -189,17 +227,21 @@ def new_opinion(request, station=None):
             existing = Opinion.objects.filter(idempotency_key=key).first()
             if existing is not None:  # a double submit: the first receipt, no new row, no count
                 return redirect("opinion_receipt", token=rating_token(existing))
-        phone = normalise_phone(request.POST.get("citizen_phone", ""))
-        if _too_many(request, phone if MOBILE.match(phone) else None):
-            return _limited(request, "提交过于频繁，请稍后再试；急事请拨打站点电话或到接待日当面反映。")
+        if _ip_limited(request):
+            return _limited(request, TOO_MANY_SUBMISSIONS)
         if form.is_valid():
             data = form.cleaned_data
+            phone = data["citizen_phone"]  # normalised by the form
+            if _phone_limited(request, phone):
+                return _limited(request, TOO_MANY_SUBMISSIONS)
             try:
                 fixed = {"channel": channel} | ({"station": station} if station else {})
-                opinion, _created = submit(Submission.from_cleaned_data(data, **fixed))
+                opinion, created = submit(Submission.from_cleaned_data(data, **fixed))
             except IntakeError as error:
                 form.add_error(None, str(error))
             else:
+                if created:  # a replay of a stored key (e.g. a concurrent double submit) is free
+                    _count_phone(request, phone)
                 return redirect("opinion_receipt", token=rating_token(opinion))
         status = 400
     else:
@@ -237,9 +279,22 @@ def _progress(opinion: Opinion) -> list[dict]:
     return [{"label": label, "done": index <= reached} for index, (_state, label) in enumerate(PROGRESS)]
 
 
+RECEIPT_NO = re.compile(r"^[A-Z0-9]{1,20}$")  # what a receipt number may look like; only to prefill
+
+
+@require_http_methods(["GET", "POST"])
 def status(request):
-    """Look an opinion up by receipt number and the last four digits of the phone."""
-    form = LookupForm(request.GET or None)
+    """Look an opinion up by receipt number and the last four digits of the phone.
+
+    The lookup is a POST so neither value lands in an address bar, browser history or access
+    log; a GET only shows the form (query parameters never look anything up). The receipt
+    page may link here with the receipt number, which alone reveals nothing, filled in.
+    """
+    if request.method == "POST":
+        form = LookupForm(request.POST)
+    else:
+        prefill = request.GET.get("receipt_no", "").strip().upper()
+        form = LookupForm(initial={"receipt_no": prefill} if RECEIPT_NO.match(prefill) else None)
     context = {"form": form, "page_title": "查询办理进度"}
     code = 200
     if form.is_bound:

@@ -104,6 +104,7 @@ def test_an_opinion_goes_round_the_whole_loop(live_server, people, open_page):
     page.get_by_label("手机号后四位").fill("5678")
     page.get_by_role("button", name="查询").click()
     expect(page.locator("body")).to_contain_text("已协调增设夜间临时泊位 20 个。")
+    assert receipt_no not in page.url and "5678" not in page.url  # sent as a POST, not in the address
     assert_no_serious_axe_violations(page, "status page")
     page.goto(rate_link if rate_link.startswith("http") else live_server.url + rate_link)
     page.get_by_label("满意", exact=True).check()
