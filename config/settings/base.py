@@ -9,6 +9,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -47,6 +49,8 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -198,8 +202,24 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx", "zip"]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
-# Background work (emails, reminders) goes through Django tasks with the database worker.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background work (notification emails, reminders, the daily sweep) goes through Django
+# tasks. "database" (django-tasks-db) queues each task as a row that `manage.py db_worker`
+# runs, keeping failures with their error; "immediate" runs it at once inside the request.
+# Production defaults to the database queue, everything else to immediate.
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+
+
+def tasks_setting(default: str) -> dict:
+    name = env_str("LIANLUO_TASKS_BACKEND", default)
+    if name not in TASK_BACKENDS:
+        raise ImproperlyConfigured(f"LIANLUO_TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}, not {name!r}.")
+    return {"default": {"BACKEND": TASK_BACKENDS[name]}}
+
+
+TASKS = tasks_setting("immediate")
 
 # --- Security defaults (production tightens further) ----------------------------------------
 # Login lockout (MLPS practice): 5 failures for one username from one address lock it for

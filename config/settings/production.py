@@ -21,6 +21,8 @@ if not SECURE_HSTS_PRELOAD:
     # Joining browsers' HSTS preload list is a per-domain commitment the operator makes.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 X_FRAME_OPTIONS = "DENY"
+# Emails and reminders wait in the database queue for `manage.py db_worker` (site/).
+TASKS = tasks_setting("database")  # noqa: F405
 # Everyone who reaches the admin passes a second sign-in step (TOTP); not configurable here.
 LIANLUO_REQUIRE_2FA = True
 # Behind the shipped nginx (site/nginx.conf.example), which sets X-Real-IP on every request
