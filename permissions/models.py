@@ -111,6 +111,7 @@ class AuditEvent(models.Model):
         TWO_FACTOR_DEVICE_REMOVED = "two_factor_device_removed", "重置两步验证设备"
         OPINION_SUBMITTED = "opinion_submitted", "意见提交"
         OPINION_TRANSITION = "opinion_transition", "意见办理"
+        OBJECT_DELETED = "object_deleted", "删除（保留修订）"
 
     timestamp = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     # No database constraint: deleting a user must not have to touch (update) its audit rows.

@@ -7,11 +7,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models import Q
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from wagtail import hooks
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
+from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Revision, RevisionMixin
 
 from content.models import CentreStationPage, ContactPointPage, LiaisonStationPage, StationPage, Street
 from permissions import audit
@@ -295,3 +295,32 @@ class GroupGrantAuditPanel:
 
 # Last of the group editor's panels (Wagtail's images and documents panels have order 0).
 hooks.register("register_group_permission_panel", lambda: GroupGrantAuditPanel, order=1000)
+
+
+@receiver(pre_delete)
+def keep_revisions_of_deleted_objects(sender, instance, **kwargs):
+    """Deleting a page or a snippet with revisions deletes its revisions too (Wagtail's
+    generic relation cascades). Before that happens, every revision is copied into one
+    append-only audit record, so the auditor can still read what the object said and who
+    changed it. Pages are handled once, as the base Page (the deletion also signals each
+    of its subclasses); each page of a deleted subtree gets its own record."""
+    if isinstance(instance, Page):
+        if sender is not Page:
+            return
+    elif not isinstance(instance, RevisionMixin) or sender is not type(instance):
+        return
+    revisions = Revision.objects.filter(
+        base_content_type=instance.get_base_content_type(), object_id=str(instance.pk)
+    ).order_by("created_at", "pk")
+    kept = [
+        {
+            "id": revision.pk,
+            "created_at": revision.created_at.isoformat(),
+            "user": revision.user.get_username() if revision.user_id and revision.user else "",
+            "content": revision.content,
+        }
+        for revision in revisions.select_related("user")
+    ]
+    model = (getattr(instance, "specific_class", None) if isinstance(instance, Page) else None) or type(instance)
+    label = model._meta.label
+    audit.record(AuditEvent.Action.OBJECT_DELETED, obj=instance, model=label, revisions=kept)

@@ -369,3 +369,39 @@ def loop_opinion(two_streets):
     handler = role_user("cgj-clerk", role_group_name(Role.DEPARTMENT_HANDLER), department_group_name(department))
     staff = station_user(two_streets["station"])
     return replied(new_opinion(two_streets["station"]), staff, handler, department), handler
+
+
+def test_a_deleted_page_keeps_its_revisions_for_the_auditor(client, history):
+    """Deleting a station (and the contact point below it) in the admin deletes Wagtail's
+    revisions; their content stays readable in one audit record per page."""
+    from wagtail.models import Revision
+
+    station, point = history["station"], history["point"]
+    admin = role_user("district-admin", role_group_name(Role.DISTRICT_ADMIN))
+    client.force_login(admin)
+    response = client.post(reverse("wagtailadmin_pages:delete", args=[station.pk]))
+    assert response.status_code == 302
+    assert not Revision.page_revisions.filter(object_id=str(station.pk)).exists()
+
+    kept = AuditEvent.objects.get(action="object_deleted", object_id=str(station.pk))
+    assert kept.actor == admin and kept.detail["model"] == "content.LiaisonStationPage"
+    titles = [revision["content"]["title"] for revision in kept.detail["revisions"]]
+    assert titles.index(OLD_TITLE) < titles.index(NEW_TITLE)  # every revision, oldest first
+    assert {revision["user"] for revision in kept.detail["revisions"]} >= {"hubin-secretary"}
+    assert AuditEvent.objects.filter(action="object_deleted", object_id=str(point.pk)).count() == 1
+
+    client.force_login(history["auditor"])
+    entries = rows(client, object_type="wagtailcore.page", object_id=station.pk)
+    assert "object_deleted" in {entry["h_action"] for entry in entries}
+    detail = client.get(reverse("history_browser:detail", args=["audit", kept.pk])).content.decode()
+    assert OLD_TITLE in detail and NEW_TITLE in detail
+
+
+def test_a_deleted_deputy_keeps_its_revisions_and_field_history(history):
+    deputy = history["deputy"]
+    deputy.save_revision(user=history["secretary"])
+    pk = deputy.pk
+    deputy.delete()
+    kept = AuditEvent.objects.get(action="object_deleted", object_id=str(pk))
+    assert kept.detail["model"] == "content.Deputy" and kept.detail["revisions"][0]["content"]["name"] == "王秀英"
+    assert Deputy.history.filter(id=pk, history_type="-").exists()
