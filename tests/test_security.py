@@ -140,10 +140,39 @@ def test_weak_passwords_are_refused(db, password, message):
     assert any(message in m for m in excinfo.value.messages), excinfo.value.messages
 
 
-def test_public_pages_send_a_strict_content_security_policy(client, tree):
-    policy = client.get(tree["station"].url)["Content-Security-Policy"]
-    assert "script-src 'self'" in policy and "default-src 'self'" in policy
-    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+def test_public_pages_send_a_strict_content_security_policy_and_carry_no_inline_code(client, tree, deputy):
+    import re
+
+    for url in (
+        "/",
+        tree["station"].url,
+        tree["point"].url,
+        f"{tree['station'].url}opinion/",
+        "/opinions/new/",
+        "/opinions/status/",
+        "/results/",
+        f"/deputies/{deputy.pk}/",
+        "/deputies/",
+        "/search/?q=停车",
+        "/no-such-page/",
+    ):
+        response = client.get(url)
+        assert response.status_code in (200, 404), url
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "default-src 'self'" in policy, url
+        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, url
+        html = response.content.decode()
+        # Every script comes from a file; no inline script, handler attribute or style attribute.
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
+        assert not re.search(r"\son[a-z]+=", html) and "style=" not in html, url
+
+
+def test_a_form_sent_without_its_security_token_gets_a_chinese_page(tree):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(f"{tree['station'].url}opinion/", {"title": "x"})
+    assert response.status_code == 403
+    assert "页面已过期，请重新提交" in response.content.decode()
 
 
 def test_the_admin_is_left_out_of_the_public_policy(client, staff):
