@@ -45,6 +45,30 @@ def test_reminders_go_out_once_before_the_deadline(setup):
     assert sweep(dt.date(2025, 11, 6)).reminded == 0  # not twice on the same day
 
 
+def test_two_sweeps_at_once_send_each_reminder_once(setup, monkeypatch):
+    """A second sweep starting while the first is sending finds the reminders claimed."""
+    from workflows import notifications
+
+    assigned(setup["station"], setup["staff"], setup["department"], dt.date(2025, 11, 3), 5, "即将到期")
+    assigned(setup["station"], setup["staff"], setup["department"], dt.date(2025, 11, 3), 1, "已超期")
+    mail.outbox.clear()
+    nested = []
+    send_reminder = notifications.remind_deadline
+
+    def remind_while_another_sweep_runs(opinion, days_left):
+        if not nested:
+            nested.append(sweep(dt.date(2025, 11, 6)))
+        send_reminder(opinion, days_left)
+
+    monkeypatch.setattr(notifications, "remind_deadline", remind_while_another_sweep_runs)
+    first = sweep(dt.date(2025, 11, 6))
+    (second,) = nested
+    assert first.reminded + second.reminded == 1
+    assert first.overdue_flagged + second.overdue_flagged == 1
+    subjects = sorted(m.subject for m in mail.outbox)
+    assert subjects == ["【联络】即将到期：即将到期", "【联络】已超期：已超期"]
+
+
 def test_overdue_items_are_flagged_once_and_rolled_up_by_street(setup):
     assigned(setup["station"], setup["staff"], setup["department"], dt.date(2025, 11, 3), 1, "湖滨1")
     assigned(setup["point"], setup["staff"], setup["department"], dt.date(2025, 11, 3), 1, "湖滨2")

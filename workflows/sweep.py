@@ -2,7 +2,8 @@
 and the overdue roll-up by street and district.
 
 Run it from cron or a scheduler (`python manage.py sweep_opinions`) or enqueue the
-`sweep_task` background task; running it twice on the same day sends nothing twice.
+`sweep_task` background task; running it twice on the same day, or two runs at once, sends
+nothing twice: each reminder is claimed on its row before it is sent.
 """
 
 from __future__ import annotations
@@ -51,19 +52,30 @@ def sweep(today: dt.date | None = None) -> SweepReport:
         state__in=OPEN_DEADLINE_STATES, deadline__gte=today, deadline__lte=remind_until
     ).exclude(reminded_at__gte=start_of_day)
     for opinion in due_soon.select_related("department", "station", "street"):
+        # Claim the reminder before sending it: of two sweeps running at once, one sends.
+        claimed = (
+            Opinion.objects.filter(pk=opinion.pk)
+            .exclude(reminded_at__gte=start_of_day)
+            .update(reminded_at=timezone.now())
+        )
+        if not claimed:
+            continue
         days_left = sum(
             1 for n in range(1, (opinion.deadline - today).days + 1) if calendar.is_workday(today + dt.timedelta(n))
         )
         notifications.remind_deadline(opinion, days_left)
-        Opinion.objects.filter(pk=opinion.pk).update(reminded_at=timezone.now())
         report.reminded += 1
 
     overdue = Opinion.objects.filter(
         state__in=OPEN_DEADLINE_STATES, deadline__lt=today, overdue_notified_at__isnull=True
     )
     for opinion in overdue.select_related("department", "station", "street"):
+        claimed = Opinion.objects.filter(pk=opinion.pk, overdue_notified_at__isnull=True).update(
+            overdue_notified_at=timezone.now()
+        )
+        if not claimed:
+            continue
         notifications.notify_overdue(opinion)
-        Opinion.objects.filter(pk=opinion.pk).update(overdue_notified_at=timezone.now())
         report.overdue_flagged += 1
 
     wait = dt.timedelta(days=opinions.rating_wait_days())
