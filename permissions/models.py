@@ -94,7 +94,13 @@ class AuditEvent(models.Model):
 
     The application offers no way to change or delete a row; on PostgreSQL a trigger
     refuses UPDATE and DELETE as well (migration 0003).
+
+    Left out of Wagtail's reference index: an audit row refers to its object by label and id
+    only, and indexing every append (one per sign-in, view, export and transition) would
+    cost a task and several queries each time.
     """
+
+    wagtail_reference_index_ignore = True
 
     class Action(models.TextChoices):
         LOGIN = "login", "登录"
