@@ -288,15 +288,180 @@ def test_every_transition_not_allowed_from_a_state_is_refused_and_leaves_no_trac
                 text="答复",
                 rating="satisfied",
                 summary="摘要",
+                public_reply="公开答复",
             )
         current = Opinion.objects.get(pk=opinion.pk)
         assert (current.state, current.version) == (opinion.state, opinion.version), transition.name
         assert counts(current) == before, transition.name
 
 
+# --- Every allowed transition, generated from the state machine ------------------------------
+
+# Where each transition leads; the ones not listed keep the state (evaluate depends on the rating).
+TARGETS = {
+    "accept": S.ACCEPTED,
+    "reject": S.REJECTED,
+    "mark_duplicate": S.DUPLICATE,
+    "assign": S.ASSIGNED,
+    "sign": S.SIGNED,
+    "reply": S.REPLIED,
+    "close": S.CLOSED,
+}
+
+
+def allowed_cases():
+    """Every (transition, source state, capacity) of opinions.TRANSITIONS, a rating each way."""
+    cases = []
+    for transition in opinions.TRANSITIONS.values():
+        for source in transition.sources:
+            for capacity in transition.capacities:
+                ratings = ["satisfied", "unsatisfied"] if transition.name == "evaluate" else [None]
+                cases += [(transition.name, source, capacity, rating) for rating in ratings]
+    return cases
+
+
+ALLOWED = allowed_cases()
+
+
+def test_supervision_is_open_to_every_state_still_in_the_loop_and_the_cases_include_it():
+    still_open = {state for state in S.values if Opinion(state=state).is_open}
+    assert set(opinions.TRANSITIONS["supervise"].sources) == still_open
+    generated = {(name, source) for name, source, _capacity, _rating in ALLOWED}
+    assert {("supervise", state) for state in still_open} <= generated
+    assert {("escalate", S.ACCEPTED), ("request_publication", S.CLOSED), ("approve_publication", S.CLOSED)} <= generated
+    assert ("close", S.REPLIED, opinions.SYSTEM, None) in ALLOWED
+    assert ("evaluate", S.REPLIED, opinions.CITIZEN, "unsatisfied") in ALLOWED
+
+
+def transition_data(loop, name, opinion, rating):
+    if name == "close" and opinion.state == S.REPLIED:  # nobody rated it: only after the wait
+        waited = opinions.rating_wait_days() + 1
+        return {"today": timezone.localtime(opinion.replied_at).date() + dt.timedelta(days=waited)}
+    return {
+        "reject": {"reason": "不属于受理范围"},
+        "mark_duplicate": {"original": new_opinion(loop["station"], title="同一问题的原意见")},
+        "escalate": {"note": "需街道协调"},
+        "assign": {"department": loop["department"]},
+        "reply": {"outcome": "resolved", "text": "已处理"},
+        "evaluate": {"rating": rating},
+        "supervise": {"note": "请抓紧办理"},
+        "request_publication": {"summary": "东平巷停车难已解决", "public_reply": "已增设车位。"},
+        "refuse_publication": {"note": "涉及隐私"},
+    }.get(name, {})
+
+
+@pytest.mark.parametrize(
+    ("name", "source", "capacity", "rating"),
+    ALLOWED,
+    ids=[
+        f"{name}-from-{source}-as-{capacity}" + (f"-{rating}" if rating else "")
+        for name, source, capacity, rating in ALLOWED
+    ],
+)
+def test_every_allowed_transition_moves_the_opinion_and_leaves_one_audit_record_and_one_history_row(
+    loop, name, source, capacity, rating
+):
+    opinion = opinion_in(loop, source)
+    if name in ("approve_publication", "refuse_publication"):
+        opinion = opinions.perform(
+            opinion, "request_publication", user=loop["staff"], summary="停车难已解决", public_reply="已增设车位。"
+        )
+    actors = {
+        opinions.STAFF: loop["staff"],
+        opinions.SUPERVISOR: loop["secretary"],
+        opinions.HANDLER: loop["handler"],
+        opinions.PUBLISHER: loop["editor"],
+    }
+    user = actors.get(capacity)  # a citizen (rating link) and the sweep act without a user
+    assert user is None or capacity in opinions.capacities(user, opinion)
+    last_event = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+    history_before = opinion.history.count()
+
+    result = opinions.perform(
+        opinion,
+        name,
+        user=user,
+        capacity=None if user else capacity,
+        expected_version=opinion.version,
+        **transition_data(loop, name, opinion, rating),
+    )
+
+    expected = TARGETS.get(name, source)
+    if name == "evaluate":
+        expected = S.REOPENED if rating == "unsatisfied" else S.EVALUATED
+    stored = Opinion.objects.get(pk=opinion.pk)
+    assert result.state == stored.state == expected
+    assert stored.version == opinion.version + 1
+    (event,) = AuditEvent.objects.filter(pk__gt=last_event or 0, object_id=str(opinion.pk))
+    assert event.action == AuditEvent.Action.OPINION_TRANSITION
+    assert (event.detail["transition"], event.detail["from_state"], event.detail["to_state"]) == (
+        name,
+        source,
+        expected,
+    )
+    assert event.actor == user
+    if user is None:
+        assert event.actor_username == ("群众" if capacity == opinions.CITIZEN else "系统")
+    assert stored.history.count() == history_before + 1
+    newest = stored.history.order_by("-history_id").first()
+    assert (newest.state, newest.history_change_reason) == (expected, opinions.TRANSITIONS[name].label)
+    assert event.detail["history_id"] == newest.history_id  # what the admin timeline pairs them by
+    # What the transition is for, beyond the state.
+    if name == "escalate":
+        assert stored.station_id == loop["centre"].pk
+    elif name == "supervise":
+        assert stored.is_key and SupervisionCase.objects.filter(opinion=stored, reason="key_item").exists()
+    elif name == "request_publication":
+        assert (stored.publication, stored.public_reply) == (Publication.PENDING, "已增设车位。")
+    elif name == "approve_publication":
+        assert stored.publication == Publication.APPROVED and stored.published_at
+    elif name == "refuse_publication":
+        assert stored.publication == Publication.REFUSED
+    elif name == "close" and source == S.REPLIED:
+        assert stored.close_reason == f"答复后 {opinions.rating_wait_days()} 天未评价"
+    elif name == "evaluate":
+        assert stored.rating_by_visit == (capacity == opinions.STAFF)
+
+
+# --- Publication (晾晒) ----------------------------------------------------------------------
+
+
+def test_public_pages_show_the_reply_written_for_publication_not_the_departments_reply(client, loop):
+    reply = "张三丰先生您好：已在东平巷12号3单元门口增设夜间临时停车位 20 个。"
+    opinion = replied(new_opinion(loop["station"]), loop["staff"], loop["handler"], loop["department"], text=reply)
+    opinion = opinions.perform(
+        opinion,
+        "request_publication",
+        user=loop["staff"],
+        summary="东平巷夜间停车难",
+        public_reply="已在东平巷增设夜间临时停车位 20 个。",
+    )
+    opinions.perform(opinion, "approve_publication", user=loop["editor"])
+    for url in ("/results/", loop["station"].url):
+        page = client.get(url).content.decode()
+        assert "东平巷夜间停车难" in page and "已在东平巷增设夜间临时停车位 20 个。" in page, url
+        assert "张三丰" not in page and "12号3单元" not in page, url
+    # The citizen's own status page still shows the department's reply as written.
+    status = client.post("/opinions/status/", {"receipt_no": opinion.receipt_no, "phone_last4": "5678"})
+    assert "12号3单元" in status.content.decode()
+
+
+def test_a_publication_request_from_before_public_replies_cannot_be_approved(loop):
+    opinion = replied(new_opinion(loop["station"]), loop["staff"], loop["handler"], loop["department"])
+    Opinion.objects.filter(pk=opinion.pk).update(publication=Publication.PENDING, public_summary="旧的申请")
+    with pytest.raises(opinions.TransitionError, match="没有公开答复"):
+        opinions.perform(opinion, "approve_publication", user=loop["editor"])
+    assert Opinion.objects.get(pk=opinion.pk).publication == Publication.PENDING
+    opinion = step(opinion, "refuse_publication", loop["editor"])
+    opinion = step(opinion, "request_publication", loop["staff"], summary="摘要", public_reply="已处理。")
+    assert step(opinion, "approve_publication", loop["editor"]).publication == Publication.APPROVED
+
+
 def test_refusing_publication_is_recorded_and_keeps_the_result_private(client, loop):
     opinion = replied(new_opinion(loop["station"]), loop["staff"], loop["handler"], loop["department"])
-    opinion = step(opinion, "request_publication", loop["staff"], summary="东平巷停车难已解决")
+    opinion = step(
+        opinion, "request_publication", loop["staff"], summary="东平巷停车难已解决", public_reply="已增设车位。"
+    )
     with pytest.raises(opinions.NotAllowed):
         opinions.perform(opinion, "refuse_publication", user=loop["outsider"])
     opinion = step(opinion, "refuse_publication", loop["secretary"], note="涉及个人隐私")
@@ -306,11 +471,14 @@ def test_refusing_publication_is_recorded_and_keeps_the_result_private(client, l
 
 def test_an_unsatisfied_rating_withdraws_a_published_result(client, loop):
     opinion = replied(new_opinion(loop["station"]), loop["staff"], loop["handler"], loop["department"])
-    opinion = opinions.perform(opinion, "request_publication", user=loop["staff"], summary="东平巷路灯已修好")
+    opinion = opinions.perform(
+        opinion, "request_publication", user=loop["staff"], summary="东平巷路灯已修好", public_reply="路灯已更换。"
+    )
     opinion = opinions.perform(opinion, "approve_publication", user=loop["editor"])
     assert "东平巷路灯已修好" in client.get("/results/").content.decode()
     opinion = step(opinion, "evaluate", None, capacity=opinions.CITIZEN, rating="unsatisfied")
     assert opinion.state == S.REOPENED and opinion.publication == Publication.NONE and not opinion.published_at
+    assert opinion.public_reply == ""  # made from the reply just rejected: the next round writes its own
     assert "东平巷路灯已修好" not in client.get("/results/").content.decode()
     assert "东平巷路灯已修好" not in client.get(loop["station"].url).content.decode()
     audit = AuditEvent.objects.filter(object_id=str(opinion.pk), action="opinion_transition").latest("pk")
@@ -336,12 +504,40 @@ def test_supervision_marks_the_item_and_reminds_the_department(loop, django_capt
     assert [m.subject for m in mail.outbox] == [f"【联络】督办：{opinion.title}"]
 
 
+@pytest.mark.parametrize("state", [S.SUBMITTED, S.ACCEPTED, S.REOPENED])
+def test_supervising_an_item_no_department_holds_tells_the_station_and_the_street(
+    loop, state, django_capture_on_commit_callbacks
+):
+    for person, email in (("staff", "staff@example.com"), ("secretary", "secretary@example.com")):
+        loop[person].email = email
+        loop[person].save()
+    opinion = opinion_in(loop, state)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        opinions.perform(opinion, "supervise", user=loop["secretary"], note="请尽快处理")
+    (message,) = mail.outbox
+    assert message.subject == f"【联络】督办：{opinion.title}"
+    assert set(message.to) == {"staff@example.com", "secretary@example.com"}
+    assert "重点督办" in message.body and "张三丰" not in message.body
+
+
 def test_publication_needs_consent_a_summary_and_an_approval(loop):
     opinion = new_opinion(loop["station"])
     opinion = replied(opinion, loop["staff"], loop["handler"], loop["department"], "resolved", "已增设车位。")
     with pytest.raises(opinions.TransitionError, match="摘要"):
-        opinions.perform(opinion, "request_publication", user=loop["staff"], summary="")
-    opinion = step(opinion, "request_publication", loop["staff"], summary="东平巷夜间停车难，已增设车位")
+        opinions.perform(opinion, "request_publication", user=loop["staff"], summary="", public_reply="已增设车位。")
+    with pytest.raises(opinions.TransitionError, match="公开答复"):
+        opinions.perform(opinion, "request_publication", user=loop["staff"], summary="摘要", public_reply="  ")
+    with pytest.raises(opinions.TransitionError, match="4000"):
+        opinions.perform(opinion, "request_publication", user=loop["staff"], summary="摘要", public_reply="字" * 4001)
+    assert Opinion.objects.get(pk=opinion.pk).publication == Publication.NONE
+    opinion = step(
+        opinion,
+        "request_publication",
+        loop["staff"],
+        summary="东平巷夜间停车难，已增设车位",
+        public_reply="已增设车位。",
+    )
     assert opinion.publication == Publication.PENDING
     with pytest.raises(opinions.NotAllowed):
         opinions.perform(opinion, "approve_publication", user=loop["staff"])
@@ -352,7 +548,7 @@ def test_publication_needs_consent_a_summary_and_an_approval(loop):
     private.state = S.CLOSED
     private.save()
     with pytest.raises(opinions.TransitionError, match="未同意公开"):
-        opinions.perform(private, "request_publication", user=loop["staff"], summary="摘要")
+        opinions.perform(private, "request_publication", user=loop["staff"], summary="摘要", public_reply="答复")
 
 
 def test_deadlines_count_working_days_across_national_day_and_a_make_up_saturday(loop):

@@ -229,7 +229,8 @@ def _advance(opinions, opinion, stage, actor, rng, departments, reply, station, 
         return
     act("close", reason="群众满意，销号")
     if opinion.publish_consent and rng.random() < 0.6:
-        act("request_publication", summary=opinion.title)
+        # The demo replies name no one, so the public reply is the reply as written.
+        act("request_publication", summary=opinion.title, public_reply=opinion.reply_text)
         act("approve_publication")
 
 
@@ -282,6 +283,7 @@ def _bulk(count, rng, stations, categories, departments, today, progress) -> int
                 if opinion.publish_consent and rng.random() < 0.5:
                     opinion.publication = Publication.APPROVED
                     opinion.public_summary = opinion.title
+                    opinion.public_reply = opinion.reply_text
                     opinion.published_at = opinion.closed_at
             if stage == "rejected":
                 opinion.reject_reason = "不属于受理范围"

@@ -215,6 +215,12 @@ class Opinion(models.Model):
     public_summary = models.CharField(
         "公开摘要", max_length=200, blank=True, help_text="不得含姓名、电话、门牌等个人信息。"
     )
+    public_reply = models.TextField(
+        "公开答复",
+        max_length=4000,
+        blank=True,
+        help_text="公开页面显示的答复，由答复内容删去姓名、电话、门牌等个人信息而来。",
+    )
     published_at = models.DateTimeField("公开时间", null=True, blank=True)
 
     created_at = models.DateTimeField("提交时间", auto_now_add=True, db_index=True)

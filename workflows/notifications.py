@@ -93,7 +93,7 @@ def after_transition(opinion: Opinion, name: str) -> None:
             station_recipients(opinion),
         )
     elif name == "supervise":
-        _send(opinion, f"督办：{opinion.title}", ["此件已列为重点督办，请抓紧办理。"], department_recipients(opinion))
+        _supervised(opinion)
     elif name == "reply":
         _send(
             opinion,
@@ -120,6 +120,24 @@ def after_transition(opinion: Opinion, name: str) -> None:
             ["一条办理结果申请公开（晾晒），请审核。"],
             sorted(set(editors.values_list("email", flat=True)) | set(station_recipients(opinion))),
         )
+
+
+def _supervised(opinion: Opinion) -> None:
+    """督办 goes to whoever must act next: the department while it holds the item, otherwise
+    the station staff and street committee (nobody has been assigned yet, or the item was
+    sent back for another round and waits to be assigned again, or it waits for a rating)."""
+    from workflows.models import OpinionState as S
+
+    if opinion.department_id and opinion.state in (S.ASSIGNED, S.SIGNED):
+        lines, recipients = ["此件已列为重点督办，请抓紧办理。"], department_recipients(opinion)
+    else:
+        next_step = {
+            S.SUBMITTED: "受理并交办",
+            S.ACCEPTED: "交办",
+            S.REOPENED: "重新交办",
+        }.get(opinion.state, "回访并办结")
+        lines, recipients = [f"此件已列为重点督办，请抓紧{next_step}。"], station_recipients(opinion)
+    _send(opinion, f"督办：{opinion.title}", lines, recipients)
 
 
 def remind_deadline(opinion: Opinion, days_left: int) -> None:

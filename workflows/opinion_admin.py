@@ -8,12 +8,16 @@ where a person with a need reveals them on the detail page, which is audited.
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+
 import django_filters
 
 from django import forms
 from django.contrib import messages
+from django.db import models
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -24,9 +28,10 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
-from wagtail.snippets.views.snippets import CreateView, InspectView, SnippetViewSet
+from wagtail.snippets.views.snippets import CreateView, IndexView, InspectView, SnippetViewSet
 
 from permissions import audit
+from permissions.history_browser import _cell as spreadsheet_cell
 from permissions.masking import mask_name, mask_phone
 from permissions.models import AuditEvent
 from permissions.policies import ScopedPermissionPolicy
@@ -124,6 +129,8 @@ class StaffOpinionForm(WagtailAdminModelForm):
         choices=[(c.value, c.label) for c in Channel if c not in (Channel.ONLINE, Channel.QR)],
     )
     citizen_phone = forms.CharField(label="手机号码", max_length=20, help_text="11 位中国大陆手机号码")
+    # One key per rendered form: the same form posted twice (double click, retry) is one opinion.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=40, required=False)
 
     def clean_citizen_phone(self):
         phone = normalise_phone(self.cleaned_data["citizen_phone"])
@@ -156,6 +163,8 @@ class StaffOpinionForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         self.fields["station"].queryset = stations_for(self.for_user).select_related("street").order_by("path")
         self.fields["received_by_deputy"].help_text = "接待日由代表当面收到的意见，请选择该代表。"
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
     def clean(self):
         cleaned = super().clean()
@@ -175,14 +184,45 @@ class StaffOpinionForm(WagtailAdminModelForm):
     def save(self, commit=True):
         data = self.cleaned_data
         try:
-            opinion, _created = submit(Submission.from_cleaned_data(data, entered_by=self.for_user))
+            key = staff_idempotency_key(self.for_user, data.get("idempotency_key"))
+            opinion, _created = submit(
+                Submission.from_cleaned_data(data, entered_by=self.for_user, idempotency_key=key)
+            )
         except IntakeError as error:
             raise forms.ValidationError(str(error)) from error
         self.instance = opinion
         return opinion
 
 
+def staff_idempotency_key(user, key: str | None) -> str | None:
+    """The stored key of a staff entry: namespaced by the person entering it, so a key posted
+    by someone else can never lead to an opinion they did not enter."""
+    key = (key or "").strip()[:40]
+    return f"staff:{user.pk}:{key}" if key and user is not None and user.pk else None
+
+
 class StaffOpinionCreateView(CreateView):
+    """代录. Lands on the new opinion's detail page, which shows its receipt number; a form
+    posted again lands on the same page and stores nothing."""
+
+    def post(self, request, *args, **kwargs):
+        key = staff_idempotency_key(request.user, request.POST.get("idempotency_key"))
+        existing = Opinion.objects.filter(idempotency_key=key).first() if key else None
+        if existing is not None:
+            messages.success(request, self.get_success_message(existing))
+            return redirect(self.receipt_url(existing))
+        return super().post(request, *args, **kwargs)
+
+    @staticmethod
+    def receipt_url(opinion: Opinion) -> str:
+        return reverse("opinions:inspect", args=[opinion.pk])
+
+    def get_success_url(self):
+        return self.receipt_url(self.object)
+
+    def get_success_buttons(self):
+        return []  # opinions are never edited as rows: no "edit" button
+
     def form_valid(self, form):
         try:
             return super().form_valid(form)
@@ -232,6 +272,13 @@ def transition_form(name: str, opinion: Opinion, data=None):
         fields["summary"] = forms.CharField(
             label="公开摘要（不得含个人信息）", max_length=200, initial=opinion.public_summary or opinion.title
         )
+        fields["public_reply"] = forms.CharField(
+            label="公开答复（删去姓名、电话、门牌等个人信息）",
+            max_length=opinions.PUBLIC_REPLY_MAX,
+            widget=forms.Textarea,
+            initial=opinion.public_reply or opinion.reply_text,
+            help_text="公开页面只显示这段答复，不显示原答复。",
+        )
     elif name == "refuse_publication":
         fields["note"] = forms.CharField(label="理由", max_length=200, required=False)
     form_class = type(f"{name.title()}Form", (TransitionForm,), fields)
@@ -249,6 +296,100 @@ def transition_kwargs(name: str, form, opinion: Opinion, user) -> dict:
     return data
 
 
+# Timeline: each audit record with the field changes of the history row its save wrote.
+TIMELINE_HIDDEN_FIELDS = {"version", "updated_at", "idempotency_key"}
+# An audit record from before records named their history row is paired with the nearest
+# unpaired row written before it, at most this long before (the save comes first, in the
+# same transaction).
+TIMELINE_PAIRING_WINDOW = dt.timedelta(minutes=5)
+
+
+def may_see_personal_data(held: set[str]) -> bool:
+    """Contact details and photos: for those who work the opinion (station staff, the street
+    committee, the district admin, the assigned department), not for readers district-wide."""
+    return bool(held & {opinions.STAFF, opinions.HANDLER})
+
+
+def _pair_history(events, records) -> dict[int, object]:
+    """{audit event pk: its history row}. By the row id the transition recorded; for older
+    records by the nearest unclaimed row written before them, so one stray row shifts nothing."""
+    by_id = {record.history_id: record for record in records}
+    paired, claimed = {}, set()
+    for event in events:
+        record = by_id.get((event.detail or {}).get("history_id"))
+        if record is not None and record.history_id not in claimed:
+            paired[event.pk] = record
+            claimed.add(record.history_id)
+    for event in events:
+        if event.pk in paired:
+            continue
+        earliest = event.timestamp - TIMELINE_PAIRING_WINDOW
+        nearest = max(
+            (r for r in records if r.history_id not in claimed and earliest <= r.history_date <= event.timestamp),
+            key=lambda r: (r.history_date, r.history_id),
+            default=None,
+        )
+        if nearest is not None:
+            paired[event.pk] = nearest
+            claimed.add(nearest.history_id)
+    return paired
+
+
+class _FieldValues:
+    """Stored values as people read them: labels of choices, names of related rows."""
+
+    def __init__(self, changes):
+        self.fields = {f.name: f for f in Opinion._meta.fields}
+        wanted: dict[type, set] = {}
+        for name, old, new in changes:
+            field = self.fields.get(name)
+            if isinstance(field, models.ForeignKey):
+                wanted.setdefault(field.related_model, set()).update(v for v in (old, new) if v is not None)
+        # One query per related model, whatever the number of rows.
+        self.related = {
+            model: model._base_manager.in_bulk([pk for pk in pks if not isinstance(pk, models.Model)])
+            for model, pks in wanted.items()
+        }
+
+    def label(self, name) -> str:
+        field = self.fields.get(name)
+        return str(field.verbose_name) if field is not None else name
+
+    def show(self, name, value) -> str:
+        field = self.fields.get(name)
+        if value in (None, ""):
+            return ""
+        if isinstance(field, models.ForeignKey):
+            related = value if isinstance(value, models.Model) else self.related[field.related_model].get(value)
+            return str(related) if related is not None else f"（已删除 #{value}）"
+        if field is not None and field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if isinstance(value, dt.datetime):
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else str(value)
+        if isinstance(value, dt.date):
+            return value.strftime("%Y-%m-%d")
+        return str(value)
+
+
+def _state_label(code) -> str:
+    return OpinionState(code).label if code in OpinionState.values else str(code or "")
+
+
+def _event_summary(event) -> str:
+    """What happened, in Chinese: 提交, or the transition with the states it moved between."""
+    if event.action == AuditEvent.Action.OPINION_SUBMITTED:
+        return "提交"
+    detail = event.detail or {}
+    transition = opinions.TRANSITIONS.get(detail.get("transition"))
+    name = transition.label if transition else str(detail.get("transition", ""))
+    before, after = detail.get("from_state"), detail.get("to_state")
+    if before == after:
+        return f"{name}（状态仍为{_state_label(after)}）"
+    return f"{_state_label(before)} → {_state_label(after)}（{name}）"
+
+
 class OpinionDetailView(InspectView):
     template_name = "workflows/admin/opinion_detail.html"
 
@@ -260,7 +401,7 @@ class OpinionDetailView(InspectView):
         return opinions.capacities(self.request.user, self.object)
 
     def may_reveal(self):
-        return bool(self.capacities & {opinions.STAFF, opinions.HANDLER})
+        return may_see_personal_data(self.capacities)
 
     def get_context_data(self, **kwargs):
         from permissions.masking import reveal
@@ -268,6 +409,7 @@ class OpinionDetailView(InspectView):
         context = super().get_context_data(**kwargs)
         opinion = self.object
         revealed = self.request.GET.get("reveal") == "1" and self.may_reveal()
+        photos = list(opinion.photos.all())
         context.update(
             opinion=opinion,
             citizen_name=reveal(self.request, opinion, "citizen_name") if revealed else mask_name(opinion.citizen_name),
@@ -278,7 +420,10 @@ class OpinionDetailView(InspectView):
             overdue=opinion.is_overdue(),
             replies=opinion.replies.select_related("department", "replied_by"),
             supervision_cases=opinion.supervision_cases.select_related("opened_by"),
-            photos=opinion.photos.all(),
+            photos=photos,
+            may_view_photos=may_see_personal_data(self.capacities),
+            # What the public will read (or reads), for the approver to check before approving.
+            publication_shown=opinion.publication in (Publication.PENDING, Publication.APPROVED),
             timeline=self.timeline(),
             actions=[
                 {
@@ -292,7 +437,8 @@ class OpinionDetailView(InspectView):
         return context
 
     def timeline(self):
-        """Audit records of the opinion, each with the field changes of its history row."""
+        """Audit records of the opinion, each with the field changes of its history row
+        (against the row before it); history rows no audit record claims are shown too."""
         events = list(
             AuditEvent.objects.filter(
                 object_type=Opinion._meta.label,
@@ -300,23 +446,55 @@ class OpinionDetailView(InspectView):
                 action__in=[AuditEvent.Action.OPINION_SUBMITTED, AuditEvent.Action.OPINION_TRANSITION],
             ).order_by("timestamp", "pk")
         )
-        records = list(self.object.history.order_by("history_date", "history_id"))
-        labels = {f.name: f.verbose_name for f in Opinion._meta.fields}
-        hidden = {"version", "updated_at", "idempotency_key"}
-        rows = []
-        previous = None
-        for index, event in enumerate(events):
-            record = records[index] if index < len(records) else None
-            changes = []
-            if record is not None and previous is not None:
-                delta = record.diff_against(previous)
-                changes = [
-                    {"field": labels.get(change.field, change.field), "old": change.old, "new": change.new}
-                    for change in delta.changes
-                    if change.field not in hidden
-                ]
-            previous = record or previous
-            rows.append({"event": event, "changes": changes})
+        records = list(self.object.history.select_related("history_user").order_by("history_date", "history_id"))
+        paired = _pair_history(events, records)
+        previous = {record.history_id: records[i - 1] if i else None for i, record in enumerate(records)}
+        deltas = {}
+        for record in records:
+            before = previous[record.history_id]
+            deltas[record.history_id] = (
+                [c for c in record.diff_against(before).changes if c.field not in TIMELINE_HIDDEN_FIELDS]
+                if before is not None
+                else []
+            )
+        values = _FieldValues((c.field, c.old, c.new) for changes in deltas.values() for c in changes)
+
+        def changes_of(record):
+            if record is None:
+                return []
+            return [
+                {"field": values.label(c.field), "old": values.show(c.field, c.old), "new": values.show(c.field, c.new)}
+                for c in deltas[record.history_id]
+            ]
+
+        rows = [
+            {
+                "timestamp": event.timestamp,
+                "actor": event.actor_username,
+                "summary": _event_summary(event),
+                "note": (event.detail or {}).get("note", ""),
+                "changes": changes_of(paired.get(event.pk)),
+            }
+            for event in events
+        ]
+        claimed = {record.history_id for record in paired.values()}
+        for record in records:
+            if record.history_id in claimed:
+                continue
+            changes = changes_of(record)
+            if not changes:
+                continue
+            rows.append(
+                {
+                    "timestamp": record.history_date,
+                    "actor": record.history_user.get_username() if record.history_user else "",
+                    "summary": "字段修改（无办理记录）"
+                    + (f"：{record.history_change_reason}" if record.history_change_reason else ""),
+                    "note": "",
+                    "changes": changes,
+                }
+            )
+        rows.sort(key=lambda row: row["timestamp"])
         return rows
 
 
@@ -351,12 +529,19 @@ class TransitionView(View):
 
 
 class PhotoView(View):
-    """A citizen's photo, to staff who may see the opinion; each view is audited."""
+    """A citizen's photo, to those who work the opinion (like the contact details); each
+    view is audited. Readers district-wide (editors, auditors) see that photos exist only."""
 
     def get(self, request, pk):
         photo = get_object_or_404(
-            OpinionPhoto.objects.filter(opinion__in=scope_opinions(Opinion.objects.all(), request.user)), pk=pk
+            OpinionPhoto.objects.filter(opinion__in=scope_opinions(Opinion.objects.all(), request.user)).select_related(
+                "opinion"
+            ),
+            pk=pk,
         )
+        if not may_see_personal_data(opinions.capacities(request.user, photo.opinion)):
+            # A plain 403 (Wagtail would turn PermissionDenied into a redirect to the dashboard).
+            return HttpResponseForbidden("只有办理该意见的工作人员和承办单位可以查看群众上传的照片。")
         audit.record(AuditEvent.Action.PERSONAL_DATA_VIEWED, request=request, obj=photo.opinion, field="photo")
         response = FileResponse(photo.file.open("rb"))
         response["Cache-Control"] = "private, no-store"
@@ -406,6 +591,19 @@ class BulkAssignAction(SnippetBulkAction):
 # --- The viewset ------------------------------------------------------------------------------
 
 
+class OpinionIndexView(IndexView):
+    """The listing. Its CSV cells never start a formula (=, +, -, @, tab, CR): titles and
+    contents are typed by citizens. Wagtail already writes such XLSX cells as text."""
+
+    def write_csv_row(self, writer, row_dict):
+        return writer.writerow(
+            {
+                field: spreadsheet_cell(self.preprocess_field_value(field, value, self.FORMAT_CSV))
+                for field, value in row_dict.items()
+            }
+        )
+
+
 class OpinionViewSet(AuditedExportViewSetMixin, ScopedViewSetMixin, SnippetViewSet):
     model = Opinion
     admin_url_namespace = "opinions"
@@ -417,6 +615,7 @@ class OpinionViewSet(AuditedExportViewSetMixin, ScopedViewSetMixin, SnippetViewS
     copy_view_enabled = False
     inspect_view_enabled = True
     inspect_view_class = OpinionDetailView
+    index_view_class = OpinionIndexView
     add_view_class = StaffOpinionCreateView
     filterset_class = OpinionFilterSet
     # Receipt numbers and titles, matched in the database (opinions are not in the search index).

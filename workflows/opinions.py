@@ -177,6 +177,9 @@ def perform(
         if user is not None:
             current._history_user = user
         current.save()
+        # The history row this save wrote (the row is locked, so it is the newest): the
+        # audit record names it, and the admin timeline pairs the two by it.
+        history_id = current.history.order_by("-history_id").values_list("history_id", flat=True).first()
         audit.record(
             AuditEvent.Action.OPINION_TRANSITION,
             actor=user,
@@ -186,6 +189,7 @@ def perform(
             from_state=before,
             to_state=current.state,
             note=note,
+            history_id=history_id,
             **(extra or {}),
         )
         transaction.on_commit(lambda: _notify(current, name))
@@ -299,6 +303,7 @@ def _evaluate(o, *, user=None, rating="", held=(), **_):
     o.is_key = True
     o.signed_at = o.replied_at = None
     o.outcome, o.reply_text, o.rating = "", "", ""
+    o.public_reply = ""  # it was made from the reply just rejected
     o.deadline = None
     withdrawn = o.publication in (Publication.PENDING, Publication.APPROVED)
     if withdrawn:
@@ -327,18 +332,29 @@ def _supervise(o, *, user=None, note="", **_):
     o.reminded_at = timezone.now()
 
 
-def _request_publication(o, *, summary="", **_):
+PUBLIC_REPLY_MAX = 4000  # as long as the reply it is made from
+
+
+def _request_publication(o, *, summary="", public_reply="", **_):
     if not o.publish_consent:
         raise TransitionError("群众未同意公开，不能公开。")
     if o.publication in (Publication.PENDING, Publication.APPROVED):
         raise Conflict("已在公开流程中。")
     o.public_summary = _required(summary, "请填写公开摘要（不含个人信息）。")[:200]
+    # The reply as the public reads it: the department's text with names, phone numbers
+    # and addresses taken out. Public pages show this, never reply_text.
+    public_reply = _required(public_reply, "请填写公开答复（删去姓名、电话、门牌等个人信息）。")
+    if len(public_reply) > PUBLIC_REPLY_MAX:
+        raise TransitionError(f"公开答复不能超过 {PUBLIC_REPLY_MAX} 字。")
+    o.public_reply = public_reply
     o.publication = Publication.PENDING
 
 
 def _approve_publication(o, **_):
     if o.publication != Publication.PENDING:
         raise Conflict("该意见没有待审核的公开申请。")
+    if not o.public_reply.strip():  # a request made before public replies existed
+        raise TransitionError("该申请没有公开答复，请不予公开后重新申请公开。")
     o.publication = Publication.APPROVED
     o.published_at = timezone.now()
 
