@@ -38,7 +38,11 @@ def test_base_settings_are_production_safe():
     assert base.LANGUAGE_CODE == "zh-hans"
     assert base.TIME_ZONE == "Asia/Shanghai"
     assert base.STORAGES["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    assert base.MIDDLEWARE[1] == "whitenoise.middleware.WhiteNoiseMiddleware"
+    # WhiteNoise right after SecurityMiddleware, as its documentation asks.
+    security = base.MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")
+    assert base.MIDDLEWARE[security + 1] == "whitenoise.middleware.WhiteNoiseMiddleware"
+    # The visitor's address is settled before anything records or counts by it.
+    assert base.MIDDLEWARE[0] == "permissions.client_address.ClientAddressMiddleware"
 
 
 def test_collected_static_files_have_hashed_names_and_compressed_copies(tmp_path):

@@ -1,5 +1,7 @@
 """Test settings: fast hashing, in-memory email, immediate tasks, plain static storage."""
 
+import os
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -14,3 +16,11 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Parallel test runs (pytest-xdist): each worker clears the cache between tests, and Redis
+# clears a whole database at a time, so every worker gets a Redis database of its own.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", …
+if REDIS_URL and _worker.startswith("gw"):  # noqa: F405
+    _base, _, _db = REDIS_URL.rpartition("/")  # noqa: F405
+    _db = int(_db) if _db.isdigit() else 0
+    CACHES["default"]["LOCATION"] = f"{_base}/{(_db - 1 - int(_worker[2:])) % 16}"  # noqa: F405
