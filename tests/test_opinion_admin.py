@@ -469,3 +469,40 @@ def test_csv_cells_never_start_a_formula(client, desk):
     rows = list(csv.DictReader(io.StringIO(body)))
     assert {row["标题"] for row in rows} == {"'" + title for title in titles} | {"普通标题"}
     assert all(row["回执编号"].startswith("YJ") for row in rows)  # other cells as they were
+
+
+def test_rated_items_wait_to_be_closed_and_the_overdue_rollup_has_a_total(client, desk):
+    from workflows.opinion_admin import todo_counts
+
+    rated = replied(
+        opinion_at(desk["station"], title="已评价的意见"), desk["staff"], desk["handler"], desk["department"]
+    )
+    opinions.perform(rated, "evaluate", capacity=opinions.CITIZEN, rating="satisfied")
+    assert todo_counts(desk["staff"])["to_close"] == 1
+    assert todo_counts(desk["outsider"])["to_close"] == todo_counts(desk["handler"])["to_close"] == 0
+    for station in (desk["station"], desk["point"]):
+        late = opinions.perform(opinion_at(station, title="超期"), "accept", user=desk["staff"])
+        opinions.perform(
+            late, "assign", user=desk["staff"], department=desk["department"], workdays=1, today=dt.date(2025, 1, 6)
+        )
+    client.force_login(desk["secretary"])
+    home = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "已评价待办结" in home and "?state=evaluated" in home
+    assert "湖滨街道：2" in home and "合计：2" in home
+
+
+def test_the_admin_home_warns_while_next_years_holidays_are_missing(client, desk, fixed_today):
+    from workflows.models import CalendarDay
+    from workflows.workdays import covered_by_package, years_without_holiday_data
+
+    first_missing = next(year for year in range(2026, 2100) if not covered_by_package(year))
+    fixed_today(dt.date(first_missing - 1, 12, 1))
+    assert years_without_holiday_data() == [first_missing]
+    assert years_without_holiday_data(dt.date(first_missing - 1, 3, 1)) == []  # still months away
+    client.force_login(desk["secretary"])
+    warning = f"请录入{first_missing}年的法定节假日"
+    assert warning in client.get(reverse("wagtailadmin_home")).content.decode()
+    # Once the district enters the year's Spring Festival, the warning goes.
+    CalendarDay.objects.create(date=dt.date(first_missing, 2, 8), kind="holiday", name="春节")
+    assert years_without_holiday_data() == []
+    assert warning not in client.get(reverse("wagtailadmin_home")).content.decode()

@@ -714,6 +714,7 @@ def todo_counts(user) -> dict[str, int]:
         to_reassign=Count("pk", filter=Q(state=S.REOPENED) & staff_rows),
         to_sign=Count("pk", filter=Q(state=S.ASSIGNED) & mine),
         to_reply=Count("pk", filter=Q(state=S.SIGNED) & mine),
+        to_close=Count("pk", filter=Q(state=S.EVALUATED) & staff_rows),
         overdue=Count("pk", filter=overdue_q() & (staff_rows | mine)),
         to_publish=Count("pk", filter=Q(publication=Publication.PENDING) & publish_rows),
     )

@@ -79,15 +79,18 @@ class TodoPanel(Component):
             ("重办待交办", counts["to_reassign"], f"{index}?state=reopened"),
             ("待签收", counts["to_sign"], f"{index}?state=assigned"),
             ("待答复", counts["to_reply"], f"{index}?state=signed"),
+            ("已评价待办结", counts["to_close"], f"{index}?state=evaluated"),
             ("已超期", counts["overdue"], f"{index}?overdue=true"),
             ("待审核公开", counts["to_publish"], f"{index}?publication=pending"),
         ]
         from permissions.scoping import scope_opinions
         from workflows.stats import loop_rates
 
+        rollup = overdue_rollup(self.user) if counts["overdue"] else []
         return {
             "items": items,
-            "rollup": overdue_rollup(self.user) if counts["overdue"] else [],
+            "rollup": rollup,
+            "rollup_total": sum(row["count"] for row in rollup),
             "rates": loop_rates(scope_opinions(Opinion.objects.all(), self.user)),
         }
 
@@ -96,3 +99,28 @@ class TodoPanel(Component):
 def add_todo_panel(request, panels):
     if request.user.has_perm("workflows.view_opinion"):
         panels.append(TodoPanel(request.user))
+
+
+class CalendarCoveragePanel(Component):
+    """A warning on the admin home while the months ahead fall in a year whose statutory
+    holidays nobody has entered: deadlines there would count Spring Festival as workdays."""
+
+    name = "calendar_coverage"
+    order = 40
+    template_name = "workflows/admin/calendar_coverage_panel.html"
+
+    def __init__(self, years):
+        self.years = years
+
+    def get_context_data(self, parent_context=None):
+        return {"years": self.years, "calendar_url": reverse("wagtailsnippets_workflows_calendarday:list")}
+
+
+@hooks.register("construct_homepage_panels")
+def add_calendar_coverage_panel(request, panels):
+    from workflows.workdays import years_without_holiday_data
+
+    if request.user.has_perm("workflows.view_opinion") or request.user.has_perm("workflows.change_calendarday"):
+        years = years_without_holiday_data()
+        if years:
+            panels.append(CalendarCoveragePanel(years))

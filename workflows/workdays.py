@@ -85,3 +85,33 @@ class WorkdayCalendar:
             if self.is_workday(current):
                 remaining -= 1
         return current
+
+
+# How far ahead deadlines reach: the longest assignment (90 working days) is about 4 months.
+HOLIDAY_DATA_HORIZON = dt.timedelta(days=130)
+
+
+def covered_by_package(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def years_without_holiday_data(today: dt.date | None = None) -> list[int]:
+    """Years between today and the deadline horizon that neither chinese_calendar nor an
+    administrator's 节假日调整 (at least one holiday entered for that year) covers."""
+    from django.utils import timezone
+
+    from workflows.models import CalendarDay
+
+    today = today or timezone.localdate()
+    years = range(today.year, (today + HOLIDAY_DATA_HORIZON).year + 1)
+    missing = [year for year in years if not covered_by_package(year)]
+    if not missing:
+        return []
+    entered = set(
+        CalendarDay.objects.filter(date__year__in=missing, kind="holiday").values_list("date__year", flat=True)
+    )
+    return [year for year in missing if year not in entered]
