@@ -110,3 +110,30 @@ def test_the_background_task_runs_the_same_sweep(setup):
     assert result.status == TaskResultStatus.SUCCESSFUL
     assert result.return_value == {"reminded": 0, "overdue_flagged": 1, "closed_unrated": 0, "overdue_total": 1}
     assert Opinion.objects.get(title="湖滨1").overdue_notified_at is not None
+
+
+def test_an_overdue_item_is_supervised_once_and_told_once(setup, django_capture_on_commit_callbacks):
+    from permissions.models import AuditEvent
+    from workflows.models import SupervisionCase
+
+    late = assigned(setup["station"], setup["staff"], setup["department"], dt.date(2025, 11, 3), 1, "超期的意见")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep(dt.date(2025, 11, 10))
+        sweep(dt.date(2025, 11, 11))
+    late.refresh_from_db()
+    assert late.is_key
+    (case,) = SupervisionCase.objects.filter(opinion=late)
+    assert case.reason == "overdue" and case.opened_by is None and "已过" in case.note
+    event = AuditEvent.objects.filter(object_id=str(late.pk), action="opinion_transition").latest("pk")
+    assert event.detail["transition"] == "supervise" and event.detail["reason"] == "overdue"
+    assert event.actor_username == "系统"
+    assert [m.subject for m in mail.outbox] == ["【联络】已超期：超期的意见"]  # no second 督办 mail
+
+    # When the opinion is finally closed, its supervision ends.
+    opinion = opinions.perform(late, "sign", user=setup["handler"])
+    opinion = opinions.perform(opinion, "reply", user=setup["handler"], outcome="resolved", text="已处理。")
+    opinion = opinions.perform(opinion, "evaluate", capacity=opinions.CITIZEN, rating="satisfied")
+    opinions.perform(opinion, "close", user=setup["staff"])
+    case.refresh_from_db()
+    assert case.closed_at is not None

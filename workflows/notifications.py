@@ -127,7 +127,11 @@ def _supervised(opinion: Opinion) -> None:
     the station staff and street committee (nobody has been assigned yet, or the item was
     sent back for another round and waits to be assigned again, or it waits for a rating)."""
     from workflows.models import OpinionState as S
+    from workflows.models import SupervisionCase
 
+    latest = opinion.supervision_cases.order_by("-pk").first()
+    if latest is not None and latest.reason == SupervisionCase.Reason.OVERDUE:
+        return  # the sweep's own overdue notice (notify_overdue) tells everyone concerned
     if opinion.department_id and opinion.state in (S.ASSIGNED, S.SIGNED):
         lines, recipients = ["此件已列为重点督办，请抓紧办理。"], department_recipients(opinion)
     else:

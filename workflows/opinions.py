@@ -92,7 +92,7 @@ TRANSITIONS = {
             "supervise",
             "督办",
             (S.SUBMITTED, S.ACCEPTED, S.ASSIGNED, S.SIGNED, S.REPLIED, S.EVALUATED, S.REOPENED),
-            (SUPERVISOR,),
+            (SUPERVISOR, SYSTEM),  # the sweep supervises overdue items (超期督办)
         ),
         Transition("request_publication", "申请公开", (S.REPLIED, S.EVALUATED, S.CLOSED), (STAFF,)),
         Transition("approve_publication", "批准公开", (S.REPLIED, S.EVALUATED, S.CLOSED), (PUBLISHER,)),
@@ -213,6 +213,7 @@ def _accept(o, *, category=None, **_):
 def _reject(o, *, reason="", **_):
     o.reject_reason = _required(reason, "不予受理必须填写理由。")[:200]
     o.closed_at = timezone.now()
+    _end_supervision(o)
 
 
 def _mark_duplicate(o, *, original=None, **_):
@@ -221,6 +222,7 @@ def _mark_duplicate(o, *, original=None, **_):
         raise TransitionError("不能标记为与自身重复。")
     o.duplicate_of = original
     o.closed_at = timezone.now()
+    _end_supervision(o)
     return {"original": original.receipt_no}
 
 
@@ -321,15 +323,26 @@ def _close(o, *, user=None, reason="", held=(), today=None, **_):
         reason = reason or f"答复后 {rating_wait_days()} 天未评价"
     o.close_reason = (reason or "").strip()[:200]
     o.closed_at = timezone.now()
+    _end_supervision(o)
     return {"reason": o.close_reason}
 
 
-def _supervise(o, *, user=None, note="", **_):
-    SupervisionCase.objects.create(
-        opinion=o, round=o.round, reason=SupervisionCase.Reason.KEY_ITEM, note=note[:200], opened_by=user
-    )
+def _supervise(o, *, user=None, note="", reason=SupervisionCase.Reason.KEY_ITEM, **_):
+    if reason not in SupervisionCase.Reason.values:
+        raise TransitionError("督办原因不正确。")
+    SupervisionCase.objects.create(opinion=o, round=o.round, reason=reason, note=note[:200], opened_by=user)
     o.is_key = True
     o.reminded_at = timezone.now()
+    return {"reason": reason}
+
+
+def _end_supervision(o) -> None:
+    """An opinion that leaves the loop ends its open supervision cases (saved one by one so
+    each keeps a history row)."""
+    now = timezone.now()
+    for case in SupervisionCase.objects.filter(opinion=o, closed_at__isnull=True):
+        case.closed_at = now
+        case.save(update_fields=["closed_at"])
 
 
 PUBLIC_REPLY_MAX = 4000  # as long as the reply it is made from

@@ -1,5 +1,6 @@
-"""The daily sweep: reminders before deadlines, overdue flags, closing unrated replies,
-and the overdue roll-up by street and district.
+"""The daily sweep: reminders before deadlines, overdue flags (each overdue item becomes a
+key item with an overdue supervision case, 超期督办), closing unrated replies, and the
+overdue roll-up by street and district.
 
 Run it from cron or a scheduler (`python manage.py sweep_opinions`) or enqueue the
 `sweep_task` background task; running it twice on the same day, or two runs at once, sends
@@ -18,7 +19,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from workflows import notifications, opinions
-from workflows.models import Opinion, OpinionState
+from workflows.models import Opinion, OpinionState, SupervisionCase
 from workflows.workdays import WorkdayCalendar
 
 S = OpinionState
@@ -75,6 +76,16 @@ def sweep(today: dt.date | None = None) -> SweepReport:
         )
         if not claimed:
             continue
+        try:  # 超期督办: the item becomes a key item with an overdue supervision case
+            opinions.perform(
+                opinion.pk,
+                "supervise",
+                capacity=opinions.SYSTEM,
+                reason=SupervisionCase.Reason.OVERDUE,
+                note=f"答复期限 {opinion.deadline:%Y年%m月%d日} 已过",
+            )
+        except opinions.TransitionError:
+            pass  # answered or moved meanwhile: the notice below still reports the lateness
         notifications.notify_overdue(opinion)
         report.overdue_flagged += 1
 
