@@ -14,8 +14,12 @@ DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 @pytest.fixture
-def queue(settings):
+def queue(settings, monkeypatch):
     settings.TASKS = DATABASE_QUEUE
+    # The worker closes connections it finds outside autocommit; the test's own transaction
+    # is one, and on PostgreSQL closing it would end the test. The worker's task handling is
+    # what runs here, on the test's connection.
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
     from django_tasks_db.models import DBTaskResult
 
     return DBTaskResult.objects.filter(task_path="workflows.notifications.send_notification")
