@@ -84,8 +84,8 @@ class Case:
         return reverse(self.name, kwargs=self.kwargs) + (f"?{self.query}" if self.query else "")
 
 
-def admin_patterns():
-    """(name, route) of every admin URL pattern that takes a parameter."""
+def _walk_admin():
+    """(name, route) of every named URL pattern."""
 
     def walk(patterns, prefix="", namespace=""):
         for pattern in patterns:
@@ -95,11 +95,12 @@ def admin_patterns():
             elif isinstance(pattern, URLPattern) and pattern.name:
                 yield namespace + pattern.name, prefix + str(pattern.pattern)
 
-    return {
-        name
-        for name, route in walk(get_resolver().url_patterns)
-        if route.startswith("admin/") and ("<" in route or "(?P" in route)
-    }
+    yield from walk(get_resolver().url_patterns)
+
+
+def admin_patterns():
+    """Names of every admin URL pattern that takes a parameter."""
+    return {name for name, route in _walk_admin() if route.startswith("admin/") and ("<" in route or "(?P" in route)}
 
 
 def png_bytes():
@@ -665,18 +666,6 @@ def admin_patterns_without_parameters():
         if url.startswith("/admin/"):
             found.add(name)
     return found
-
-
-def _walk_admin():
-    def walk(patterns, prefix="", namespace=""):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                ns = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
-                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
-            elif isinstance(pattern, URLPattern) and pattern.name:
-                yield namespace + pattern.name, prefix + str(pattern.pattern)
-
-    yield from walk(get_resolver().url_patterns)
 
 
 def test_the_auditor_posts_to_no_admin_url_at_all(client, world):

@@ -52,3 +52,11 @@ def test_collected_static_files_have_hashed_names_and_compressed_copies(tmp_path
     hashed = [name for name in css if name.startswith("site.") and name.endswith(".css") and name != "site.css"]
     assert hashed, css
     assert f"{hashed[0]}.gz" in css
+
+
+@pytest.mark.parametrize(("template", "heading"), [("400.html", "请求有误"), ("500.html", "系统暂时出错")])
+def test_error_pages_render_in_chinese_without_a_request(template, heading):
+    from django.template.loader import render_to_string
+
+    html = render_to_string(template)  # as Django renders them: no request, no context processors
+    assert f"<h1>{heading}</h1>" in html and '<a href="/">返回首页</a>' in html and 'lang="zh-Hans"' in html
