@@ -36,4 +36,4 @@ fi
 
 export PATH="$VENV/bin:$PATH"
 cd "$ROOT"
-mkdir -p var
+mkdir -p "${LIANLUO_VAR_DIR:-var}"
