@@ -460,7 +460,7 @@ def _audit_export(request, filters: Filters, fmt: str):
     audit.record(action, request=request, what="history", format=fmt, filters=filters.as_query())
 
 
-def _cell(value) -> str:
+def spreadsheet_cell(value) -> str:
     """Text for a spreadsheet cell; never a formula (CSV / formula injection)."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -482,11 +482,11 @@ def _lines(batch, labels):
         yield [
             timezone.localtime(row["h_ts"]).strftime("%Y-%m-%d %H:%M:%S"),
             row["source_label"],
-            _cell(row["h_username"]),
-            _cell(row["action_label"]),
-            _cell(row["h_type"]),
-            _cell(row["h_object"]),
-            _cell(row["h_repr"]),
+            spreadsheet_cell(row["h_username"]),
+            spreadsheet_cell(row["action_label"]),
+            spreadsheet_cell(row["h_type"]),
+            spreadsheet_cell(row["h_object"]),
+            spreadsheet_cell(row["h_repr"]),
         ]
 
 

@@ -31,7 +31,7 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import CreateView, IndexView, InspectView, SnippetViewSet
 
 from permissions import audit
-from permissions.history_browser import _cell as spreadsheet_cell
+from permissions.history_browser import spreadsheet_cell
 from permissions.masking import mask_name, mask_phone
 from permissions.models import AuditEvent
 from permissions.policies import ScopedPermissionPolicy
