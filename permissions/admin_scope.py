@@ -28,7 +28,9 @@ from django.urls import Resolver404, resolve
 from wagtail.models import Page
 from wagtail.permissions import policy_registry
 
+from permissions.policies import ScopedPermissionPolicy
 from permissions.roles import Role, role_group_name
+from permissions.scoping import is_district_wide
 
 PAGE_ID_KWARGS = ("page_id", "parent_page_id", "page_to_move_id")
 # Views that deal with page ids themselves: the explorer and chooser walk the tree (their
@@ -79,12 +81,6 @@ def user_may_choose_page(user, page_id) -> bool:
     return user_may_reach_page(user, page_id)
 
 
-def is_district_wide(user) -> bool:
-    from permissions.scoping import is_district_wide as district_wide
-
-    return district_wide(user)
-
-
 def _scope_select_all(request, user, model) -> None:
     """Turn a bulk action's "select all" into the ids of the rows in the user's scope.
 
@@ -92,8 +88,6 @@ def _scope_select_all(request, user, model) -> None:
     whatever the listing showed. Rows of a scoped model become the in-scope ids; pages need
     a parent page the user may reach.
     """
-    from permissions.policies import ScopedPermissionPolicy
-
     if user.is_superuser:
         return
     if issubclass(model, Page):
