@@ -406,10 +406,10 @@ def _staff_listing_target() -> Target | None:
     from django.contrib.auth.models import Group
     from django.db.models import Count
 
+    from base.roles import Role, role_group_name, street_group_name
     from content.models import Street
-    from permissions.roles import Role, role_group_name, street_group_name
-    from permissions.scoping import scope_opinions
     from workflows.models import Opinion
+    from workflows.opinions import scope_opinions
 
     busiest = (
         Opinion.objects.exclude(street=None).values("street").annotate(n=Count("pk")).order_by("-n", "street").first()

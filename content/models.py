@@ -8,6 +8,7 @@ parent page in the tree, and `Membership` links the two with a role and start/en
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
@@ -16,10 +17,12 @@ from django.db import models
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
+from wagtail import hooks
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -31,14 +34,17 @@ from wagtail.admin.panels import (
 )
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
-from wagtail.images import get_image_model_string
+from wagtail.images import get_image_model, get_image_model_string
 from wagtail.models import Orderable, Page, RevisionMixin
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
+from base.history import ClusterHistoricalRecords, HistoricalRecords, QuietRevisionSaveMixin
 from content import blocks
+from content.ical import station_calendar
+from content.qr import qr_svg_markup, qr_svg_response
+from content.reception import HolidayRule, Recurrence, upcoming_for_schedules
 from content.search import cjk_index_text
-from permissions.history import ClusterHistoricalRecords, HistoricalRecords, QuietRevisionSaveMixin
 
 IMAGE_MODEL = get_image_model_string()
 
@@ -124,8 +130,6 @@ class Gender(models.TextChoices):
 
 def renditions_prefetch(image_lookup: str, spec: str) -> Prefetch:
     """Prefetch the one rendition a template asks for, so `{% image %}` costs no query per row."""
-    from wagtail.images import get_image_model
-
     rendition_model = get_image_model().get_rendition_model()
     return Prefetch(f"{image_lookup}__renditions", queryset=rendition_model.objects.filter(filter_spec=spec))
 
@@ -195,8 +199,6 @@ class Deputy(QuietRevisionSaveMixin, RevisionMixin, index.Indexed, models.Model)
         return f"{self.name}（{self.get_congress_level_display()}）"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("deputy_detail", args=[self.pk])
 
     def search_text(self):
@@ -360,8 +362,6 @@ class StationPage(RoutablePageMixin, Page):
     def map_url(self) -> str | None:
         if self.latitude is None or self.longitude is None:
             return None
-        from urllib.parse import quote
-
         return settings.LIANLUO_MAP_URL_TEMPLATE.format(lat=self.latitude, lng=self.longitude, name=quote(self.title))
 
     def search_text(self):
@@ -389,8 +389,6 @@ class StationPage(RoutablePageMixin, Page):
         )
 
     def upcoming_receptions(self, today: dt.date | None = None, count: int | None = None):
-        from content.reception import upcoming_for_schedules
-
         schedules = self.reception_schedules.all().prefetch_related("duty_deputies")
         return upcoming_for_schedules(list(schedules), today=today, count=count or settings.LIANLUO_UPCOMING_RECEPTIONS)
 
@@ -416,31 +414,28 @@ class StationPage(RoutablePageMixin, Page):
             activities=self.recent_activities(),
             photos=self.station_photos(),
             facility_list=list(self.facilities.all()),
-            results=self.published_results(),
         )
+        # What other apps show on every station page (workflows: its handled results).
+        for construct in hooks.get_hooks("construct_station_page_context"):
+            construct(self, request, context)
         return context
 
-    def published_results(self):
-        from workflows.public_views import station_results
-
-        return station_results(self)
-
     # --- extra public routes ---------------------------------------------------------------
+
+    @classmethod
+    def get_subpage_urls(cls):
+        """This class's routes, then those other apps add to every station page through the
+        `register_station_page_urls` hook (workflows: the opinion form). Each is a `path()`
+        whose view is called like a method of the page: view(page, request, ...)."""
+        added = [route for register in hooks.get_hooks("register_station_page_urls") for route in register()]
+        return (*super().get_subpage_urls(), *added)
 
     @path("")
     def station_home(self, request):
         return self.render(request)
 
-    @path("opinion/", name="opinion")
-    def opinion_form(self, request):
-        from workflows.public_views import new_opinion
-
-        return new_opinion(request, station=self)
-
     @path("calendar/", name="reception_ics")
     def reception_ics(self, request):
-        from content.ical import station_calendar
-
         body = station_calendar(self, request)
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = f'inline; filename="station-{self.pk}.ics"'
@@ -448,15 +443,11 @@ class StationPage(RoutablePageMixin, Page):
 
     @path("qr/", name="qr")
     def qr_code(self, request):
-        from content.qr import qr_svg_response
-
         # ?src=qr: an opinion sent after scanning is recorded as coming through the QR code.
         return qr_svg_response(request.build_absolute_uri(self.url) + "?src=qr")
 
     @path("card/", name="card")
     def print_card(self, request):
-        from content.qr import qr_svg_markup
-
         return render(
             request,
             "content/station_card.html",
@@ -615,19 +606,6 @@ class Membership(Orderable):
 # --------------------------------------------------------------------------------------------
 # Reception schedules
 # --------------------------------------------------------------------------------------------
-
-
-class Recurrence(models.TextChoices):
-    MONTHLY = "monthly", "每月第N周的星期X"
-    WEEKLY = "weekly", "每周星期X"
-    ONCE = "once", "单次日期"
-
-
-class HolidayRule(models.TextChoices):
-    POSTPONE_WEEK = "postpone_week", "遇法定节假日顺延一周"
-    NEXT_WORKDAY = "next_workday", "遇法定节假日顺延至下一个工作日"
-    SKIP = "skip", "遇法定节假日取消"
-    KEEP = "keep", "节假日照常接待"
 
 
 WEEKDAY_CHOICES = [

@@ -13,12 +13,27 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import models
 from django.utils import timezone
 
-from workflows.workdays import WorkdayCalendar
+from base.calendar import WorkdayCalendar
 
 if TYPE_CHECKING:
     from content.models import ReceptionSchedule
+
+
+class Recurrence(models.TextChoices):
+    MONTHLY = "monthly", "每月第N周的星期X"
+    WEEKLY = "weekly", "每周星期X"
+    ONCE = "once", "单次日期"
+
+
+class HolidayRule(models.TextChoices):
+    POSTPONE_WEEK = "postpone_week", "遇法定节假日顺延一周"
+    NEXT_WORKDAY = "next_workday", "遇法定节假日顺延至下一个工作日"
+    SKIP = "skip", "遇法定节假日取消"
+    KEEP = "keep", "节假日照常接待"
+
 
 HORIZON_DAYS = 400  # how far ahead to look for the next dates (covers a yearly one-off)
 
@@ -67,8 +82,6 @@ def nth_weekday(year: int, month: int, week: int, weekday: int) -> dt.date | Non
 
 def nominal_dates(schedule: ReceptionSchedule, start: dt.date, end: dt.date):
     """Dates the rule gives in [start, end], before holidays; ascending."""
-    from content.models import Recurrence
-
     lower = max(start, schedule.valid_from) if schedule.valid_from else start
     upper = min(end, schedule.valid_until) if schedule.valid_until else end
     if schedule.recurrence == Recurrence.ONCE:
@@ -100,8 +113,6 @@ def apply_holiday_rule(
     schedule: ReceptionSchedule, nominal: dt.date, workdays: WorkdayCalendar
 ) -> tuple[dt.date | None, str | None]:
     """Where a nominal date actually lands, and the holiday that moved it (None: cancelled)."""
-    from content.models import HolidayRule, Recurrence
-
     holiday = workdays.statutory_holiday(nominal)
     if holiday is None or schedule.recurrence == Recurrence.ONCE or schedule.holiday_rule == HolidayRule.KEEP:
         return nominal, None

@@ -3,19 +3,14 @@
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
+from base.policies import ScopedPermissionPolicy
+from base.viewsets import ScopedSnippetViewSet
 from content.models import Deputy, Facility, Street
-from permissions.policies import ScopedPermissionPolicy
-from permissions.scoping import scope_by_street
-from permissions.viewsets import AuditorReadableViewSetMixin, ScopedViewSetMixin
+from content.scoping import scope_streets
 
-
-def scope_streets(queryset, user):
-    return scope_by_street(queryset, user, street_field="pk")
-
-
-# Every part of the admin that asks the policy registry about one street gets the scoped answer.
+# A street committee sees (and chooses) only its own streets, in every view.
 register_permission_policy(Street, ScopedPermissionPolicy(Street, scope_streets))
 
 
@@ -25,7 +20,7 @@ class DeputyFilterSet(WagtailFilterSet):
         fields = ["congress_level", "gender", "is_active"]
 
 
-class DeputyViewSet(AuditorReadableViewSetMixin, SnippetViewSet):
+class DeputyViewSet(ScopedSnippetViewSet):
     model = Deputy
     icon = "user"
     menu_label = "代表"
@@ -37,9 +32,7 @@ class DeputyViewSet(AuditorReadableViewSetMixin, SnippetViewSet):
     copy_view_enabled = False
 
 
-class StreetViewSet(ScopedViewSetMixin, SnippetViewSet):
-    """A street committee sees (and chooses) only its own streets, in every view."""
-
+class StreetViewSet(ScopedSnippetViewSet):
     model = Street
     icon = "site"
     menu_label = "街道"
@@ -47,11 +40,8 @@ class StreetViewSet(ScopedViewSetMixin, SnippetViewSet):
     search_fields = ["name"]
     copy_view_enabled = False
 
-    def scope_queryset(self, queryset, user):
-        return scope_streets(queryset, user)
 
-
-class FacilityViewSet(AuditorReadableViewSetMixin, SnippetViewSet):
+class FacilityViewSet(ScopedSnippetViewSet):
     model = Facility
     icon = "list-ul"
     menu_label = "设施标准项"

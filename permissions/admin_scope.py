@@ -1,13 +1,18 @@
-"""One guard in front of the Wagtail admin for what per-view permission checks miss.
+"""One guard in front of the Wagtail admin: every URL that names an object is checked against
+the object's scope, in one place.
 
-Wagtail checks page permissions in its main page views, and our scoped viewsets and policies
-cover the snippets and models. A few admin URLs still load an object by id without asking
-whether the user may see it (workflow cancellation dialogs, bulk-action confirmations, the
-workflow task chooser, the images and documents API). This middleware applies the same
-rules to all of them, in one place:
+Wagtail checks page permissions in its main page views, and the scoped viewsets
+(`base.viewsets`) limit listings and choosers. Views of one object load it by id in many
+different ways (and a few ask no permission at all: workflow cancellation dialogs,
+bulk-action confirmations, the images and documents API), so this middleware applies the
+rules to all of them, before any view runs:
 
 - The auditor role only reads: every non-GET request under /admin/ is refused (403),
   except signing out and the two-factor pages.
+- A view of one row (a `pk` URL argument, the model given by the viewset that built the
+  view) answers 404 unless the row is inside its model's scope, read from the model's
+  registered permission policy (`base.policies`): edit, delete, copy, history, usage,
+  inspect, revisions, preview, lock, workflow actions, the chooser's "chosen".
 - An admin view that takes a page id answers 404 unless the user holds a page permission
   on that page (on it or an ancestor: the street's centre station, the staff's station).
 - A bulk action answers 404 if any of its objects is outside the user's permissions; its
@@ -21,16 +26,17 @@ rules to all of them, in one place:
 
 from __future__ import annotations
 
+from django.apps import apps
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.http import Http404, QueryDict
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
 from wagtail.models import Page
-from wagtail.permissions import policy_registry
 
-from permissions.policies import ScopedPermissionPolicy
-from permissions.roles import Role, role_group_name
-from permissions.scoping import is_district_wide
+from base.policies import ScopedPermissionPolicy, may_reach, policy_for
+from base.roles import roles_of
 
 PAGE_ID_KWARGS = ("page_id", "parent_page_id", "page_to_move_id")
 # Views that deal with page ids themselves: the explorer and chooser walk the tree (their
@@ -55,14 +61,6 @@ DISTRICT_WIDE_REPORTS = {
 PAGE_CHOSEN_MULTIPLE = "wagtailadmin_choose_page_chosen_multiple"
 AUDITOR_POST_ALLOWED = {"wagtailadmin_logout", "two_factor_verify", "two_factor_setup"}
 WORKFLOW_PERMISSIONS = ("wagtailcore.add_workflow", "wagtailcore.change_workflow", "wagtailcore.delete_workflow")
-
-
-def is_auditor(user) -> bool:
-    return (
-        user.is_authenticated
-        and not user.is_superuser
-        and user.groups.filter(name=role_group_name(Role.AUDITOR)).exists()
-    )
 
 
 def user_may_reach_page(user, page_id) -> bool:
@@ -95,7 +93,7 @@ def _scope_select_all(request, user, model) -> None:
         if not parent.isdigit() or not user_may_reach_page(user, parent):
             raise Http404
         return
-    policy = policy_registry.get_by_type(model)
+    policy = policy_for(model)
     if not isinstance(policy, ScopedPermissionPolicy):
         return  # a district-wide model: the user's model permissions decide, row by row
     in_scope = policy.instances_user_has_any_permission_for(user, {"add", "change", "delete", "view"})
@@ -109,9 +107,29 @@ def user_may_reach_object(user, model, pk) -> bool:
         return user_may_reach_page(user, pk)
     instance = model._default_manager.filter(pk=pk).first()
     if instance is None:
+        return True  # the view answers 404 itself
+    return may_reach(user, instance)
+
+
+def viewed_model(view_func):
+    """The model a viewset built this view for (Wagtail passes it to as_view)."""
+    model = getattr(view_func, "view_initkwargs", {}).get("model") or getattr(
+        getattr(view_func, "view_class", None), "model", None
+    )
+    return model if isinstance(model, type) else None
+
+
+def row_in_scope(user, model, pk) -> bool:
+    """Whether the row `pk` of a scoped model is inside the user's scope (rows of unscoped
+    models, and ids that match no row, are left to the view)."""
+    policy = policy_for(model)
+    if not isinstance(policy, ScopedPermissionPolicy) or user.is_superuser:
         return True
-    policy = policy_registry.get_by_type(model)
-    return policy.user_has_any_permission_for_instance(user, {"add", "change", "delete", "view", "choose"}, instance)
+    try:
+        rows = model._default_manager.filter(pk=pk)
+        return not rows.exists() or policy.scope(rows, user).exists()
+    except (ValueError, ValidationError):  # not an id of this model: the view answers 404
+        return True
 
 
 class AdminScopeMiddleware:
@@ -133,8 +151,14 @@ class AdminScopeMiddleware:
             return None
         name = match.view_name
 
-        if request.method not in ("GET", "HEAD", "OPTIONS") and name not in AUDITOR_POST_ALLOWED and is_auditor(user):
+        roles = roles_of(user)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and name not in AUDITOR_POST_ALLOWED and roles.is_auditor:
             return render(request, "permissions/read_only.html", status=403)
+
+        model = viewed_model(view_func)
+        if model is not None and "pk" in view_kwargs and not issubclass(model, Page):
+            if not row_in_scope(user, model, unquote(str(view_kwargs["pk"]))):
+                raise Http404
 
         if name not in PAGE_VIEWS_LEFT_TO_WAGTAIL:
             page_ids = [view_kwargs[key] for key in PAGE_ID_KWARGS if key in view_kwargs]
@@ -144,8 +168,6 @@ class AdminScopeMiddleware:
                 raise Http404
 
         if name == "wagtail_bulk_action":
-            from django.apps import apps
-
             try:
                 model = apps.get_model(view_kwargs["app_label"], view_kwargs["model_name"])
             except LookupError:
@@ -161,7 +183,7 @@ class AdminScopeMiddleware:
             if any(not user_may_choose_page(user, pk) for pk in ids):
                 raise Http404
 
-        if name in DISTRICT_WIDE_REPORTS and not is_district_wide(user):
+        if name in DISTRICT_WIDE_REPORTS and not roles.district_wide:
             raise Http404
 
         if name.startswith("wagtailadmin_workflows:") and not any(user.has_perm(p) for p in WORKFLOW_PERMISSIONS):

@@ -8,7 +8,7 @@ and paginated after it, so a page costs the same few queries however long the hi
 - 页面修订: Wagtail revisions of pages and snippets, each diffed against the previous one;
 - 后台操作: Wagtail's own log of admin actions (publish, unpublish, workflow submitted /
   approved / rejected, lock, move, delete…);
-- 审计记录: permissions.AuditEvent (sign-ins, failed sign-ins, role and permission changes,
+- 审计记录: base.AuditEvent (sign-ins, failed sign-ins, role and permission changes,
   views and exports of personal data, opinion transitions).
 
 How the union works: every source is annotated to the same nine columns (ALIASES: kind, id,
@@ -36,6 +36,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from simple_history.models import registered_models
 
 from django import forms
@@ -43,7 +45,6 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import models
 from django.db.models import BigIntegerField, Case, CharField, F, Q, Value, When
 from django.db.models.functions import Cast, Concat, Lower
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -53,11 +54,16 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from wagtail.log_actions import registry as wagtail_log_actions
 from wagtail.models import ModelLogEntry, PageLogEntry, Revision
 
-from permissions import audit
-from permissions.models import AuditEvent
-from permissions.roles import Role, role_group_name
+from base import audit
+from base.audit_actions import PersonalDataAction
+from base.audit_actions import actions as audit_actions
+from base.history import FieldValues, shorten
+from base.models import AuditEvent
+from base.roles import roles_of
+from base.spreadsheets import spreadsheet_cell
 
 ALIASES = ("h_kind", "h_id", "h_ts", "h_user", "h_username", "h_action", "h_type", "h_object", "h_repr")
 HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -71,7 +77,8 @@ SOURCES = [
     ("log", "后台操作日志"),
     ("audit", "审计记录"),
 ]
-# Our own names first; Wagtail's log action registry (translated) fills in the rest.
+# Our own names first (with every registered audit action); Wagtail's log action registry
+# (translated) fills in the rest.
 OWN_ACTION_LABELS = {
     "created": "新建",
     "changed": "修改",
@@ -91,7 +98,6 @@ OWN_ACTION_LABELS = {
     "wagtail.workflow.reject": "审核退回",
     "wagtail.workflow.cancel": "取消审核",
     "wagtail.workflow.resume": "重新提交审核",
-    **{choice.value: choice.label for choice in AuditEvent.Action},
 }
 LABEL_RE = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 PER_PAGE = 50
@@ -101,18 +107,16 @@ EXPORT_HEADER = ["时间", "来源", "操作人", "动作", "对象类型", "对
 
 
 def may_browse(user) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    allowed = {role_group_name(Role.AUDITOR), role_group_name(Role.DISTRICT_ADMIN)}
-    return user.groups.filter(name__in=allowed).exists()
+    roles = roles_of(user)
+    return roles.is_auditor or roles.is_district_admin
 
 
 def action_labels() -> dict[str, str]:
-    from wagtail.log_actions import registry
-
-    return {**{action: str(label) for action, label in registry.get_choices()}, **OWN_ACTION_LABELS}
+    return {
+        **{action: str(label) for action, label in wagtail_log_actions.get_choices()},
+        **OWN_ACTION_LABELS,
+        **dict(audit_actions.choices()),
+    }
 
 
 def historical_models() -> dict[str, type]:
@@ -166,7 +170,7 @@ class Filters:
             return "history"
         if self.action == "revision":
             return "revision"
-        if self.action in AuditEvent.Action.values:
+        if self.action in audit_actions:
             return "audit"
         return "log"
 
@@ -456,14 +460,8 @@ def index(request):
 
 
 def _audit_export(request, filters: Filters, fmt: str):
-    action = AuditEvent.Action.PERSONAL_DATA_EXPORTED
+    action = PersonalDataAction.EXPORTED
     audit.record(action, request=request, what="history", format=fmt, filters=filters.as_query())
-
-
-def spreadsheet_cell(value) -> str:
-    """Text for a spreadsheet cell; never a formula (CSV / formula injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _export_rows(rows, labels):
@@ -515,9 +513,6 @@ def export_csv(request, rows, filters: Filters, labels):
 
 
 def export_xlsx(request, rows, filters: Filters, labels):
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     _audit_export(request, filters, "xlsx")
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("历史记录")
@@ -600,51 +595,19 @@ def detail(request, kind: str, pk: int):
     return render(request, "permissions/history/detail.html", context)
 
 
-def _display(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, dict | list):
-        value = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
-    text = str(value)
-    return text if len(text) <= 500 else text[:500] + "…"
-
-
-def _field_value(field, value) -> str:
-    """A stored value as the auditor should read it: choice labels, related rows' names."""
-    if value in (None, ""):
-        return ""
-    if field is not None and field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(field, models.ForeignKey) and not isinstance(value, models.Model):
-        related = field.related_model._base_manager.filter(pk=value).first()
-        return f"{related} (#{value})" if related is not None else f"#{value}"
-    return _display(value)
-
-
 def _history_diff(record) -> list[dict]:
-    model = record.instance_type
-    fields = {}
-    for field in model._meta.fields:
-        fields[field.name] = fields[field.attname] = field
-    tracked = [f for f in record._meta.fields if f.name in fields]
-    fields.update({field.name: field for field in model._meta.many_to_many})
-
-    def row(name, old, new):
-        field = fields.get(name)
-        label = str(field.verbose_name) if field is not None else name
-        return {"field": label, "old": _field_value(field, old), "new": _field_value(field, new)}
-
+    own = {field.name for field in record.instance_type._meta.fields}
+    tracked = [f for f in record._meta.fields if f.name in own]
     if record.history_type == "-":  # deleted: what the row held
-        values = [(f.name, getattr(record, f.attname)) for f in tracked]
-        return [row(name, value, None) for name, value in values if value not in (None, "")]
-    previous = record.prev_record
-    if previous is None:  # created: what it was created with
-        values = [(f.name, getattr(record, f.attname)) for f in tracked]
-        return [row(name, None, value) for name, value in values if value not in (None, "")]
-    delta = record.diff_against(previous)
-    return [row(change.field, change.old, change.new) for change in delta.changes]
+        held = [(f.name, getattr(record, f.attname)) for f in tracked]
+        changes = [(name, value, None) for name, value in held if value not in (None, "")]
+    elif record.prev_record is None:  # created: what it was created with
+        held = [(f.name, getattr(record, f.attname)) for f in tracked]
+        changes = [(name, None, value) for name, value in held if value not in (None, "")]
+    else:
+        changes = [(c.field, c.old, c.new) for c in record.diff_against(record.prev_record).changes]
+    values = FieldValues(record.instance_type, changes, show_ids=True)  # related rows: one query per model
+    return [values.change(name, old, new) for name, old, new in changes]
 
 
 BOOKKEEPING = {
@@ -695,7 +658,7 @@ def _revision_diff(revision) -> list[dict]:
         head, _, rest = key.partition(".")
         return names.get(head, head) + (f".{rest}" if rest else "")
 
-    return [{"field": label(key), "old": _display(before.get(key)), "new": _display(after.get(key))} for key in changed]
+    return [{"field": label(key), "old": shorten(before.get(key)), "new": shorten(after.get(key))} for key in changed]
 
 
 urlpatterns = [

@@ -1,7 +1,8 @@
-"""The one place that defines roles (角色) and what each may do.
+"""The roles' groups and grants, kept in step with streets, stations and departments.
 
-Each role is a Django group with model permissions. A street committee additionally gets
-one group per street ("街道工委·<街道>") holding a Wagtail page permission on that street's
+`base.roles` defines the roles and reads them; this module writes them. Each role is a
+Django group with model permissions (ROLE_SPECS). A street committee additionally gets one
+group per street ("街道工委·<街道>") holding a Wagtail page permission on that street's
 centre station (the root of its subtree, never per station page), collection permissions
 on the street's image library, and a django-guardian grant on the Street row itself;
 scoping of every other row is derived from that grant. Station staff get the same shape
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from guardian.shortcuts import assign_perm, get_groups_with_perms, remove_perm
 
 from django.contrib.auth.models import Group, Permission
-from django.db import models, transaction
+from django.db import transaction
 
 from wagtail.models import (
     Collection,
@@ -30,26 +31,26 @@ from wagtail.models import (
     WorkflowTask,
 )
 
+from base.roles import (
+    DEPARTMENT_GROUP_PREFIX,
+    HANDLE_DEPARTMENT,
+    MANAGE_STATION,
+    MANAGE_STREET,
+    STATION_GROUP_PREFIX,
+    STREET_GROUP_PREFIX,
+    Role,
+    department_group_name,
+    role_group_name,
+    station_group_name,
+    station_group_prefix,
+    street_collection_name,
+    street_group_name,
+)
+from content.models import StationLevel, StationPage, Street
+from content.tree import district_home
+from permissions.models import StationAssignment
+from workflows.models import Department
 
-class Role(models.TextChoices):
-    DISTRICT_ADMIN = "district_admin", "区管理员（代表工委）"
-    EDITOR = "editor", "编辑"
-    STREET_COMMITTEE = "street_committee", "街道人大工委"
-    STATION_STAFF = "station_staff", "站点工作人员"
-    DEPARTMENT_HANDLER = "department_handler", "承办单位"
-    DEPUTY = "deputy", "人大代表"
-    AUDITOR = "auditor", "审计"
-
-
-# Roles whose work spans the whole district; every other role is scoped to its streets.
-DISTRICT_WIDE_ROLES = (Role.DISTRICT_ADMIN, Role.EDITOR, Role.AUDITOR)
-
-STREET_GROUP_PREFIX = "街道工委·"
-STATION_GROUP_PREFIX = "站点#"
-MANAGE_STREET = "content.manage_street"
-MANAGE_STATION = "content.manage_station"
-HANDLE_DEPARTMENT = "workflows.handle_department"
-DEPARTMENT_GROUP_PREFIX = "承办单位·"
 # Created by Wagtail's first migration with rights on the whole tree; our roles replace them.
 WAGTAIL_DEFAULT_GROUPS = ("Editors", "Moderators")
 
@@ -77,6 +78,10 @@ ROLE_SPECS = {
             *_ADMIN_ACCESS,
             "content.*",
             "workflows.*",
+            "base.add_calendarday",
+            "base.change_calendarday",
+            "base.delete_calendarday",
+            "base.view_calendarday",
             "permissions.add_user",
             "permissions.change_user",
             "permissions.view_user",
@@ -126,7 +131,14 @@ ROLE_SPECS = {
     # permissions.admin_scope refuses every non-GET request of theirs, so it only reads.
     Role.AUDITOR: RoleSpec(
         Role.AUDITOR,
-        (*_ADMIN_ACCESS, "content.view_*", "workflows.view_*", "permissions.view_*", "auth.view_group"),
+        (
+            *_ADMIN_ACCESS,
+            "base.view_*",
+            "content.view_*",
+            "workflows.view_*",
+            "permissions.view_*",
+            "auth.view_group",
+        ),
         ("change_page",),
         ("choose",),
     ),
@@ -137,26 +149,6 @@ ROLE_SPECS = {
 # reach it through the street's moderation workflow.
 STREET_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page", "lock_page", "unlock_page")
 STATION_PAGE_PERMISSIONS = ("add_page", "change_page", "lock_page", "unlock_page")
-
-
-def role_group_name(role: Role) -> str:
-    return role.label
-
-
-def street_group_name(street) -> str:
-    return f"{STREET_GROUP_PREFIX}{street.name}"
-
-
-def station_group_prefix(station) -> str:
-    return f"{STATION_GROUP_PREFIX}{station.pk}·"
-
-
-def station_group_name(station) -> str:
-    return f"{station_group_prefix(station)}{station.title}"[:150]
-
-
-def street_collection_name(street) -> str:
-    return f"{street.name}图库"
 
 
 def _resolve(perm_specs) -> set[int]:
@@ -223,8 +215,6 @@ def sync_role_group(spec: RoleSpec) -> Group:
     if set(group.permissions.values_list("pk", flat=True)) != wanted:
         group.permissions.set(wanted)
     if spec.page_permissions:
-        from content.tree import district_home
-
         home = district_home()
         _sync_page_permissions(group, [home] if home else [], spec.page_permissions)
     _sync_collection_permissions(group, Collection.get_first_root_node(), spec.media_permissions)
@@ -234,8 +224,6 @@ def sync_role_group(spec: RoleSpec) -> Group:
 @transaction.atomic
 def sync_street_group(street) -> Group:
     """The street committee group of one street, with its grants brought up to date."""
-    from content.models import StationLevel, StationPage
-
     group, _ = Group.objects.get_or_create(name=street_group_name(street))
     base = Group.objects.filter(name=role_group_name(Role.STREET_COMMITTEE)).first()
     if base is not None and set(group.permissions.all()) != set(base.permissions.all()):
@@ -261,9 +249,6 @@ def sync_station_group(station) -> Group | None:
     the contact points below it, contributes to the street's image library, and holds the
     guardian grant `content.manage_station` on the station.
     """
-    from content.models import StationPage
-    from permissions.models import StationAssignment
-
     if type(station) is not StationPage:  # the grant is on the shared StationPage row
         station = StationPage.objects.get(pk=station.pk)
     group = Group.objects.filter(name__startswith=station_group_prefix(station)).first()
@@ -324,10 +309,6 @@ def revoke_street_group(street) -> None:
         remove_perm(MANAGE_STREET, group, street)
 
 
-def department_group_name(department) -> str:
-    return f"{DEPARTMENT_GROUP_PREFIX}{department.name}"
-
-
 @transaction.atomic
 def sync_department_group(department, previous_name: str | None = None) -> Group:
     """The handlers' group of one department ("承办单位·<名称>") with its guardian grant.
@@ -363,14 +344,9 @@ def remove_wagtail_default_groups() -> list[str]:
 
 
 def sync_all_roles() -> list[Group]:
-    from content.models import StationPage, Street
-    from permissions.models import StationAssignment
-
     remove_wagtail_default_groups()
     groups = [sync_role_group(spec) for spec in ROLE_SPECS.values()]
     groups += [sync_street_group(street) for street in Street.objects.all()]
-    from workflows.models import Department
-
     groups += [sync_department_group(department) for department in Department.objects.all()]
     staffed = StationPage.objects.filter(
         pk__in=StationAssignment.objects.values("station_id")

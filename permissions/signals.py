@@ -9,22 +9,16 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
+from django.forms import Media
 
 from wagtail import hooks
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Revision, RevisionMixin
 
+from base import audit
+from base.roles import STREET_GROUP_PREFIX, station_group_name, station_group_prefix
 from content.models import CentreStationPage, ContactPointPage, LiaisonStationPage, StationPage, Street
-from permissions import audit
-from permissions.models import AuditEvent, StationAssignment
-from permissions.roles import (
-    STREET_GROUP_PREFIX,
-    rename_street_group,
-    station_group_name,
-    station_group_prefix,
-    sync_department_group,
-    sync_station_group,
-    sync_street_group,
-)
+from permissions.models import AccountAction, StationAssignment
+from permissions.roles import rename_street_group, sync_department_group, sync_station_group, sync_street_group
 from workflows.models import Department
 
 
@@ -100,26 +94,26 @@ def department_group_for_department(sender, instance, raw=False, **kwargs):
 
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
-    audit.record(AuditEvent.Action.LOGIN, actor=user, request=request)
+    audit.record(AccountAction.LOGIN, actor=user, request=request)
 
 
 @receiver(user_logged_out)
 def audit_logout(sender, request, user, **kwargs):
     if user is not None:
-        audit.record(AuditEvent.Action.LOGOUT, actor=user, request=request)
+        audit.record(AccountAction.LOGOUT, actor=user, request=request)
 
 
 @receiver(user_login_failed)
 def audit_failed_login(sender, credentials, request=None, **kwargs):
     # The attempted username is kept (never the password) so lockouts can be traced.
-    audit.record(AuditEvent.Action.LOGIN_FAILED, request=request, username=str(credentials.get("username", "")))
+    audit.record(AccountAction.LOGIN_FAILED, request=request, username=str(credentials.get("username", "")))
 
 
 @receiver(m2m_changed, sender=get_user_model().groups.through)
 def audit_role_change(sender, instance, action, pk_set, reverse, **kwargs):
     if action not in ("post_add", "post_remove") or not pk_set:
         return
-    kind = AuditEvent.Action.ROLE_GRANTED if action == "post_add" else AuditEvent.Action.ROLE_REVOKED
+    kind = AccountAction.ROLE_GRANTED if action == "post_add" else AccountAction.ROLE_REVOKED
     if reverse:  # group.user_set.add(user, ...)
         users, groups = get_user_model().objects.filter(pk__in=pk_set), [instance]
     else:  # user.groups.add(group, ...)
@@ -160,7 +154,7 @@ def _audit_permission_set(instance, action, pk_set, reverse, *, kind, holder_mod
     else:
         holders, labels = [instance], _permission_labels(pk_set)
     for holder in holders:
-        audit.record(AuditEvent.Action.PERMISSIONS_CHANGED, obj=holder, kind=kind, change=change, permissions=labels)
+        audit.record(AccountAction.PERMISSIONS_CHANGED, obj=holder, kind=kind, change=change, permissions=labels)
 
 
 @receiver(m2m_changed, sender=Group.permissions.through)
@@ -200,7 +194,7 @@ def _audit_grant(instance, *, kind: str, grantee, target, target_id, change: str
         return
     permission = Permission.objects.select_related("content_type").filter(pk=instance.permission_id).first()
     audit.record(
-        AuditEvent.Action.PERMISSIONS_CHANGED,
+        AccountAction.PERMISSIONS_CHANGED,
         obj=grantee,
         kind=kind,
         change=change,
@@ -288,8 +282,6 @@ class GroupGrantAuditPanel:
 
     @property
     def media(self):
-        from django.forms import Media
-
         return Media()
 
 
@@ -323,4 +315,4 @@ def keep_revisions_of_deleted_objects(sender, instance, **kwargs):
     ]
     model = (getattr(instance, "specific_class", None) if isinstance(instance, Page) else None) or type(instance)
     label = model._meta.label
-    audit.record(AuditEvent.Action.OBJECT_DELETED, obj=instance, model=label, revisions=kept)
+    audit.record(AccountAction.OBJECT_DELETED, obj=instance, model=label, revisions=kept)

@@ -26,8 +26,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from permissions import audit
-from permissions.models import AuditEvent
+from base import audit
+from content.qr import qr_svg_markup
+from permissions.models import AccountAction
 
 # Admin paths a person who has not passed the second step may still use.
 EXEMPT_URL_NAMES = {
@@ -91,10 +92,25 @@ def _next_url(request) -> str:
     return reverse("wagtailadmin_home")
 
 
-def _qr_svg(url: str) -> str:
-    from content.qr import qr_svg_markup
+def _check_code(request, devices, *, step: str, wrong: str):
+    """The code form, and the device that accepted the code posted (None if none did).
 
-    return qr_svg_markup(url, scale=5)
+    Every failure is audited; django-otp's per-device throttle answers for repeated ones."""
+    form = TokenForm(request.POST or None)
+    if request.method != "POST" or not form.is_valid():
+        return form, None
+    token = form.cleaned_data["token"]
+    throttled = all(not device.verify_is_allowed()[0] for device in devices)
+    matched = None if throttled else next((device for device in devices if device.verify_token(token)), None)
+    if matched is None:
+        audit.record(AccountAction.TWO_FACTOR_FAILED, request=request, obj=request.user, step=step)
+        form.add_error("token", THROTTLED_MESSAGE if throttled else wrong)
+    return form, matched
+
+
+def _page(request, template: str, form, context: dict):
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, template, {"form": form, "next": _next_url(request), **context}, status=status)
 
 
 @never_cache
@@ -107,31 +123,16 @@ def setup(request):
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name="身份验证器", confirmed=False)
-    form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        throttled = not device.verify_is_allowed()[0]
-        if not throttled and device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            otp_login(request, device)
-            audit.record(AuditEvent.Action.TWO_FACTOR_DEVICE_ADDED, request=request, obj=request.user)
-            return redirect(_next_url(request))
-        audit.record(AuditEvent.Action.TWO_FACTOR_FAILED, request=request, obj=request.user, step="setup")
-        if throttled:
-            form.add_error("token", THROTTLED_MESSAGE)
-        else:
-            form.add_error("token", "验证码不正确，请确认手机时间准确后重新输入。")
-    return render(
-        request,
-        "permissions/two_factor/setup.html",
-        {
-            "form": form,
-            "qr_svg": _qr_svg(device.config_url),
-            "secret": b32encode(device.bin_key).decode().rstrip("="),
-            "next": _next_url(request),
-        },
-        status=400 if form.is_bound and form.errors else 200,
-    )
+    form, matched = _check_code(request, [device], step="setup", wrong="验证码不正确，请确认手机时间准确后重新输入。")
+    if matched is not None:
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        otp_login(request, device)
+        audit.record(AccountAction.TWO_FACTOR_DEVICE_ADDED, request=request, obj=request.user)
+        return redirect(_next_url(request))
+    secret = b32encode(device.bin_key).decode().rstrip("=")
+    qr_svg = qr_svg_markup(device.config_url, scale=5)
+    return _page(request, "permissions/two_factor/setup.html", form, {"qr_svg": qr_svg, "secret": secret})
 
 
 @never_cache
@@ -142,23 +143,9 @@ def verify(request):
     devices = list(TOTPDevice.objects.filter(user=request.user, confirmed=True))
     if not devices:
         return redirect(f"{reverse('two_factor_setup')}?{urlencode({'next': _next_url(request)})}")
-    form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        token = form.cleaned_data["token"]
-        throttled = all(not device.verify_is_allowed()[0] for device in devices)
-        matched = None if throttled else next((d for d in devices if d.verify_token(token)), None)
-        if matched is not None:
-            otp_login(request, matched)
-            audit.record(AuditEvent.Action.TWO_FACTOR_VERIFIED, request=request, obj=request.user)
-            return redirect(_next_url(request))
-        audit.record(AuditEvent.Action.TWO_FACTOR_FAILED, request=request, obj=request.user, step="verify")
-        if throttled:
-            form.add_error("token", THROTTLED_MESSAGE)
-        else:
-            form.add_error("token", "验证码不正确，请重新输入。")
-    return render(
-        request,
-        "permissions/two_factor/verify.html",
-        {"form": form, "next": _next_url(request)},
-        status=400 if form.is_bound and form.errors else 200,
-    )
+    form, matched = _check_code(request, devices, step="verify", wrong="验证码不正确，请重新输入。")
+    if matched is not None:
+        otp_login(request, matched)
+        audit.record(AccountAction.TWO_FACTOR_VERIFIED, request=request, obj=request.user)
+        return redirect(_next_url(request))
+    return _page(request, "permissions/two_factor/verify.html", form, {})

@@ -1,34 +1,45 @@
-"""Admin screens of the permissions app: station staff assignments and the auditors'
-read-only audit log."""
+"""Admin screens of the permissions app: station staff assignments, staff requests, the
+auditors' read-only audit log and history browser, and the admin-wide hooks that keep
+choosers, action menus and the admin API inside each person's rights."""
+
+import django_filters
 
 from django import forms
-from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.urls import include, path, reverse
 
 from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.ui.tables import Column
+from wagtail.documents.api.admin.views import DocumentsAdminAPIViewSet
+from wagtail.images.api.admin.views import ImagesAdminAPIViewSet
+from wagtail.models import Page
 from wagtail.permissions import policy_registry, register_permission_policy
 
-from permissions.admin_scope import is_auditor
-from permissions.models import AuditEvent, StationAssignment
-from permissions.policies import ReadOnlyPermissionPolicy, ScopedPermissionPolicy
-from permissions.roles import Role, role_group_name
-from permissions.scoping import scope_by_station, stations_for
-from permissions.viewsets import AuditedExportViewSetMixin, ScopedViewSetMixin
+from base.audit_actions import actions
+from base.models import AuditEvent
+from base.policies import ReadOnlyPermissionPolicy, ScopedPermissionPolicy
+from base.roles import Role, roles_of, users_with_role
+from base.viewsets import ScopedModelViewSet
+from content.models import StationLevel
+from content.scoping import scope_by_station, stations_for
+from permissions import history_browser
+from permissions.models import AccountAction, StationAssignment
 
 register_permission_policy(AuditEvent, ReadOnlyPermissionPolicy(AuditEvent))
 register_permission_policy(StationAssignment, ScopedPermissionPolicy(StationAssignment, scope_by_station))
 
 
+@hooks.register("register_audit_actions")
+def register_audit_actions(registry):
+    registry.register_choices(AccountAction)
+
+
 @hooks.register("construct_page_chooser_queryset")
 def choose_only_public_or_own_pages(pages, request):
     """Choosers list published pages (public anyway) and drafts the user may work on."""
-    from django.db.models import Q
-
-    from wagtail.models import Page
-
     user = request.user
     if user.is_superuser:
         return pages
@@ -43,26 +54,34 @@ def choose_only_public_or_own_pages(pages, request):
 def auditors_get_no_save_buttons(menu_items, request, context):
     """The auditor reads an editor screen as it is: no save, publish or submit buttons
     (their POSTs would be refused anyway, see permissions.admin_scope)."""
-    if is_auditor(request.user):
+    if roles_of(request.user).is_auditor:
         menu_items.clear()
+
+
+class CollectionScopedAPIMixin:
+    """The admin API's images and documents: only those in collections the user may use."""
+
+    def get_queryset(self):
+        policy = policy_registry.get_by_type(self.model)
+        allowed = policy.instances_user_has_any_permission_for(self.request.user, ["choose", "change"])
+        return super().get_queryset().filter(pk__in=allowed.values("pk"))
+
+
+class ScopedImagesAdminAPIViewSet(CollectionScopedAPIMixin, ImagesAdminAPIViewSet):
+    pass
+
+
+class ScopedDocumentsAdminAPIViewSet(CollectionScopedAPIMixin, DocumentsAdminAPIViewSet):
+    pass
 
 
 @hooks.register("construct_admin_api", order=100)
 def scope_media_in_admin_api(router):
-    """The admin API's images and documents: only those in collections the user may use."""
-    from wagtail.documents.api.admin.views import DocumentsAdminAPIViewSet
-    from wagtail.images.api.admin.views import ImagesAdminAPIViewSet
+    router.register_endpoint("images", ScopedImagesAdminAPIViewSet)
+    router.register_endpoint("documents", ScopedDocumentsAdminAPIViewSet)
 
-    for name, base in (("images", ImagesAdminAPIViewSet), ("documents", DocumentsAdminAPIViewSet)):
 
-        class Scoped(base):
-            def get_queryset(self):
-                policy = policy_registry.get_by_type(self.model)
-                allowed = policy.instances_user_has_any_permission_for(self.request.user, ["choose", "change"])
-                return super().get_queryset().filter(pk__in=allowed.values("pk"))
-
-        Scoped.__name__ = f"Scoped{base.__name__}"
-        router.register_endpoint(name, Scoped)
+# --- Station staff --------------------------------------------------------------------------
 
 
 class StationAssignmentForm(WagtailAdminModelForm):
@@ -70,13 +89,7 @@ class StationAssignmentForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from content.models import StationLevel
-
-        self.fields["user"].queryset = (
-            get_user_model()
-            .objects.filter(is_active=True, groups__name=role_group_name(Role.STATION_STAFF))
-            .order_by("username")
-        )
+        self.fields["user"].queryset = users_with_role(Role.STATION_STAFF).order_by("username")
         self.fields["station"].queryset = (
             stations_for(self.for_user)
             .filter(level__in=[StationLevel.STATION, StationLevel.POINT])
@@ -93,7 +106,7 @@ class StationAssignmentForm(WagtailAdminModelForm):
         widgets = {"station": forms.Select}
 
 
-class StationAssignmentViewSet(AuditedExportViewSetMixin, ScopedViewSetMixin, ModelViewSet):
+class StationAssignmentViewSet(ScopedModelViewSet):
     """Street committees assign staff to their own street's stations (分配站点工作人员)."""
 
     model = StationAssignment
@@ -109,14 +122,31 @@ class StationAssignmentViewSet(AuditedExportViewSetMixin, ScopedViewSetMixin, Mo
     list_export = ["user", "station", "note", "created_at"]
     export_filename = "station-staff"
 
-    def scope_queryset(self, queryset, user):
-        return scope_by_station(queryset.select_related("user", "station"), user)
-
     def get_form_class(self, for_update=False):
         return StationAssignmentForm
 
+    def get_queryset(self, request):
+        return StationAssignment.objects.select_related("user", "station")
 
-class AuditEventViewSet(AuditedExportViewSetMixin, ModelViewSet):
+
+@hooks.register("register_admin_viewset")
+def register_station_assignment_viewset():
+    return StationAssignmentViewSet("station_staff")
+
+
+# --- The audit log ----------------------------------------------------------------------------
+
+
+class AuditEventFilterSet(WagtailFilterSet):
+    action = django_filters.ChoiceFilter(label="动作", choices=actions.choices)
+    timestamp = django_filters.DateFromToRangeFilter(label="时间")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["action", "timestamp"]
+
+
+class AuditEventViewSet(ScopedModelViewSet):
     model = AuditEvent
     icon = "history"
     menu_label = "审计记录"
@@ -124,10 +154,26 @@ class AuditEventViewSet(AuditedExportViewSetMixin, ModelViewSet):
     add_to_admin_menu = True
     copy_view_enabled = False
     inspect_view_enabled = True
-    list_display = ["timestamp", "actor_username", "action", "object_type", "object_repr", "ip_address"]
-    list_filter = ["action", "timestamp"]
+    filterset_class = AuditEventFilterSet
+    list_display = [
+        "timestamp",
+        "actor_username",
+        Column("action", label="动作", accessor="get_action_display"),
+        "object_type",
+        "object_repr",
+        "ip_address",
+    ]
     search_fields = ["actor_username", "object_repr", "object_type"]
-    list_export = ["timestamp", "actor_username", "action", "object_type", "object_id", "object_repr", "ip_address"]
+    list_export = [
+        "timestamp",
+        "actor_username",
+        "get_action_display",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "ip_address",
+    ]
+    export_headings = {"get_action_display": "动作"}
     export_filename = "audit-events"
     form_fields = ["action"]  # required by the viewset; the add/edit views are never reachable
     ordering = ["-timestamp", "-pk"]
@@ -138,25 +184,16 @@ def register_audit_viewset():
     return AuditEventViewSet("audit_events")
 
 
-@hooks.register("register_admin_viewset")
-def register_station_assignment_viewset():
-    return StationAssignmentViewSet("station_staff")
-
-
 # --- The auditors' history browser ----------------------------------------------------------
 
 
 class HistoryMenuItem(MenuItem):
     def is_shown(self, request):
-        from permissions.history_browser import may_browse
-
-        return may_browse(request.user)
+        return history_browser.may_browse(request.user)
 
 
 @hooks.register("register_admin_urls")
 def register_history_urls():
-    from permissions import history_browser
-
     return [path("history/", include((history_browser.urlpatterns, "history_browser")))]
 
 

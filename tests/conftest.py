@@ -101,15 +101,15 @@ def role_user(username, *group_names, **extra):
 
 def street_user(street, username="hubin-secretary"):
     """A street committee secretary of `street` (role group plus the street's group)."""
-    from permissions.roles import Role, role_group_name, street_group_name
+    from base.roles import Role, role_group_name, street_group_name
 
     return role_user(username, role_group_name(Role.STREET_COMMITTEE), street_group_name(street))
 
 
 def station_user(station, username="dongping-staff"):
     """Station staff assigned to `station` (the assignment creates its staff group)."""
+    from base.roles import Role, role_group_name
     from permissions.models import StationAssignment
-    from permissions.roles import Role, role_group_name
 
     user = role_user(username, role_group_name(Role.STATION_STAFF))
     StationAssignment.objects.create(user=user, station_id=station.pk)

@@ -111,9 +111,9 @@ def test_deputy_editor_shows_the_stations_the_deputy_sits_in(client, admin_user,
 
 
 def test_holiday_overrides_are_listed_in_the_admin(client, admin_user):
-    from workflows.models import CalendarDay
+    from base.models import CalendarDay
 
     CalendarDay.objects.create(date="2027-02-05", kind="holiday", name="春节")
     client.force_login(admin_user)
-    html = client.get(reverse("wagtailsnippets_workflows_calendarday:list")).content.decode()
+    html = client.get(reverse("wagtailsnippets_base_calendarday:list")).content.decode()
     assert "春节" in html

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from wagtail.test.utils.form_data import querydict_from_html
 
-from permissions.models import AuditEvent
+from base.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-passphrase-2026"
@@ -88,7 +88,7 @@ def test_postgresql_refuses_update_and_delete_in_sql(staff):
 def auditor(db):
     from django.core.management import call_command
 
-    from permissions.roles import Role, role_group_name
+    from base.roles import Role, role_group_name
 
     call_command("sync_roles", verbosity=0)
     user = get_user_model().objects.create_user("auditor", password=PASSWORD)
@@ -107,7 +107,7 @@ def test_the_auditor_browses_filters_and_exports_the_audit_log(client, staff, au
     assert "10.1.2.3" in b"".join(export.streaming_content).decode("utf-8-sig")
     exported = AuditEvent.objects.get(action="personal_data_exported")
     assert exported.actor == auditor
-    assert exported.detail == {"model": "permissions.AuditEvent", "format": "csv", "filters": {}}
+    assert exported.detail == {"model": "base.AuditEvent", "format": "csv", "filters": {}}
     event = AuditEvent.objects.get(action="login_failed")
     assert client.get(reverse("audit_events:inspect", args=[event.pk])).status_code == 200
 
@@ -130,7 +130,7 @@ def test_nobody_can_add_edit_or_delete_audit_records_in_the_admin(client, staff,
 def test_other_staff_cannot_see_the_audit_log(client, db):
     from django.core.management import call_command
 
-    from permissions.roles import Role, role_group_name
+    from base.roles import Role, role_group_name
 
     call_command("sync_roles", verbosity=0)
     editor = get_user_model().objects.create_user("editor", password=PASSWORD)

@@ -42,16 +42,17 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Collection, GroupApprovalTask, Site, UploadedFile, Workflow
 
-from content.models import ContactPointPage, StationPage
-from content.tree import add_station
-from permissions.models import AuditEvent, StationAssignment
-from permissions.roles import (
+from base.models import AuditEvent
+from base.roles import (
     Role,
     department_group_name,
     role_group_name,
     street_collection_name,
     street_group_name,
 )
+from content.models import ContactPointPage, StationPage
+from content.tree import add_station
+from permissions.models import StationAssignment
 from tests.conftest import make_deputy, role_user, station_user, street_user
 from workflows.intake import Submission, submit
 from workflows.models import Category, Department, OpinionPhoto
@@ -156,7 +157,7 @@ def world(two_streets, street, django_user_model):
     assignment = StationAssignment.objects.get(user=hubin_staff)
     deputy = make_deputy()
     deputy.save_revision(user=None)
-    calendar_day = apps.get_model("workflows", "CalendarDay").objects.create(
+    calendar_day = apps.get_model("base", "CalendarDay").objects.create(
         date="2026-10-10", kind="workday", name="国庆节调休"
     )
     audit_event = AuditEvent.objects.create(action="login", actor_username="hubin-secretary")
@@ -426,10 +427,10 @@ def cases(w) -> list[Case]:
     calendar_day = w["calendar_day"]
     out += [
         *[
-            Case(f"wagtailsnippets_workflows_calendarday:{name}", DISTRICT, {"pk": calendar_day.pk})
+            Case(f"wagtailsnippets_base_calendarday:{name}", DISTRICT, {"pk": calendar_day.pk})
             for name in ("edit", "delete", "usage", "history", "history_results", "copy")
         ],
-        Case("wagtailsnippetchoosers_workflows_calendarday:chosen", DISTRICT, {"pk": str(calendar_day.pk)}),
+        Case("wagtailsnippetchoosers_base_calendarday:chosen", DISTRICT, {"pk": str(calendar_day.pk)}),
     ]
     event = w["audit_event"]
     out += [

@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from permissions.roles import Role, department_group_name, role_group_name
+from base.roles import Role, department_group_name, role_group_name
 from tests.conftest import new_opinion, role_user, station_user
 from workflows import opinions
 from workflows.models import Department

@@ -2,7 +2,7 @@
 
 import pytest
 
-from permissions.models import AuditEvent
+from base.models import AuditEvent
 from workflows import demo
 from workflows.models import Department, Opinion, OpinionReply
 

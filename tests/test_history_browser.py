@@ -12,10 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from base import audit
+from base.models import AuditEvent
+from base.roles import Role, role_group_name
 from content.models import Deputy
-from permissions import audit
-from permissions.models import AuditEvent
-from permissions.roles import Role, role_group_name
+from permissions.models import AccountAction
 from tests.conftest import PASSWORD, make_deputy, role_user, street_user
 from workflows import opinions
 
@@ -44,7 +45,7 @@ def history(two_streets, street):
     station.save_revision(user=secretary)
     state = station.get_workflow().start(station, secretary)
     state.current_task_state.approve(user=secretary)
-    audit.record(AuditEvent.Action.LOGIN, actor=secretary)
+    audit.record(AccountAction.LOGIN, actor=secretary)
     return {
         **two_streets,
         "deputy": deputy,
@@ -174,7 +175,7 @@ def test_a_page_revision_shows_the_title_change_against_the_previous_revision(cl
 
 def test_an_audit_event_shows_its_detail(client, history):
     client.force_login(history["auditor"])
-    event = audit.record(AuditEvent.Action.PERMISSIONS_CHANGED, actor=history["secretary"], added=["<b>改</b>"])
+    event = audit.record(AccountAction.PERMISSIONS_CHANGED, actor=history["secretary"], added=["<b>改</b>"])
     detail = client.get(reverse("history_browser:detail", args=["audit", event.pk]))
     page = detail.content.decode()
     assert detail.status_code == 200 and "权限变更" in page
@@ -361,7 +362,7 @@ def test_facilities_replies_and_photos_keep_field_history(loop_opinion):
 
 @pytest.fixture
 def loop_opinion(two_streets):
-    from permissions.roles import department_group_name
+    from base.roles import department_group_name
     from tests.conftest import new_opinion, replied, station_user
     from workflows.models import Department
 

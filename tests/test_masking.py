@@ -5,8 +5,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import RequestFactory
 
-from permissions.masking import mask_name, mask_phone, reveal
-from permissions.models import AuditEvent
+from base.masking import mask_name, mask_phone, reveal
+from base.models import AuditEvent
 
 
 @pytest.mark.parametrize("name,masked", [("张三", "张*"), ("欧阳明珠", "欧***"), ("李", "李*"), ("", "")])

@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from base.models import AuditEvent
+from base.roles import Role, department_group_name, role_group_name
 from content.models import Street
-from permissions.models import AuditEvent
-from permissions.roles import Role, department_group_name, role_group_name
 from tests.conftest import new_opinion, replied, role_user, station_user, street_user
 from workflows import opinions
 from workflows.models import Category, Department, Opinion, OpinionPhoto, OpinionState, Publication
@@ -280,7 +280,7 @@ def test_the_staff_listing_costs_the_same_whatever_the_volume(client, desk, stre
             opinions.perform(opinion, "assign", user=desk["staff"], department=desk["department"])
     many = listing_queries(client, desk["secretary"])
     # More streets for the same person, and more history: still the same count.
-    from permissions.roles import street_group_name
+    from base.roles import street_group_name
 
     for n in range(13):
         extra = Street.objects.create(name=f"测试街道{n}", slug=f"test-{n}")
@@ -300,7 +300,7 @@ def timeline_row(response, summary):
 @pytest.mark.parametrize("recorded", [True, False], ids=["history-id-recorded", "older-audit-records"])
 def test_a_stray_history_row_does_not_shift_the_changes_of_later_steps(client, desk, recorded, monkeypatch):
     if not recorded:  # audit records as written before they named their history row
-        from permissions import audit
+        from base import audit
 
         record = audit.record
         monkeypatch.setattr(audit, "record", lambda *a, history_id=None, **detail: record(*a, **detail))
@@ -492,8 +492,8 @@ def test_rated_items_wait_to_be_closed_and_the_overdue_rollup_has_a_total(client
 
 
 def test_the_admin_home_warns_while_next_years_holidays_are_missing(client, desk, fixed_today):
-    from workflows.models import CalendarDay
-    from workflows.workdays import covered_by_package, years_without_holiday_data
+    from base.calendar import covered_by_package, years_without_holiday_data
+    from base.models import CalendarDay
 
     first_missing = next(year for year in range(2026, 2100) if not covered_by_package(year))
     fixed_today(dt.date(first_missing - 1, 12, 1))

@@ -7,14 +7,14 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from permissions.models import AuditEvent
-from permissions.roles import Role, department_group_name, role_group_name
+from base.models import AuditEvent, CalendarDay
+from base.roles import Role, department_group_name, role_group_name
 from tests.conftest import new_opinion, replied, role_user, station_user, street_user
 from workflows import opinions
 from workflows.models import (
-    CalendarDay,
     Department,
     Opinion,
+    OpinionAction,
     OpinionReply,
     OpinionState,
     Publication,
@@ -393,7 +393,7 @@ def test_every_allowed_transition_moves_the_opinion_and_leaves_one_audit_record_
     assert result.state == stored.state == expected
     assert stored.version == opinion.version + 1
     (event,) = AuditEvent.objects.filter(pk__gt=last_event or 0, object_id=str(opinion.pk))
-    assert event.action == AuditEvent.Action.OPINION_TRANSITION
+    assert event.action == OpinionAction.TRANSITION
     assert (event.detail["transition"], event.detail["from_state"], event.detail["to_state"]) == (
         name,
         source,

@@ -9,7 +9,7 @@ from PIL import Image
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from permissions.roles import Role, department_group_name, role_group_name
+from base.roles import Role, department_group_name, role_group_name
 from tests.conftest import new_opinion, replied, role_user, station_user, street_user
 from workflows import opinions
 from workflows.intake import rating_token

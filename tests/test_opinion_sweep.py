@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from permissions.roles import Role, department_group_name, role_group_name
+from base.roles import Role, department_group_name, role_group_name
 from tests.conftest import new_opinion, role_user, station_user
 from workflows import opinions
 from workflows.models import Department, Opinion, OpinionState
@@ -113,7 +113,7 @@ def test_the_background_task_runs_the_same_sweep(setup):
 
 
 def test_an_overdue_item_is_supervised_once_and_told_once(setup, django_capture_on_commit_callbacks):
-    from permissions.models import AuditEvent
+    from base.models import AuditEvent
     from workflows.models import SupervisionCase
 
     late = assigned(setup["station"], setup["staff"], setup["department"], dt.date(2025, 11, 3), 1, "超期的意见")

@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
+from base.calendar import WorkdayCalendar
+from base.models import CalendarDay
 from content.models import HolidayRule, ReceptionSchedule, Recurrence
 from content.reception import nth_weekday, occurrences_between
-from workflows.models import CalendarDay
-from workflows.workdays import WorkdayCalendar
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from wagtail.models import GroupPagePermission
 
+from base.roles import MANAGE_STREET, Role, role_group_name, street_group_name
 from content.models import Street
-from permissions.roles import MANAGE_STREET, Role, role_group_name, street_group_name
 from tests.conftest import street_user
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def snapshot():
 
 
 def test_syncing_roles_twice_changes_nothing(two_streets):
-    from permissions.models import AuditEvent
+    from base.models import AuditEvent
 
     before, events = snapshot(), AuditEvent.objects.count()
     call_command("sync_roles", verbosity=0)

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from base.roles import Role, role_group_name, street_group_name
 from content.models import Street
-from permissions.roles import Role, role_group_name, street_group_name
-from permissions.scoping import scope_by_street, streets_for
+from content.scoping import scope_by_street, streets_for
 
 pytestmark = pytest.mark.django_db
 

@@ -50,7 +50,7 @@ def behind_proxy(client, password, visitor):
 
 
 def test_behind_the_proxy_lockout_and_audit_use_the_visitors_address(client, staff, settings):
-    from permissions.models import AuditEvent
+    from base.models import AuditEvent
 
     settings.LIANLUO_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
     for _ in range(5):
@@ -65,7 +65,7 @@ def test_behind_the_proxy_lockout_and_audit_use_the_visitors_address(client, sta
 
 
 def test_a_header_that_is_not_an_address_is_ignored(client, staff, settings):
-    from permissions.models import AuditEvent
+    from base.models import AuditEvent
 
     settings.LIANLUO_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
     behind_proxy(client, "wrong-password", "not-an-address")
@@ -73,7 +73,7 @@ def test_a_header_that_is_not_an_address_is_ignored(client, staff, settings):
 
 
 def test_without_the_setting_a_forged_header_changes_nothing(client, staff):
-    from permissions.models import AuditEvent
+    from base.models import AuditEvent
 
     behind_proxy(client, "wrong-password", "203.0.113.7")
     assert AuditEvent.objects.get(action="login_failed").ip_address == "127.0.0.1"

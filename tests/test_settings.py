@@ -42,7 +42,7 @@ def test_base_settings_are_production_safe():
     security = base.MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")
     assert base.MIDDLEWARE[security + 1] == "whitenoise.middleware.WhiteNoiseMiddleware"
     # The visitor's address is settled before anything records or counts by it.
-    assert base.MIDDLEWARE[0] == "permissions.client_address.ClientAddressMiddleware"
+    assert base.MIDDLEWARE[0] == "base.client_address.ClientAddressMiddleware"
 
 
 def test_collected_static_files_have_hashed_names_and_compressed_copies(tmp_path):

@@ -8,10 +8,10 @@ from django.urls import reverse
 
 from wagtail.models import Collection, GroupPagePermission
 
+from base.roles import Role, role_group_name
 from content.models import StationPage
+from content.scoping import scope_by_station, stations_for
 from permissions.models import StationAssignment
-from permissions.roles import Role, role_group_name
-from permissions.scoping import scope_by_station, stations_for
 from tests.conftest import role_user, station_user, street_user
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from permissions.models import AuditEvent
+from base.models import AuditEvent
 from tests.test_settings import PRODUCTION_ENV, manage
 
 pytestmark = pytest.mark.django_db

@@ -13,10 +13,15 @@ import random
 from collections.abc import Callable
 from contextlib import contextmanager
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from content.demo.vocab import SHANGCHENG_STREETS
+from content.models import StationLevel, StationPage
+from workflows import opinions
+from workflows.intake import Submission, submit
 from workflows.models import (
     Category,
     Channel,
@@ -101,8 +106,6 @@ def ensure_departments() -> list[Department]:
 
 
 def _stations():
-    from content.models import StationLevel, StationPage
-
     return list(
         StationPage.objects.live()
         .filter(level__in=[StationLevel.CENTRE, StationLevel.STATION, StationLevel.POINT])
@@ -112,8 +115,6 @@ def _stations():
 
 
 def _fill(rng: random.Random, template: str, station) -> str:
-    from content.demo.vocab import SHANGCHENG_STREETS
-
     seed = next((s for s in SHANGCHENG_STREETS if station.street and s.name in station.street.name), None)
     place = rng.choice(seed.communities) if seed and seed.communities else station.title[:4]
     road = rng.choice(seed.roads) if seed and seed.roads else "解放路"
@@ -145,8 +146,6 @@ def _citizen(rng):
 
 
 def _through_the_loop(count, rng, stations, categories, departments, today) -> int:
-    from django.contrib.auth import get_user_model
-
     # One account acts for every role while the demo is written; it cannot sign in (no
     # usable password) and is deactivated again at the end.
     actor, _ = get_user_model().objects.get_or_create(
@@ -163,9 +162,6 @@ def _through_the_loop(count, rng, stations, categories, departments, today) -> i
 
 
 def _each_through_the_loop(count, rng, stations, categories, departments, today, actor) -> int:
-    from workflows import opinions
-    from workflows.intake import Submission, submit
-
     weights = [w for _, w in STAGES]
     made = 0
     for i in range(count):

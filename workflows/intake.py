@@ -14,16 +14,16 @@ import re
 import secrets
 from dataclasses import dataclass, field, fields
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from permissions import audit
-from permissions.models import AuditEvent
-from workflows.models import Channel, Opinion, OpinionPhoto
+from base import audit
+from workflows import notifications
+from workflows.models import Channel, Opinion, OpinionAction, OpinionPhoto
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 MAX_PHOTOS = 3
@@ -90,8 +90,6 @@ def clean_photo(upload) -> ContentFile:
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
         raise IntakeError(f"“{upload.name}”不是可以识别的图片文件。") from error
-    from PIL import ImageOps
-
     image = ImageOps.exif_transpose(image)  # keep the orientation, drop the metadata
     if image_format == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
@@ -171,14 +169,14 @@ def submit(submission: Submission) -> tuple[Opinion, bool]:
                 for photo in photos:
                     OpinionPhoto.objects.create(opinion=opinion, file=photo, width=photo.width, height=photo.height)
                 audit.record(
-                    AuditEvent.Action.OPINION_SUBMITTED,
+                    OpinionAction.SUBMITTED,
                     actor=submission.entered_by,
                     obj=opinion,
                     username="" if submission.entered_by else "群众",
                     channel=submission.channel,
                     station=station.title,
                 )
-                transaction.on_commit(lambda stored=opinion: _notify_submitted(stored))
+                transaction.on_commit(lambda stored=opinion: notifications.submitted(stored))
             return opinion, True
         except IntegrityError:
             if submission.idempotency_key:
@@ -208,9 +206,3 @@ def lookup(receipt_no: str, phone_last4: str) -> Opinion | None:
     if not receipt_no or not re.fullmatch(r"\d{4}", phone_last4):
         return None
     return Opinion.objects.filter(receipt_no=receipt_no, phone_last4=phone_last4).first()
-
-
-def _notify_submitted(opinion: Opinion) -> None:
-    from workflows import notifications
-
-    notifications.after_submission(opinion)

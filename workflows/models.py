@@ -1,43 +1,25 @@
-"""Audited processes: the holiday and make-up workday calendar, and the opinion loop."""
+"""Audited processes: departments, and the opinion loop (its state machine is declared in
+`workflows.opinions`)."""
 
 from simple_history.models import HistoricalRecords
 
 from django.conf import settings
 from django.db import models
 
+from base.masking import mask_name, mask_phone
+from base.roles import HANDLE_DEPARTMENT, roles_of
+from workflows.process import Deadline
 from workflows.storage import private_storage
-
-
-class CalendarDay(models.Model):
-    """An administrator's override of the published holiday calendar for one date.
-
-    The maintained `chinese_calendar` package covers the State Council's arrangements for the
-    years it knows; an override wins over it, and is the only source for years it does not
-    know yet (the arrangement for the next year is announced each November).
-    """
-
-    class Kind(models.TextChoices):
-        HOLIDAY = "holiday", "法定节假日（休息）"
-        WORKDAY = "workday", "调休上班日"
-
-    date = models.DateField("日期", unique=True)
-    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
-    name = models.CharField("名称", max_length=40, help_text="例如：国庆节、春节调休")
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["date"]
-        verbose_name = "节假日调整"
-        verbose_name_plural = "节假日调整"
-
-    def __str__(self):
-        return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}"
-
 
 # --------------------------------------------------------------------------------------------
 # Opinion intake (群众意见): departments, categories, opinions and their rounds
 # --------------------------------------------------------------------------------------------
+
+
+class DepartmentQuerySet(models.QuerySet):
+    def handled_by(self, user):
+        """Departments the user handles for (their groups hold `workflows.handle_department`)."""
+        return self.filter(pk__in=roles_of(user).granted(HANDLE_DEPARTMENT, Department).values("pk"))
 
 
 class Department(models.Model):
@@ -54,6 +36,8 @@ class Department(models.Model):
     sort_order = models.PositiveIntegerField("排序", default=0)
 
     history = HistoricalRecords()
+
+    objects = DepartmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["sort_order", "name"]
@@ -100,6 +84,17 @@ class OpinionState(models.TextChoices):
     CLOSED = "closed", "已办结"
 
 
+# Open and with a deadline running: the department holds it (assigned, or signed for).
+OPINION_DEADLINE = Deadline("deadline", (OpinionState.ASSIGNED, OpinionState.SIGNED))
+
+
+class OpinionAction(models.TextChoices):
+    """The opinion loop's audit actions (registered in workflows.wagtail_hooks)."""
+
+    SUBMITTED = "opinion_submitted", "意见提交"
+    TRANSITION = "opinion_transition", "意见办理"
+
+
 class Channel(models.TextChoices):
     ONLINE = "online", "网上提交"
     QR = "qr", "扫码提交"
@@ -134,8 +129,8 @@ class Opinion(models.Model):
     Nothing links to an opinion from pages, so Wagtail's reference index skips it
     (`wagtail_reference_index_ignore`): every save would otherwise rewrite its index rows.
 
-    Only `workflows.opinions` changes `state` and the loop's fields, one transition at a
-    time; each transition is one save (one history row) and one audit record.
+    Only the process declared in `workflows.opinions` changes `state` and the loop's fields,
+    one transition at a time; each transition is one save (one history row) and one audit record.
     """
 
     wagtail_reference_index_ignore = True
@@ -255,14 +250,10 @@ class Opinion(models.Model):
     # Read-only views for listings and exports: labels, and personal data masked.
     @property
     def masked_citizen_name(self) -> str:
-        from permissions.masking import mask_name
-
         return mask_name(self.citizen_name)
 
     @property
     def masked_citizen_phone(self) -> str:
-        from permissions.masking import mask_phone
-
         return mask_phone(self.citizen_phone)
 
     @property
@@ -290,12 +281,7 @@ class Opinion(models.Model):
         return "超期" if self.is_overdue() else ""
 
     def is_overdue(self, today=None) -> bool:
-        from django.utils import timezone
-
-        today = today or timezone.localdate()
-        return bool(
-            self.deadline and self.state in (OpinionState.ASSIGNED, OpinionState.SIGNED) and today > self.deadline
-        )
+        return OPINION_DEADLINE.is_overdue(self, today)
 
 
 class OpinionPhoto(models.Model):

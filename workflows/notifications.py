@@ -3,6 +3,9 @@
 Which backend sends them is a setting: the console in development, SMTP in production
 (EMAIL_HOST…), an in-memory outbox in tests. Messages never contain the citizen's name or
 phone number: staff open the opinion in the admin to see (masked) contact details.
+
+Each transition of the loop names its notification in `workflows.opinions`; the sweep
+sends the reminders and overdue notices at the end of this module.
 """
 
 from __future__ import annotations
@@ -14,7 +17,11 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.urls import reverse
 
-from workflows.models import Opinion
+from base.roles import Role, department_handlers, street_committee_members, users_with_role
+from content.models import StationPage
+from workflows.models import Opinion, OpinionState, SupervisionCase
+
+S = OpinionState
 
 
 def _admin_url(opinion: Opinion) -> str:
@@ -22,33 +29,24 @@ def _admin_url(opinion: Opinion) -> str:
     return f"{base}{reverse('opinions:inspect', args=[opinion.pk])}"
 
 
+def _emails(users) -> set[str]:
+    return set(users.exclude(email="").values_list("email", flat=True))
+
+
 def station_recipients(opinion: Opinion) -> list[str]:
     """Staff of the opinion's station (and of stations above it) and its street committee."""
-    from content.models import StationPage
-    from permissions.roles import street_group_name
-
     stations = StationPage.objects.ancestor_of(opinion.station, inclusive=True).values("pk")
-    users = get_user_model().objects.filter(is_active=True).exclude(email="")
-    staff = users.filter(station_assignments__station__in=stations)
-    emails = set(staff.values_list("email", flat=True))
+    emails = _emails(get_user_model().objects.filter(is_active=True, station_assignments__station__in=stations))
     if opinion.street_id:
-        committee = users.filter(groups__name=street_group_name(opinion.street))
-        emails |= set(committee.values_list("email", flat=True))
+        emails |= _emails(street_committee_members(opinion.street))
     return sorted(emails)
 
 
 def department_recipients(opinion: Opinion) -> list[str]:
-    from permissions.roles import department_group_name
-
     if opinion.department_id is None:
         return []
     department = opinion.department
-    handlers = (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=department_group_name(department))
-        .exclude(email="")
-    )
-    emails = set(handlers.values_list("email", flat=True))
+    emails = _emails(department_handlers(department))
     if department.email:
         emails.add(department.email)
     return sorted(emails)
@@ -68,7 +66,7 @@ def _send(opinion: Opinion, subject: str, lines: list[str], recipients: list[str
     send_notification.enqueue(opinion.pk, f"【联络】{subject}", body, recipients)
 
 
-def after_submission(opinion: Opinion) -> None:
+def submitted(opinion: Opinion) -> None:
     _send(
         opinion,
         f"新意见待受理：{opinion.title}",
@@ -77,58 +75,59 @@ def after_submission(opinion: Opinion) -> None:
     )
 
 
-def after_transition(opinion: Opinion, name: str) -> None:
-    if name == "assign":
-        _send(
-            opinion,
-            f"交办：{opinion.title}",
-            [f"请签收并于 {opinion.deadline:%Y年%m月%d日} 前答复（工作日计）。"],
-            department_recipients(opinion),
-        )
-    elif name == "escalate":
-        _send(
-            opinion,
-            f"上报：{opinion.title}",
-            [f"一条意见已上报至 {opinion.station.title}，请受理。"],
-            station_recipients(opinion),
-        )
-    elif name == "supervise":
-        _supervised(opinion)
-    elif name == "reply":
-        _send(
-            opinion,
-            f"已答复：{opinion.title}",
-            ["承办单位已答复，请联系群众回访或等待群众评价。"],
-            station_recipients(opinion),
-        )
-    elif name == "evaluate" and opinion.state == "reopened":
-        _send(
-            opinion,
-            f"群众不满意，重办：{opinion.title}",
-            [f"群众对答复不满意，已进入第 {opinion.round} 轮办理并列入督办，请重新交办。"],
-            station_recipients(opinion),
-        )
-    elif name == "request_publication":
-        from permissions.roles import Role, role_group_name
-
-        editors = (
-            get_user_model().objects.filter(is_active=True, groups__name=role_group_name(Role.EDITOR)).exclude(email="")
-        )
-        _send(
-            opinion,
-            f"待审核公开：{opinion.title}",
-            ["一条办理结果申请公开（晾晒），请审核。"],
-            sorted(set(editors.values_list("email", flat=True)) | set(station_recipients(opinion))),
-        )
+def assigned(opinion: Opinion) -> None:
+    _send(
+        opinion,
+        f"交办：{opinion.title}",
+        [f"请签收并于 {opinion.deadline:%Y年%m月%d日} 前答复（工作日计）。"],
+        department_recipients(opinion),
+    )
 
 
-def _supervised(opinion: Opinion) -> None:
+def escalated(opinion: Opinion) -> None:
+    _send(
+        opinion,
+        f"上报：{opinion.title}",
+        [f"一条意见已上报至 {opinion.station.title}，请受理。"],
+        station_recipients(opinion),
+    )
+
+
+def replied(opinion: Opinion) -> None:
+    _send(
+        opinion,
+        f"已答复：{opinion.title}",
+        ["承办单位已答复，请联系群众回访或等待群众评价。"],
+        station_recipients(opinion),
+    )
+
+
+def rated(opinion: Opinion) -> None:
+    """Only an unsatisfied rating needs someone: the item is back for another round."""
+    if opinion.state != S.REOPENED:
+        return
+    _send(
+        opinion,
+        f"群众不满意，重办：{opinion.title}",
+        [f"群众对答复不满意，已进入第 {opinion.round} 轮办理并列入督办，请重新交办。"],
+        station_recipients(opinion),
+    )
+
+
+def publication_requested(opinion: Opinion) -> None:
+    editors = _emails(users_with_role(Role.EDITOR))
+    _send(
+        opinion,
+        f"待审核公开：{opinion.title}",
+        ["一条办理结果申请公开（晾晒），请审核。"],
+        sorted(editors | set(station_recipients(opinion))),
+    )
+
+
+def supervised(opinion: Opinion) -> None:
     """督办 goes to whoever must act next: the department while it holds the item, otherwise
     the station staff and street committee (nobody has been assigned yet, or the item was
     sent back for another round and waits to be assigned again, or it waits for a rating)."""
-    from workflows.models import OpinionState as S
-    from workflows.models import SupervisionCase
-
     latest = opinion.supervision_cases.order_by("-pk").first()
     if latest is not None and latest.reason == SupervisionCase.Reason.OVERDUE:
         return  # the sweep's own overdue notice (notify_overdue) tells everyone concerned

@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from content.models import StationLevel, StationPage, Street
 from workflows import opinions
 from workflows.intake import (
     MAX_PHOTOS,
@@ -129,8 +130,6 @@ class OpinionForm(forms.Form):
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
     def _offer_stations(self, street) -> None:
-        from content.models import StationLevel, StationPage
-
         stations = StationPage.objects.live().exclude(level=StationLevel.GENERAL).select_related("street")
         if street is not None:
             stations = stations.filter(street=street)
@@ -215,8 +214,6 @@ def _limited(request, message: str):
 def new_opinion(request, station=None):
     """The opinion form: standalone (choose a station) or on a station's page."""
     channel = Channel.QR if request.GET.get("src") == "qr" or request.POST.get("src") == "qr" else Channel.ONLINE
-    from content.models import Street
-
     street = None
     if station is None and request.GET.get("street"):
         street = Street.objects.filter(slug=request.GET["street"]).first()
@@ -251,6 +248,11 @@ def new_opinion(request, station=None):
     if station is None:
         context |= {"streets": Street.objects.order_by("sort_order", "name"), "street": street}
     return render(request, "workflows/public/opinion_form.html", context, status=status)
+
+
+def station_opinion_form(station, request):
+    """<station>/opinion/: the form at one station (a route of every station page)."""
+    return new_opinion(request, station=station)
 
 
 def receipt(request, token):
@@ -360,8 +362,6 @@ def station_results(station, limit: int = 5) -> list[Opinion]:
 
 def results(request):
     """The district's published results, filterable by street and category."""
-    from content.models import Street
-
     queryset = published_opinions()
     street = request.GET.get("street", "")
     category = request.GET.get("category", "")

@@ -18,12 +18,11 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
+from base.calendar import WorkdayCalendar
 from workflows import notifications, opinions
-from workflows.models import Opinion, OpinionState, SupervisionCase
-from workflows.workdays import WorkdayCalendar
+from workflows.models import OPINION_DEADLINE, Opinion, OpinionState, SupervisionCase
 
 S = OpinionState
-OPEN_DEADLINE_STATES = (S.ASSIGNED, S.SIGNED)
 
 
 @dataclass
@@ -49,9 +48,9 @@ def sweep(today: dt.date | None = None) -> SweepReport:
     remind_until = calendar.add_workdays(today, reminder_workdays())
     start_of_day = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
 
-    due_soon = Opinion.objects.filter(
-        state__in=OPEN_DEADLINE_STATES, deadline__gte=today, deadline__lte=remind_until
-    ).exclude(reminded_at__gte=start_of_day)
+    due_soon = Opinion.objects.filter(OPINION_DEADLINE.due_q(today, remind_until)).exclude(
+        reminded_at__gte=start_of_day
+    )
     for opinion in due_soon.select_related("department", "station", "street"):
         # Claim the reminder before sending it: of two sweeps running at once, one sends.
         claimed = (
@@ -67,9 +66,7 @@ def sweep(today: dt.date | None = None) -> SweepReport:
         notifications.remind_deadline(opinion, days_left)
         report.reminded += 1
 
-    overdue = Opinion.objects.filter(
-        state__in=OPEN_DEADLINE_STATES, deadline__lt=today, overdue_notified_at__isnull=True
-    )
+    overdue = Opinion.objects.filter(OPINION_DEADLINE.overdue_q(today), overdue_notified_at__isnull=True)
     for opinion in overdue.select_related("department", "station", "street"):
         claimed = Opinion.objects.filter(pk=opinion.pk, overdue_notified_at__isnull=True).update(
             overdue_notified_at=timezone.now()
@@ -99,7 +96,7 @@ def sweep(today: dt.date | None = None) -> SweepReport:
             continue  # someone rated or closed it meanwhile
 
     rows = (
-        Opinion.objects.filter(state__in=OPEN_DEADLINE_STATES, deadline__lt=today)
+        Opinion.objects.filter(OPINION_DEADLINE.overdue_q(today))
         .values("street__name")
         .annotate(count=Count("pk"))
         .order_by("street__name")

@@ -1,26 +1,50 @@
 """Admin registration: the holiday calendar, departments, categories and the opinion loop."""
 
-from django.urls import reverse
+from django.urls import path, reverse
 
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
-from permissions.scoping import scope_opinions
-from permissions.viewsets import AuditorReadableViewSetMixin
-from workflows.models import CalendarDay, Category, Department, Opinion
-from workflows.opinion_admin import (
-    BulkAssignAction,
-    OpinionPermissionPolicy,
-    OpinionViewSet,
-    overdue_rollup,
-    todo_counts,
-)
+from base.calendar import years_without_holiday_data
+from base.models import CalendarDay
+from base.policies import TransitionsOnlyPermissionPolicy
+from base.viewsets import ScopedSnippetViewSet
+from workflows import public_views
+from workflows.models import Category, Department, Opinion, OpinionAction
+from workflows.opinion_admin import BulkAssignAction, OpinionTodoPanel, OpinionViewSet
+from workflows.opinions import OPINIONS
+
+register_permission_policy(Opinion, TransitionsOnlyPermissionPolicy(Opinion, OPINIONS.scope))
 
 
-class CalendarDayViewSet(AuditorReadableViewSetMixin, SnippetViewSet):
+@hooks.register("register_audit_actions")
+def register_audit_actions(actions):
+    actions.register_choices(OpinionAction)
+
+
+@hooks.register("register_station_page_urls")
+def station_opinion_form_url():
+    """Every station page takes opinions at <station>/opinion/."""
+    return [path("opinion/", public_views.station_opinion_form, name="opinion")]
+
+
+@hooks.register("construct_station_page_context")
+def add_station_results(station, request, context):
+    """A station page shows its latest published results (晾晒)."""
+    context["results"] = public_views.station_results(station)
+
+
+@hooks.register("before_demo_district_reset")
+def clear_demo_opinions():
+    """Opinions hold their stations (PROTECT): they go before the demo district is rebuilt."""
+    Opinion.objects.filter(duplicate_of__isnull=False).update(duplicate_of=None)
+    Opinion.objects.all().delete()
+
+
+class CalendarDayViewSet(ScopedSnippetViewSet):
     model = CalendarDay
     icon = "date"
     menu_label = "节假日调整"
@@ -29,7 +53,7 @@ class CalendarDayViewSet(AuditorReadableViewSetMixin, SnippetViewSet):
     ordering = ["-date"]
 
 
-class DepartmentViewSet(AuditorReadableViewSetMixin, SnippetViewSet):
+class DepartmentViewSet(ScopedSnippetViewSet):
     model = Department
     icon = "group"
     menu_label = "承办单位"
@@ -39,7 +63,7 @@ class DepartmentViewSet(AuditorReadableViewSetMixin, SnippetViewSet):
     copy_view_enabled = False
 
 
-class CategoryViewSet(AuditorReadableViewSetMixin, SnippetViewSet):
+class CategoryViewSet(ScopedSnippetViewSet):
     model = Category
     icon = "tag"
     menu_label = "意见分类"
@@ -54,51 +78,15 @@ class LoopSettingsGroup(SnippetViewSetGroup):
     items = (DepartmentViewSet, CategoryViewSet, CalendarDayViewSet)
 
 
-register_permission_policy(Opinion, OpinionPermissionPolicy(Opinion, scope_opinions))
 register_snippet(OpinionViewSet)
 register_snippet(LoopSettingsGroup)
 hooks.register("register_bulk_action", BulkAssignAction)
 
 
-class TodoPanel(Component):
-    """我的待办 on the admin home: what waits for this person, each linked to the listing."""
-
-    name = "opinion_todos"
-    order = 50
-    template_name = "workflows/admin/todo_panel.html"
-
-    def __init__(self, user):
-        self.user = user
-
-    def get_context_data(self, parent_context=None):
-        counts = todo_counts(self.user)
-        index = reverse("opinions:list")
-        items = [
-            ("待受理", counts["to_accept"], f"{index}?state=submitted"),
-            ("待交办", counts["to_assign"], f"{index}?state=accepted"),
-            ("重办待交办", counts["to_reassign"], f"{index}?state=reopened"),
-            ("待签收", counts["to_sign"], f"{index}?state=assigned"),
-            ("待答复", counts["to_reply"], f"{index}?state=signed"),
-            ("已评价待办结", counts["to_close"], f"{index}?state=evaluated"),
-            ("已超期", counts["overdue"], f"{index}?overdue=true"),
-            ("待审核公开", counts["to_publish"], f"{index}?publication=pending"),
-        ]
-        from permissions.scoping import scope_opinions
-        from workflows.stats import loop_rates
-
-        rollup = overdue_rollup(self.user) if counts["overdue"] else []
-        return {
-            "items": items,
-            "rollup": rollup,
-            "rollup_total": sum(row["count"] for row in rollup),
-            "rates": loop_rates(scope_opinions(Opinion.objects.all(), self.user)),
-        }
-
-
 @hooks.register("construct_homepage_panels")
 def add_todo_panel(request, panels):
     if request.user.has_perm("workflows.view_opinion"):
-        panels.append(TodoPanel(request.user))
+        panels.append(OpinionTodoPanel(request.user))
 
 
 class CalendarCoveragePanel(Component):
@@ -113,14 +101,12 @@ class CalendarCoveragePanel(Component):
         self.years = years
 
     def get_context_data(self, parent_context=None):
-        return {"years": self.years, "calendar_url": reverse("wagtailsnippets_workflows_calendarday:list")}
+        return {"years": self.years, "calendar_url": reverse("wagtailsnippets_base_calendarday:list")}
 
 
 @hooks.register("construct_homepage_panels")
 def add_calendar_coverage_panel(request, panels):
-    from workflows.workdays import years_without_holiday_data
-
-    if request.user.has_perm("workflows.view_opinion") or request.user.has_perm("workflows.change_calendarday"):
+    if request.user.has_perm("workflows.view_opinion") or request.user.has_perm("base.change_calendarday"):
         years = years_without_holiday_data()
         if years:
             panels.append(CalendarCoveragePanel(years))

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, pre_delete
 
+from wagtail import hooks
 from wagtail.models import Page, ReferenceIndex, Revision
 from wagtail.search.models import IndexEntry
 
@@ -40,7 +41,9 @@ def existing_counts() -> dict[str, int]:
 
 @transaction.atomic
 def reset_district(progress, *, fast: bool | None = None) -> None:
-    """Delete every opinion and every page under the district HomePage, then all deputies and streets.
+    """Delete every page under the district HomePage, then all deputies and streets; first
+    whatever other apps keep on those (opinions hold their stations), through the
+    `before_demo_district_reset` hook.
 
     Small districts go through plain ORM deletes with every signal handler (search and
     reference index, field history, page unpublish) running as in the admin. That takes
@@ -54,11 +57,10 @@ def reset_district(progress, *, fast: bool | None = None) -> None:
     counts = existing_counts()
     if fast is None:
         fast = len(page_ids) > HISTORY_MAX_PAGES
-    from workflows.models import Opinion  # opinions hold their stations (PROTECT): they go first
-
-    Opinion.objects.filter(duplicate_of__isnull=False).update(duplicate_of=None)
+    dependants = hooks.get_hooks("before_demo_district_reset")
     if not fast:
-        Opinion.objects.all().delete()
+        for clear in dependants:
+            clear()
         for child in home.get_children() if home else []:
             child.delete()
         Deputy.objects.all().delete()
@@ -67,7 +69,8 @@ def reset_district(progress, *, fast: bool | None = None) -> None:
         deputy_ids = list(Deputy.objects.values_list("pk", flat=True))
         street_ids = list(Street.objects.values_list("pk", flat=True))
         with muted_delete_signals():
-            Opinion.objects.all().delete()
+            for clear in dependants:
+                clear()
             if home:
                 delete_pages_leaves_first(home)
             Deputy.objects.all().delete()

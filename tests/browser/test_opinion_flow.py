@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from permissions.roles import Role, department_group_name, role_group_name
+from base.roles import Role, department_group_name, role_group_name
 from tests.browser.conftest import DESKTOP_VIEWPORT, PHONE_VIEWPORT
 from tests.browser.test_public_walkthrough import assert_no_serious_axe_violations, assert_stayed_on_live_server
 from tests.conftest import PASSWORD, role_user, station_user

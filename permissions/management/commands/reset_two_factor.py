@@ -5,8 +5,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from permissions import audit
-from permissions.models import AuditEvent
+from base import audit
+from permissions.models import AccountAction
 
 
 class Command(BaseCommand):
@@ -20,5 +20,5 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"没有用户 {username}。No such user.")
         removed, _ = TOTPDevice.objects.filter(user=user).delete()
-        audit.record(AuditEvent.Action.TWO_FACTOR_DEVICE_REMOVED, obj=user, username="manage.py", devices=removed)
+        audit.record(AccountAction.TWO_FACTOR_DEVICE_REMOVED, obj=user, username="manage.py", devices=removed)
         self.stdout.write(f"已删除 {username} 的 {removed} 个两步验证设备；下次登录时重新绑定。")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from permissions import audit
-from permissions.models import AuditEvent
+from base import audit
+from base.audit_actions import PersonalDataAction
 
 _MOBILE = re.compile(r"^(\+?86)?1\d{10}$")
 
@@ -34,5 +34,5 @@ def mask_phone(phone: str) -> str:
 def reveal(request, obj, field: str) -> str:
     """The real value of a personal-data field, with the viewing logged."""
     value = getattr(obj, field)
-    audit.record(AuditEvent.Action.PERSONAL_DATA_VIEWED, request=request, obj=obj, field=field)
+    audit.record(PersonalDataAction.VIEWED, request=request, obj=obj, field=field)
     return value

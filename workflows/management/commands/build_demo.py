@@ -1,4 +1,8 @@
-"""python manage.py build_demo [--seed N] [--scale N] [--reset]: build the demo district."""
+"""python manage.py build_demo [--seed N] [--scale N] [--reset]: build the demo district.
+
+The stations, deputies and schedules come from content's generator (content.demo), then the
+opinions from this app's (workflows.demo): each app's data in the order the layers go.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from content.demo.build import DistrictExists, build_district
 from content.demo.plan import DEFAULT_STATIONS, MIN_STATIONS
 from content.demo.store import HISTORY_MAX_PAGES
 from content.tree import district_home
+from workflows.demo import build_opinions
 
 
 class Command(BaseCommand):
@@ -109,8 +114,6 @@ class Command(BaseCommand):
                 )
             )
             return
-        from workflows.demo import build_opinions
-
         if opinions is None:
             opinions = round(300 * scale / DEFAULT_STATIONS)
         started = time.perf_counter()

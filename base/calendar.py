@@ -1,7 +1,7 @@
 """Working days, statutory holidays and 调休 make-up days.
 
 One calendar answers for every feature: reception schedules ask whether a date falls on a
-statutory holiday; deadlines (later issues) count working days. Sources, strongest first:
+statutory holiday; deadlines count working days. Sources, strongest first:
 administrator overrides (`CalendarDay`), the maintained `chinese_calendar` package, and for
 years it does not cover yet, weekends plus the fixed-date holidays.
 """
@@ -12,6 +12,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import chinese_calendar
+
+from django.utils import timezone
+
+from base.models import CalendarDay
 
 # Fixed-date statutory holidays, used only for years chinese_calendar does not know.
 _FIXED_HOLIDAYS = {(1, 1): "元旦", (5, 1): "劳动节", (10, 1): "国庆节", (10, 2): "国庆节", (10, 3): "国庆节"}
@@ -42,8 +46,6 @@ class WorkdayCalendar:
 
     @classmethod
     def load(cls, start: dt.date, end: dt.date) -> WorkdayCalendar:
-        from workflows.models import CalendarDay
-
         rows = CalendarDay.objects.filter(date__gte=start, date__lte=end).values_list("date", "kind", "name")
         return cls(overrides={d: (kind, name) for d, kind, name in rows})
 
@@ -102,10 +104,6 @@ def covered_by_package(year: int) -> bool:
 def years_without_holiday_data(today: dt.date | None = None) -> list[int]:
     """Years between today and the deadline horizon that neither chinese_calendar nor an
     administrator's 节假日调整 (at least one holiday entered for that year) covers."""
-    from django.utils import timezone
-
-    from workflows.models import CalendarDay
-
     today = today or timezone.localdate()
     years = range(today.year, (today + HOLIDAY_DATA_HORIZON).year + 1)
     missing = [year for year in years if not covered_by_package(year)]

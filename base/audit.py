@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from simple_history.models import HistoricalRecords
 
-from permissions.models import AuditEvent
+from base.audit_actions import actions
+from base.models import AuditEvent
 
 
 def current_request():
@@ -19,6 +20,9 @@ def client_ip(request) -> str | None:
 
 
 def record(action: str, *, actor=None, request=None, obj=None, username: str = "", **detail) -> AuditEvent:
+    """Append one audit event. `action` must be registered (see `base.audit_actions`)."""
+    if action not in actions:
+        raise ValueError(f"Audit action {action!r} is not registered (register_audit_actions hook).")
     request = request if request is not None else current_request()
     if actor is None and request is not None and getattr(request, "user", None) and request.user.is_authenticated:
         actor = request.user

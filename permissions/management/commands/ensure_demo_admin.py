@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
+
+from base.roles import Role, department_group_name, role_group_name, street_group_name
+from content.models import StationLevel, StationPage, Street
+from permissions.models import StationAssignment
+from permissions.roles import sync_all_roles
+from workflows.models import Department
 
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "lianluo-demo-2026"  # noqa: S105 - a documented demo credential, refused when DEBUG is off
@@ -74,13 +81,6 @@ class Command(BaseCommand):
 
 def ensure_demo_people(password: str) -> list[tuple[str, str]]:
     """One account per role on the demo district, so each view can be tried (idempotent)."""
-    from django.contrib.auth.models import Group
-
-    from content.models import StationLevel, StationPage, Street
-    from permissions.models import StationAssignment
-    from permissions.roles import Role, department_group_name, role_group_name, street_group_name, sync_all_roles
-    from workflows.models import Department
-
     street = Street.objects.order_by("sort_order", "name").first()
     station = (
         StationPage.objects.filter(street=street, level=StationLevel.STATION).order_by("path").first()

@@ -1,0 +1,141 @@
+"""Field-level history for domain rows (django-simple-history), shared by every app, and the
+one way a stored value is shown to people (in a process's timeline and the history browser)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+
+from simple_history.models import HistoricalRecords  # noqa: F401  (re-exported)
+
+from django.db import models
+from django.utils import timezone
+
+from modelcluster.fields import ParentalKey
+
+
+class ClusterHistoricalRecords(HistoricalRecords):
+    """HistoricalRecords for children of a page (ParentalKey rows).
+
+    The historical copy of a ParentalKey must be a plain ForeignKey: modelcluster forbids the
+    related_name="+" that history tables need, and the history row is no child of the page.
+    """
+
+    def copy_fields(self, model):
+        fields = super().copy_fields(model)
+        for name, field in list(fields.items()):
+            if isinstance(field, ParentalKey):
+                swappable, field.swappable = field.swappable, False
+                try:
+                    _name, _path, args, kwargs = field.deconstruct()
+                finally:
+                    field.swappable = swappable
+                plain = models.ForeignKey(*args, **kwargs)
+                plain.name = field.name
+                fields[name] = plain
+        return fields
+
+
+class QuietSaveMixin:
+    """Skip the history row for saves that only touch bookkeeping fields.
+
+    A model lists those fields in `history_ignored_update_fields`; a save whose
+    `update_fields` are all among them leaves no history row.
+    """
+
+    history_ignored_update_fields: frozenset[str] = frozenset()
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields and set(update_fields) <= self.history_ignored_update_fields:
+            self.skip_history_when_saving = True
+            try:
+                return super().save(*args, **kwargs)
+            finally:
+                del self.skip_history_when_saving
+        return super().save(*args, **kwargs)
+
+
+class QuietRevisionSaveMixin(QuietSaveMixin):
+    """Wagtail's RevisionMixin saves `latest_revision` again right after each edit; recording
+    that as a second change would make every admin edit look like two.
+    """
+
+    history_ignored_update_fields = frozenset({"latest_revision"})
+
+
+# --- Showing stored values to people ---------------------------------------------------------
+
+LONGEST_SHOWN = 500  # characters of one value shown in a diff
+
+
+class FieldValues:
+    """Stored values of `model`'s fields as people read them: the labels of choices, the
+    names of related rows, 是/否, local dates and times.
+
+    Related rows named in `changes` ((field, old, new) triples) are fetched up front, one
+    query per related model however many rows there are. `show_ids` adds the related row's
+    id to its name (for auditors, who follow ids across the history).
+    """
+
+    def __init__(self, model, changes: Iterable[tuple[str, object, object]] = (), *, show_ids: bool = False):
+        self.show_ids = show_ids
+        self.fields: dict[str, models.Field] = {}
+        for field in model._meta.fields:
+            self.fields[field.name] = self.fields[field.attname] = field
+        for field in model._meta.many_to_many:
+            self.fields[field.name] = field
+        wanted: dict[type, set] = {}
+        for name, old, new in changes:
+            field = self.fields.get(name)
+            if isinstance(field, models.ForeignKey):
+                wanted.setdefault(field.related_model, set()).update(
+                    value for value in (old, new) if value not in (None, "") and not isinstance(value, models.Model)
+                )
+        self.related = {model: model._base_manager.in_bulk(pks) for model, pks in wanted.items()}
+
+    def label(self, name: str) -> str:
+        field = self.fields.get(name)
+        return str(field.verbose_name) if field is not None else name
+
+    def show(self, name: str, value) -> str:
+        field = self.fields.get(name)
+        if value in (None, ""):
+            return ""
+        if isinstance(field, models.ForeignKey):
+            return self._related(field, value)
+        if field is not None and field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if isinstance(value, dt.datetime):
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else str(value)
+        if isinstance(value, dt.date):
+            return value.strftime("%Y-%m-%d")
+        return shorten(value)
+
+    def _related(self, field, value) -> str:
+        if isinstance(value, models.Model):
+            related, pk = value, value.pk
+        else:
+            related, pk = self.related.get(field.related_model, {}).get(value), value
+        if related is None:
+            return f"（已删除 #{pk}）"
+        return f"{related} (#{pk})" if self.show_ids else str(related)
+
+    def change(self, name: str, old, new) -> dict:
+        """One row of a diff: the field's Chinese name, the value before and after."""
+        return {"field": self.label(name), "old": self.show(name, old), "new": self.show(name, new)}
+
+
+def shorten(value) -> str:
+    """Any stored value as text, JSON for structures, cut at LONGEST_SHOWN characters."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
+    text = str(value)
+    return text if len(text) <= LONGEST_SHOWN else text[:LONGEST_SHOWN] + "…"
