@@ -94,3 +94,76 @@ class StationAssignment(models.Model):
             raise ValidationError({"station": "总站和中心站由区管理员、街道工委管理，请选择联络站或联络点。"})
         if self.user_id and not roles_of(self.user).has(Role.STATION_STAFF):
             raise ValidationError({"user": "此用户还没有“站点工作人员”角色，请先在“用户”中授予。"})
+
+
+class StaffRequestState(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已同意"
+    DECLINED = "declined", "未同意"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class StaffRequestAction(models.TextChoices):
+    """The staff requests' audit actions (registered in wagtail_hooks)."""
+
+    SUBMITTED = "staff_request_submitted", "站点人员申请提交"
+    TRANSITION = "staff_request_transition", "站点人员申请审批"
+
+
+class StaffRequest(models.Model):
+    """A station asks its street committee to assign a person (站点工作人员申请).
+
+    Station staff file it for their station; the street committee (or the district admin)
+    approves it, choosing the person's account, which assigns them to the station, or
+    declines it with a reason; the station may withdraw it while it waits. The steps are
+    declared in `permissions.staff_requests`.
+    """
+
+    station = models.ForeignKey(
+        "content.StationPage", verbose_name="站点", on_delete=models.CASCADE, related_name="staff_requests"
+    )
+    street = models.ForeignKey(
+        "content.Street", verbose_name="街道", on_delete=models.PROTECT, related_name="+", null=True, editable=False
+    )
+    person_name = models.CharField("拟分配人员", max_length=30, help_text="请写明姓名，街道工委审批时选择其账号。")
+    post = models.CharField("岗位", max_length=30, help_text="例如：联络员、副站长")
+    reason = models.CharField("申请理由", max_length=200)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申请人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    state = models.CharField(
+        "状态", max_length=16, choices=StaffRequestState.choices, default=StaffRequestState.PENDING, editable=False
+    )
+    version = models.PositiveIntegerField("版本", default=0, editable=False)
+    decision_note = models.CharField("审批意见", max_length=200, blank=True, editable=False)
+    assignment = models.OneToOneField(
+        StationAssignment,
+        verbose_name="分配结果",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="request",
+        editable=False,
+    )
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "站点工作人员申请"
+        verbose_name_plural = "站点工作人员申请"
+
+    def __str__(self):
+        return f"{self.station.title} · {self.person_name}（{self.post}）"
+
+    def save(self, *args, **kwargs):
+        if self.station_id and not self.street_id:
+            self.street_id = self.station.street_id
+        return super().save(*args, **kwargs)

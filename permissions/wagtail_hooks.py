@@ -5,6 +5,7 @@ choosers, action menus and the admin API inside each person's rights."""
 import django_filters
 
 from django import forms
+from django.db import transaction
 from django.db.models import Q
 from django.urls import include, path, reverse
 
@@ -20,21 +21,25 @@ from wagtail.permissions import policy_registry, register_permission_policy
 
 from base.audit_actions import actions
 from base.models import AuditEvent
-from base.policies import ReadOnlyPermissionPolicy, ScopedPermissionPolicy
+from base.policies import ReadOnlyPermissionPolicy, ScopedPermissionPolicy, TransitionsOnlyPermissionPolicy
 from base.roles import Role, roles_of, users_with_role
-from base.viewsets import ScopedModelViewSet
+from base.viewsets import ModelInspectView, ScopedModelViewSet
 from content.models import StationLevel
-from content.scoping import scope_by_station, stations_for
+from content.scoping import scope_by_station, staffed_stations_for, stations_for
 from permissions import history_browser
-from permissions.models import AccountAction, StationAssignment
+from permissions.models import AccountAction, StaffRequest, StaffRequestAction, StationAssignment
+from permissions.staff_requests import STAFF_REQUESTS
+from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
 
 register_permission_policy(AuditEvent, ReadOnlyPermissionPolicy(AuditEvent))
 register_permission_policy(StationAssignment, ScopedPermissionPolicy(StationAssignment, scope_by_station))
+register_permission_policy(StaffRequest, TransitionsOnlyPermissionPolicy(StaffRequest, STAFF_REQUESTS.scope))
 
 
 @hooks.register("register_audit_actions")
 def register_audit_actions(registry):
     registry.register_choices(AccountAction)
+    registry.register_choices(StaffRequestAction)
 
 
 @hooks.register("construct_page_chooser_queryset")
@@ -96,9 +101,7 @@ class StationAssignmentForm(WagtailAdminModelForm):
             .select_related("street")
             .order_by("path")
         )
-        self.fields["station"].label_from_instance = lambda page: (
-            f"{page.street.name if page.street else ''} · {page.title}"
-        )
+        self.fields["station"].label_from_instance = station_choice_label
 
     class Meta:
         model = StationAssignment
@@ -132,6 +135,92 @@ class StationAssignmentViewSet(ScopedModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_station_assignment_viewset():
     return StationAssignmentViewSet("station_staff")
+
+
+# --- Station staff requests (a declared process: permissions.staff_requests) ---------------
+
+
+def station_choice_label(page) -> str:
+    return f"{page.street.name if page.street else ''} · {page.title}"
+
+
+class StaffRequestForm(WagtailAdminModelForm):
+    """A station asks for a person: only for a station the requester is staff of."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = (
+            staffed_stations_for(self.for_user)
+            .filter(level__in=[StationLevel.STATION, StationLevel.POINT])
+            .select_related("street")
+            .order_by("path")
+        )
+        self.fields["station"].label_from_instance = station_choice_label
+
+    @transaction.atomic
+    def save(self, commit=True):
+        self.instance.requested_by = self.for_user
+        request = super().save(commit=commit)
+        STAFF_REQUESTS.created(request, user=self.for_user, station=request.station.title)
+        return request
+
+    class Meta:
+        model = StaffRequest
+        fields = ["station", "person_name", "post", "reason"]
+        widgets = {"station": forms.Select}
+
+
+class StaffRequestDetailView(ProcessDetailMixin, ModelInspectView):
+    template_name = "workflows/admin/process_detail.html"
+    process = STAFF_REQUESTS
+    act_url_name = "station_staff_requests:act"
+
+
+class StaffRequestViewSet(ScopedModelViewSet):
+    """Station staff ask their street committee for a person (申请分配站点工作人员)."""
+
+    model = StaffRequest
+    form_class = StaffRequestForm
+    icon = "user"
+    menu_label = "站点工作人员申请"
+    menu_order = 651
+    add_to_settings_menu = True
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    inspect_view_class = StaffRequestDetailView
+    inspect_view_fields = ["station", "person_name", "post", "reason", "requested_by", "state", "decision_note"]
+    list_display = [
+        "station",
+        "person_name",
+        "post",
+        Column("state", label="状态", accessor="get_state_display"),
+        "requested_by",
+        "created_at",
+    ]
+    list_filter = ["state"]
+    search_fields = ["person_name", "station__title"]
+    list_export = ["station", "person_name", "post", "reason", "state", "requested_by", "created_at", "decided_at"]
+    export_filename = "staff-requests"
+
+    def get_form_class(self, for_update=False):
+        return StaffRequestForm
+
+    def get_queryset(self, request):
+        return StaffRequest.objects.select_related("station", "requested_by")
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), transition_urlpattern(STAFF_REQUESTS, self.get_url_name("inspect"))]
+
+
+@hooks.register("register_admin_viewset")
+def register_staff_request_viewset():
+    return StaffRequestViewSet("station_staff_requests")
+
+
+@hooks.register("construct_homepage_panels")
+def add_staff_request_todos(request, panels):
+    if request.user.has_perm("permissions.view_staffrequest"):
+        panels.append(ProcessTodoPanel(STAFF_REQUESTS, request.user, "station_staff_requests:index", order=55))
 
 
 # --- The audit log ----------------------------------------------------------------------------

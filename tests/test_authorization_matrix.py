@@ -52,7 +52,7 @@ from base.roles import (
 )
 from content.models import ContactPointPage, StationPage
 from content.tree import add_station
-from permissions.models import StationAssignment
+from permissions.models import StaffRequest, StationAssignment
 from tests.conftest import make_deputy, role_user, station_user, street_user
 from workflows.intake import Submission, submit
 from workflows.models import Category, Department, OpinionPhoto
@@ -175,6 +175,9 @@ def world(two_streets, street, django_user_model):
         )
     )
     photo = OpinionPhoto.objects.create(opinion=opinion, file=ContentFile(png_bytes(), "lamp.png"))
+    staff_request = StaffRequest.objects.create(
+        station=station, requested_by=hubin_staff, person_name="李晓梅", post="联络员", reason="接待日人手不足"
+    )
 
     personas = {
         "street_a": secretary,
@@ -212,6 +215,7 @@ def world(two_streets, street, django_user_model):
         "department": department,
         "opinion": opinion,
         "photo": photo,
+        "staff_request": staff_request,
         "draft": draft,
         "personas": personas,
     }
@@ -457,6 +461,17 @@ def cases(w) -> list[Case]:
             f"id={opinion.pk}",
         ),
     ]
+    staff_request = w["staff_request"].pk
+    out += [
+        *[
+            Case(f"station_staff_requests:{name}", OBJECT, {"pk": staff_request})
+            for name in ("inspect", "edit", "delete", "history", "history_results", "usage")
+        ],
+        *[
+            Case("station_staff_requests:act", OBJECT, {"pk": staff_request, "name": name})
+            for name in ("approve", "decline", "withdraw")
+        ],
+    ]
     for model, pk in (("department", w["department"].pk), ("category", Category.objects.first().pk)):
         out += [
             Case(f"wagtailsnippets_workflows_{model}:{name}", DISTRICT, {"pk": pk})
@@ -582,6 +597,7 @@ def test_the_fixture_objects_are_reachable_by_their_own_street(client, world):
         "station_staff:edit",
         "opinions:inspect",
         "opinions:photo",
+        "station_staff_requests:inspect",
     ):
         response = client.get(by_name[name].url)
         assert response.status_code == 200, (name, response.status_code, response.get("Location"))

@@ -21,9 +21,9 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from base import audit
-from workflows import notifications
-from workflows.models import Channel, Opinion, OpinionAction, OpinionPhoto
+from workflows.models import Channel, Opinion, OpinionPhoto
+from workflows.opinions import OPINIONS
+from workflows.process import ACTORLESS_NAMES, CITIZEN
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 MAX_PHOTOS = 3
@@ -168,15 +168,13 @@ def submit(submission: Submission) -> tuple[Opinion, bool]:
                 )
                 for photo in photos:
                     OpinionPhoto.objects.create(opinion=opinion, file=photo, width=photo.width, height=photo.height)
-                audit.record(
-                    OpinionAction.SUBMITTED,
-                    actor=submission.entered_by,
-                    obj=opinion,
-                    username="" if submission.entered_by else "群众",
+                OPINIONS.created(
+                    opinion,
+                    user=submission.entered_by,
+                    username=ACTORLESS_NAMES[CITIZEN],
                     channel=submission.channel,
                     station=station.title,
                 )
-                transaction.on_commit(lambda stored=opinion: notifications.submitted(stored))
             return opinion, True
         except IntegrityError:
             if submission.idempotency_key:

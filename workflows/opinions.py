@@ -275,6 +275,7 @@ OPINIONS = Process(
     capacities_of=opinion_capacities,
     transition_action=OpinionAction.TRANSITION,
     created_action=OpinionAction.SUBMITTED,
+    on_created=notifications.submitted,
     lock_related=("station",),
     transitions=[
         Transition(

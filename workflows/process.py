@@ -176,6 +176,7 @@ class Process:
     transition_action: str  # the registered audit action of every transition
     created_action: str = ""  # the registered audit action of a row's creation, if audited
     created_summary: str = "提交"  # how the timeline names the creation
+    on_created: Callable[[models.Model], None] | None = None  # the notification of a new row
     todos: tuple[Todo, ...] = ()  # entries not tied to one transition (such as 已超期)
     lock_related: tuple[str, ...] = ()  # select_related when the row is locked
     by_name: dict[str, Transition] = field(init=False)
@@ -244,7 +245,15 @@ class Process:
             aggregates[todo.key] = Count("pk", filter=todo.condition(transition) & mine)
         return self.scope(self.model._default_manager.all(), user).aggregate(**aggregates)
 
-    # --- Performing a transition ---------------------------------------------------------------
+    # --- A new row and its transitions ----------------------------------------------------------
+
+    def created(self, row, *, user=None, username: str = "", **detail) -> None:
+        """Record a row just created (in the caller's transaction): one audit record, and its
+        notification once the transaction commits. `username` names an actor without an
+        account (a citizen)."""
+        audit.record(self.created_action, actor=user, obj=row, username="" if user else username, **detail)
+        if self.on_created is not None:
+            transaction.on_commit(lambda: self.on_created(row))
 
     def perform(
         self,
