@@ -89,19 +89,22 @@ def scope_media_in_admin_api(router):
 # --- Station staff --------------------------------------------------------------------------
 
 
+def offer_staffed_stations(field, stations) -> None:
+    """A station choice among `stations` that have staff: liaison stations and contact points
+    (总站 and 中心站 are run by the district and the street committees), named with their street."""
+    field.queryset = (
+        stations.filter(level__in=[StationLevel.STATION, StationLevel.POINT]).select_related("street").order_by("path")
+    )
+    field.label_from_instance = lambda page: f"{page.street.name if page.street else ''} · {page.title}"
+
+
 class StationAssignmentForm(WagtailAdminModelForm):
     """Only people holding the station staff role, only stations the editor may manage."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = users_with_role(Role.STATION_STAFF).order_by("username")
-        self.fields["station"].queryset = (
-            stations_for(self.for_user)
-            .filter(level__in=[StationLevel.STATION, StationLevel.POINT])
-            .select_related("street")
-            .order_by("path")
-        )
-        self.fields["station"].label_from_instance = station_choice_label
+        offer_staffed_stations(self.fields["station"], stations_for(self.for_user))
 
     class Meta:
         model = StationAssignment
@@ -140,22 +143,12 @@ def register_station_assignment_viewset():
 # --- Station staff requests (a declared process: permissions.staff_requests) ---------------
 
 
-def station_choice_label(page) -> str:
-    return f"{page.street.name if page.street else ''} · {page.title}"
-
-
 class StaffRequestForm(WagtailAdminModelForm):
     """A station asks for a person: only for a station the requester is staff of."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = (
-            staffed_stations_for(self.for_user)
-            .filter(level__in=[StationLevel.STATION, StationLevel.POINT])
-            .select_related("street")
-            .order_by("path")
-        )
-        self.fields["station"].label_from_instance = station_choice_label
+        offer_staffed_stations(self.fields["station"], staffed_stations_for(self.for_user))
 
     @transaction.atomic
     def save(self, commit=True):

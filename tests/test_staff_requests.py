@@ -5,10 +5,12 @@ declaration (tests/process_contract.py); what it is for is tested below them."""
 from __future__ import annotations
 
 import itertools
+from io import StringIO
 
 import pytest
 
 from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
 
 from base.models import AuditEvent
@@ -266,3 +268,11 @@ def test_the_auditor_reads_the_request_and_its_timeline_but_cannot_act(client, w
     assert client.post(act, {"decline-version": request.version, "decline-note": "x"}).status_code == 403
     audit_log = client.get(reverse("audit_events:index"), {"action": "staff_request_submitted"}).content.decode()
     assert "站点人员申请提交" in audit_log  # the app's own registered label
+
+
+def test_the_demo_gives_the_street_account_one_request_to_decide(settings, two_streets, django_user_model):
+    settings.DEBUG = True
+    call_command("ensure_demo_admin", stdout=StringIO())
+    call_command("ensure_demo_admin", stdout=StringIO())  # idempotent: still one request
+    street_account = django_user_model.objects.get(username="demo-street")
+    assert STAFF_REQUESTS.todo_counts(street_account)["to_decide"] == StaffRequest.objects.count() == 1
