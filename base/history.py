@@ -76,11 +76,19 @@ class FieldValues:
 
     Related rows named in `changes` ((field, old, new) triples) are fetched up front, one
     query per related model however many rows there are. `show_ids` adds the related row's
-    id to its name (for auditors, who follow ids across the history).
+    id to its name (for auditors, who follow ids across the history); `longest` cuts long
+    texts (a listing of many changes), which are otherwise shown whole.
     """
 
-    def __init__(self, model, changes: Iterable[tuple[str, object, object]] = (), *, show_ids: bool = False):
-        self.show_ids = show_ids
+    def __init__(
+        self,
+        model,
+        changes: Iterable[tuple[str, object, object]] = (),
+        *,
+        show_ids: bool = False,
+        longest: int | None = None,
+    ):
+        self.show_ids, self.longest = show_ids, longest
         self.fields: dict[str, models.Field] = {}
         for field in model._meta.fields:
             self.fields[field.name] = self.fields[field.attname] = field
@@ -113,24 +121,24 @@ class FieldValues:
             return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else str(value)
         if isinstance(value, dt.date):
             return value.strftime("%Y-%m-%d")
-        return shorten(value)
+        return shorten(value, self.longest)
 
     def _related(self, field, value) -> str:
         if isinstance(value, models.Model):
             related, pk = value, value.pk
         else:
             related, pk = self.related.get(field.related_model, {}).get(value), value
-        if related is None:
-            return f"（已删除 #{pk}）"
-        return f"{related} (#{pk})" if self.show_ids else str(related)
+        if self.show_ids:
+            return f"{related} (#{pk})" if related is not None else f"#{pk}"
+        return str(related) if related is not None else f"（已删除 #{pk}）"
 
     def change(self, name: str, old, new) -> dict:
         """One row of a diff: the field's Chinese name, the value before and after."""
         return {"field": self.label(name), "old": self.show(name, old), "new": self.show(name, new)}
 
 
-def shorten(value) -> str:
-    """Any stored value as text, JSON for structures, cut at LONGEST_SHOWN characters."""
+def shorten(value, longest: int | None = LONGEST_SHOWN) -> str:
+    """Any stored value as text, JSON for structures, cut at `longest` characters (None: whole)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -138,4 +146,4 @@ def shorten(value) -> str:
     if isinstance(value, dict | list):
         value = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
     text = str(value)
-    return text if len(text) <= LONGEST_SHOWN else text[:LONGEST_SHOWN] + "…"
+    return text if longest is None or len(text) <= longest else text[:longest] + "…"

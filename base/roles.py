@@ -119,11 +119,10 @@ class Roles:
         every row)."""
         if not self.active:
             return model._default_manager.none()
-        if permission not in self._granted:
-            self._granted[permission] = get_objects_for_user(
-                self.user, permission, klass=model, accept_global_perms=False
-            )
-        return self._granted[permission]
+        key = (permission, model)
+        if key not in self._granted:
+            self._granted[key] = get_objects_for_user(self.user, permission, klass=model, accept_global_perms=False)
+        return self._granted[key].all()
 
 
 def roles_of(user) -> Roles:
@@ -144,6 +143,13 @@ def roles_of(user) -> Roles:
     if cache is not None and getattr(user, "pk", None) is not None:
         cache[user.pk] = found
     return found
+
+
+def forget_roles() -> None:
+    """Drop what this request remembered (someone's groups changed while it is served)."""
+    request = current_request()
+    if request is not None:
+        request.__dict__.pop("_lianluo_roles", None)
 
 
 # --- People to tell: the members of a role's or a grant's group --------------------------------

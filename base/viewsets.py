@@ -30,6 +30,7 @@ from base import audit
 from base.audit_actions import PersonalDataAction
 from base.policies import scoped
 from base.roles import roles_of
+from base.spreadsheets import spreadsheet_cell
 
 # --- What the views add -----------------------------------------------------------------------
 
@@ -57,7 +58,17 @@ class ScopedChoicesMixin:
 
 
 class AuditedExportMixin:
-    """Every CSV / Excel export of the listing is written to the audit log."""
+    """Every CSV / Excel export of the listing is written to the audit log, and no CSV cell
+    starts a formula (=, +, -, @, tab, CR): citizens type titles and contents. Wagtail
+    already writes such XLSX cells as text."""
+
+    def write_csv_row(self, writer, row_dict):
+        return writer.writerow(
+            {
+                field: spreadsheet_cell(self.preprocess_field_value(field, value, self.FORMAT_CSV))
+                for field, value in row_dict.items()
+            }
+        )
 
     def as_spreadsheet(self, queryset, spreadsheet_format):
         filters = {key: values for key, values in self.request.GET.lists() if key != "export"}

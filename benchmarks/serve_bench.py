@@ -409,7 +409,7 @@ def _staff_listing_target() -> Target | None:
     from base.roles import Role, role_group_name, street_group_name
     from content.models import Street
     from workflows.models import Opinion
-    from workflows.opinions import scope_opinions
+    from workflows.opinions import OPINIONS
 
     busiest = (
         Opinion.objects.exclude(street=None).values("street").annotate(n=Count("pk")).order_by("-n", "street").first()
@@ -426,7 +426,7 @@ def _staff_listing_target() -> Target | None:
         headers={"Cookie": signed_in_cookie(user)},
         detail={
             "street": street.name,
-            "opinions_in_scope": scope_opinions(Opinion.objects.all(), user).count(),
+            "opinions_in_scope": OPINIONS.scope(Opinion.objects.all(), user).count(),
             "opinions_in_database": Opinion.objects.count(),
             "rows_per_page": 50,
         },

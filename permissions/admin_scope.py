@@ -121,13 +121,13 @@ def viewed_model(view_func):
 
 def row_in_scope(user, model, pk) -> bool:
     """Whether the row `pk` of a scoped model is inside the user's scope (rows of unscoped
-    models, and ids that match no row, are left to the view)."""
+    models are left to the view). An id that matches no row is "out of scope" too: the
+    answer is the same 404 the view would give."""
     policy = policy_for(model)
     if not isinstance(policy, ScopedPermissionPolicy) or user.is_superuser:
         return True
     try:
-        rows = model._default_manager.filter(pk=pk)
-        return not rows.exists() or policy.scope(rows, user).exists()
+        return policy.scope(model._default_manager.filter(pk=pk), user).exists()
     except (ValueError, ValidationError):  # not an id of this model: the view answers 404
         return True
 

@@ -60,7 +60,7 @@ from wagtail.models import ModelLogEntry, PageLogEntry, Revision
 from base import audit
 from base.audit_actions import PersonalDataAction
 from base.audit_actions import actions as audit_actions
-from base.history import FieldValues, shorten
+from base.history import LONGEST_SHOWN, FieldValues, shorten
 from base.models import AuditEvent
 from base.roles import roles_of
 from base.spreadsheets import spreadsheet_cell
@@ -606,7 +606,7 @@ def _history_diff(record) -> list[dict]:
         changes = [(name, None, value) for name, value in held if value not in (None, "")]
     else:
         changes = [(c.field, c.old, c.new) for c in record.diff_against(record.prev_record).changes]
-    values = FieldValues(record.instance_type, changes, show_ids=True)  # related rows: one query per model
+    values = FieldValues(record.instance_type, changes, show_ids=True, longest=LONGEST_SHOWN)
     return [values.change(name, old, new) for name, old, new in changes]
 
 

@@ -15,7 +15,7 @@ from wagtail import hooks
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Revision, RevisionMixin
 
 from base import audit
-from base.roles import STREET_GROUP_PREFIX, station_group_name, station_group_prefix
+from base.roles import STREET_GROUP_PREFIX, forget_roles, station_group_name, station_group_prefix
 from content.models import CentreStationPage, ContactPointPage, LiaisonStationPage, StationPage, Street
 from permissions.models import AccountAction, StationAssignment
 from permissions.roles import rename_street_group, sync_department_group, sync_station_group, sync_street_group
@@ -111,6 +111,8 @@ def audit_failed_login(sender, credentials, request=None, **kwargs):
 
 @receiver(m2m_changed, sender=get_user_model().groups.through)
 def audit_role_change(sender, instance, action, pk_set, reverse, **kwargs):
+    if action.startswith("post_"):
+        forget_roles()  # the rest of this request asks roles_of() afresh
     if action not in ("post_add", "post_remove") or not pk_set:
         return
     kind = AccountAction.ROLE_GRANTED if action == "post_add" else AccountAction.ROLE_REVOKED

@@ -15,6 +15,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -31,14 +32,23 @@ COMMITTEE = "committee"  # the street committee of its street, or the district a
 
 
 def request_capacities(roles: Roles) -> dict[str, Q]:
-    """On which requests a person holds each capacity."""
-    if roles.is_district_admin:
-        committee = Q()
-    elif roles.district_wide:
-        committee = NOTHING
-    else:
-        committee = Q(street__in=streets_for(roles.user).values("pk"))
-    return {REQUESTER: Q(station__in=staffed_stations_for(roles.user).values("pk")), COMMITTEE: committee}
+    """On which requests a person holds each capacity. District roles never ask: the district
+    admin decides everywhere, editors and auditors only read."""
+    if roles.district_wide:
+        return {REQUESTER: NOTHING, COMMITTEE: Q() if roles.is_district_admin else NOTHING}
+    return {
+        REQUESTER: Q(station__in=staffed_stations_for(roles.user).values("pk")),
+        COMMITTEE: Q(street__in=streets_for(roles.user).values("pk")),
+    }
+
+
+@transaction.atomic
+def file_request(request: StaffRequest, requester) -> StaffRequest:
+    """Store a new request filed by `requester` for their station, with its audit record."""
+    request.requested_by = requester
+    request.save()
+    STAFF_REQUESTS.created(request, user=requester, station=request.station.title)
+    return request
 
 
 # --- Forms and effects ------------------------------------------------------------------------

@@ -5,7 +5,6 @@ choosers, action menus and the admin API inside each person's rights."""
 import django_filters
 
 from django import forms
-from django.db import transaction
 from django.db.models import Q
 from django.urls import include, path, reverse
 
@@ -28,7 +27,7 @@ from content.models import StationLevel
 from content.scoping import scope_by_station, staffed_stations_for, stations_for
 from permissions import history_browser
 from permissions.models import AccountAction, StaffRequest, StaffRequestAction, StationAssignment
-from permissions.staff_requests import STAFF_REQUESTS
+from permissions.staff_requests import STAFF_REQUESTS, file_request
 from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
 
 register_permission_policy(AuditEvent, ReadOnlyPermissionPolicy(AuditEvent))
@@ -150,12 +149,8 @@ class StaffRequestForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         offer_staffed_stations(self.fields["station"], staffed_stations_for(self.for_user))
 
-    @transaction.atomic
     def save(self, commit=True):
-        self.instance.requested_by = self.for_user
-        request = super().save(commit=commit)
-        STAFF_REQUESTS.created(request, user=self.for_user, station=request.station.title)
-        return request
+        return file_request(self.instance, self.for_user)
 
     class Meta:
         model = StaffRequest
@@ -192,7 +187,17 @@ class StaffRequestViewSet(ScopedModelViewSet):
     ]
     list_filter = ["state"]
     search_fields = ["person_name", "station__title"]
-    list_export = ["station", "person_name", "post", "reason", "state", "requested_by", "created_at", "decided_at"]
+    list_export = [
+        "station",
+        "person_name",
+        "post",
+        "reason",
+        "get_state_display",
+        "requested_by",
+        "created_at",
+        "decided_at",
+    ]
+    export_headings = {"get_state_display": "状态"}
     export_filename = "staff-requests"
 
     def get_form_class(self, for_update=False):
@@ -213,7 +218,9 @@ def register_staff_request_viewset():
 @hooks.register("construct_homepage_panels")
 def add_staff_request_todos(request, panels):
     if request.user.has_perm("permissions.view_staffrequest"):
-        panels.append(ProcessTodoPanel(STAFF_REQUESTS, request.user, "station_staff_requests:index", order=55))
+        panel = ProcessTodoPanel(STAFF_REQUESTS, request.user, "station_staff_requests:index", order=55)
+        if panel.has_work():  # only those with a request to decide see the panel
+            panels.append(panel)
 
 
 # --- The audit log ----------------------------------------------------------------------------

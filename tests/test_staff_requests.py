@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from base.models import AuditEvent
 from base.roles import Role, role_group_name
+from permissions import staff_requests
 from permissions.models import StaffRequest, StaffRequestState, StationAssignment
 from permissions.staff_requests import COMMITTEE, REQUESTER, STAFF_REQUESTS
 from tests import process_contract as contract
@@ -31,17 +32,12 @@ def staff_account(username=None):
     return role_user(username or f"new-clerk-{next(_accounts)}", role_group_name(Role.STATION_STAFF))
 
 
-def file_request(station, requester, **fields):
+def file_request(station, requester):
     """A request filed as the admin's add form files it (one audit record of its creation)."""
-    request = StaffRequest.objects.create(
-        station=station,
-        requested_by=requester,
-        person_name=fields.get("person_name", "李晓梅"),
-        post=fields.get("post", "联络员"),
-        reason=fields.get("reason", "原联络员调离，接待日人手不足。"),
+    request = StaffRequest(
+        station=station, person_name="李晓梅", post="联络员", reason="原联络员调离，接待日人手不足。"
     )
-    STAFF_REQUESTS.created(request, user=requester, station=station.title)
-    return request
+    return staff_requests.file_request(request, requester)
 
 
 class RequestDriver(contract.Driver):

@@ -53,7 +53,8 @@ def department_recipients(opinion: Opinion) -> list[str]:
 
 
 @task()
-def send_notification(opinion_id: int, subject: str, body: str, recipients: list[str]) -> int:
+def send_notification(object_id: int, subject: str, body: str, recipients: list[str]) -> int:
+    """One email, in the background; `object_id` names the row it is about (in the task list)."""
     if not recipients:
         return 0
     return send_mail(subject, body, None, recipients)

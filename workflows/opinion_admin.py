@@ -31,8 +31,7 @@ from wagtail.snippets.views.snippets import CreateView
 from base import audit
 from base.audit_actions import PersonalDataAction
 from base.masking import mask_name, mask_phone, reveal
-from base.spreadsheets import spreadsheet_cell
-from base.viewsets import ScopedSnippetViewSet, SnippetIndexView, SnippetInspectView
+from base.viewsets import ScopedSnippetViewSet, SnippetInspectView
 from content.scoping import stations_for, streets_for
 from workflows.intake import MOBILE, IntakeError, Submission, normalise_phone, submit
 from workflows.models import (
@@ -321,19 +320,6 @@ class BulkAssignAction(SnippetBulkAction):
 # --- The viewset ------------------------------------------------------------------------------
 
 
-class OpinionIndexView(SnippetIndexView):
-    """The listing. Its CSV cells never start a formula (=, +, -, @, tab, CR): titles and
-    contents are typed by citizens. Wagtail already writes such XLSX cells as text."""
-
-    def write_csv_row(self, writer, row_dict):
-        return writer.writerow(
-            {
-                field: spreadsheet_cell(self.preprocess_field_value(field, value, self.FORMAT_CSV))
-                for field, value in row_dict.items()
-            }
-        )
-
-
 class OpinionViewSet(ScopedSnippetViewSet):
     model = Opinion
     admin_url_namespace = "opinions"
@@ -345,7 +331,6 @@ class OpinionViewSet(ScopedSnippetViewSet):
     copy_view_enabled = False
     inspect_view_enabled = True
     inspect_view_class = OpinionDetailView
-    index_view_class = OpinionIndexView
     add_view_class = StaffOpinionCreateView
     filterset_class = OpinionFilterSet
     # Receipt numbers and titles, matched in the database (opinions are not in the search index).

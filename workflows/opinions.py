@@ -413,4 +413,3 @@ TRANSITIONS = OPINIONS.by_name
 perform = OPINIONS.perform
 capacities = OPINIONS.capacities
 available = OPINIONS.available
-scope_opinions = OPINIONS.scope

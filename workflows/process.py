@@ -189,15 +189,18 @@ class Process:
             unknown = (set(t.sources) | set(t.targets(t.sources[0]))) - states
             if unknown:
                 raise ValueError(f"{self.model.__name__}.{t.name}: unknown states {sorted(unknown)}")
+        for todo in self.todos:
+            if not (todo.state or todo.when is not None) or not todo.capacities:
+                raise ValueError(f"{self.model.__name__} to-do {todo.key}: give its state or condition and capacities")
 
     # --- Who holds which capacity ------------------------------------------------------------
 
     def capacity_filters(self, user) -> dict[str, Q]:
         """{capacity: the rows on which `user` holds it} (actorless capacities excluded)."""
-        roles = roles_of(user)
-        if not roles.active:
-            return {}
-        return self.capacities_of(roles)
+        return self._filters(roles_of(user))
+
+    def _filters(self, roles: Roles) -> dict[str, Q]:
+        return self.capacities_of(roles) if roles.active else {}
 
     def capacities(self, user, row) -> set[str]:
         """The capacities `user` holds on `row`: one query, from the same filters as every
@@ -216,17 +219,18 @@ class Process:
         """The rows a person may see: every row for district-wide roles (they read the whole
         district), otherwise those on which they hold some capacity."""
         roles = roles_of(user)
+        return self._scoped(queryset, roles, self._filters(roles))
+
+    def _scoped(self, queryset, roles: Roles, filters: dict[str, Q]):
         if roles.district_wide:
             return queryset
-        filters = list(self.capacity_filters(user).values())
-        if any(not q for q in filters):
-            return queryset
-        terms = any_of(filters)
+        terms = any_of(filters.values())
         return queryset.filter(terms) if terms != NOTHING else queryset.none()
 
-    def available(self, user, row) -> list[Transition]:
-        """The transitions `user` could perform on `row` now (its buttons)."""
-        held = self.capacities(user, row)
+    def available(self, user, row, held: set[str] | None = None) -> list[Transition]:
+        """The transitions `user` could perform on `row` now (its buttons); `held`, when the
+        caller already knows the capacities, saves the query."""
+        held = self.capacities(user, row) if held is None else held
         return [t for t in self.transitions if row.state in t.sources and held & set(t.capacities)]
 
     # --- To-dos --------------------------------------------------------------------------------
@@ -237,13 +241,14 @@ class Process:
 
     def todo_counts(self, user) -> dict[str, int]:
         """{to-do key: count}: only rows this person may act on, in one query."""
-        filters = self.capacity_filters(user)
+        roles = roles_of(user)
+        filters = self._filters(roles)
         aggregates = {}
         for todo, transition in self.todo_entries():
             capacities = todo.capacities or transition.capacities
             mine = any_of(filters.get(capacity, NOTHING) for capacity in capacities)
             aggregates[todo.key] = Count("pk", filter=todo.condition(transition) & mine)
-        return self.scope(self.model._default_manager.all(), user).aggregate(**aggregates)
+        return self._scoped(self.model._default_manager.all(), roles, filters).aggregate(**aggregates)
 
     # --- A new row and its transitions ----------------------------------------------------------
 
@@ -251,7 +256,8 @@ class Process:
         """Record a row just created (in the caller's transaction): one audit record, and its
         notification once the transaction commits. `username` names an actor without an
         account (a citizen)."""
-        audit.record(self.created_action, actor=user, obj=row, username="" if user else username, **detail)
+        if self.created_action:
+            audit.record(self.created_action, actor=user, obj=row, username="" if user else username, **detail)
         if self.on_created is not None:
             transaction.on_commit(lambda: self.on_created(row))
 
@@ -279,7 +285,8 @@ class Process:
         pk = row.pk if isinstance(row, model) else row
         refused = f"您没有权限对该{self.noun}执行“{transition.label}”。"
         with transaction.atomic():
-            current = model._default_manager.select_for_update().select_related(*self.lock_related).get(pk=pk)
+            rows = model._default_manager.select_for_update(of=("self",)).select_related(*self.lock_related)
+            current = rows.get(pk=pk)
             held = {capacity} if capacity in ACTORLESS_NAMES and user is None else self.capacities(user, current)
             if not held:  # someone with no part in the row learns nothing about it, not even its state
                 raise NotAllowed(refused)

@@ -18,6 +18,7 @@ from wagtail.admin.ui.components import Component
 
 from base.history import FieldValues
 from base.models import AuditEvent
+from base.policies import policy_for
 from workflows.process import Process, TransitionError
 
 # --- The detail page: actions and timeline ----------------------------------------------------
@@ -44,8 +45,7 @@ class ProcessDetailMixin:
                     "form": t.form_class(process=self.process, transition=t, row=row, user=self.request.user),
                     "url": reverse(self.act_url_name, args=[row.pk, t.name]),
                 }
-                for t in self.process.transitions
-                if row.state in t.sources and self.held & set(t.capacities)
+                for t in self.process.available(self.request.user, row, held=self.held)
             ],
             timeline=timeline(self.process, row),
         )
@@ -60,6 +60,8 @@ class TransitionView(View):
 
     def post(self, request, pk, name):
         process = self.process
+        if not policy_for(process.model).user_has_permission(request.user, "view"):
+            raise Http404  # the role has nothing to do with this process at all
         row = get_object_or_404(process.scope(process.model._default_manager.all(), request.user), pk=pk)
         transition = process.by_name.get(name)
         if transition is None:
@@ -207,8 +209,15 @@ class ProcessTodoPanel(Component):
         self.process, self.user, self.list_url_name, self.order = process, user, list_url_name, order
         self.name = f"{process.model._meta.model_name}_todos"
 
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        return self.process.todo_counts(self.user)
+
+    def has_work(self) -> bool:
+        return any(self.counts.values())
+
     def get_context_data(self, parent_context=None):
-        counts = self.process.todo_counts(self.user)
+        counts = self.counts
         index = reverse(self.list_url_name)
         return {
             "heading": f"我的待办 · {self.process.model._meta.verbose_name}",

@@ -8,14 +8,13 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.urls import reverse
 
 from base.roles import Role, department_group_name, role_group_name, street_group_name
 from content.models import StationLevel, StationPage, Street
 from permissions.models import StaffRequest, StationAssignment
 from permissions.roles import sync_all_roles
-from permissions.staff_requests import STAFF_REQUESTS
+from permissions.staff_requests import file_request
 from workflows.models import Department
 
 DEMO_USERNAME = "admin"
@@ -132,12 +131,5 @@ def ensure_demo_staff_request(station, requester) -> None:
     """One pending request of the demo station, so the street's account has something to decide."""
     if StaffRequest.objects.filter(requested_by=requester).exists():
         return
-    with transaction.atomic():
-        request = StaffRequest.objects.create(
-            station=station,
-            requested_by=requester,
-            person_name="李晓梅",
-            post="联络员",
-            reason="原联络员调任社区工作，每月第三周星期二的接待日需要一名联络员。",
-        )
-        STAFF_REQUESTS.created(request, user=requester, station=station.title)
+    reason = "原联络员调任社区工作，每月第三周星期二的接待日需要一名联络员。"
+    file_request(StaffRequest(station=station, person_name="李晓梅", post="联络员", reason=reason), requester)
