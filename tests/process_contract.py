@@ -163,23 +163,25 @@ def check_outsider(driver: Driver, state: str) -> None:
     assert traces(process, row) == before
 
 
-def check_buttons(driver: Driver, client, state: str, capacity: str) -> None:
+def check_buttons(driver: Driver, client, state: str, capacities) -> None:
+    """One row in `state`, opened by the person acting in each of `capacities` in turn."""
     process = driver.process
     row = driver.bring(state)
-    user = driver.actor(capacity)
-    held = driver.holds_on(capacity, row)
-    client.force_login(user)
-    response = client.get(reverse(driver.detail_url_name, args=[row.pk]))
-    if not held:
-        assert response.status_code == 404  # not theirs: they do not even see it
-        return
-    assert response.status_code == 200
-    offered = {action["transition"].name for action in response.context["actions"]}
-    expected = {t.name for t in process.transitions if state in t.sources and held & set(t.capacities)}
-    assert offered == expected
-    page = response.content.decode()
-    for name in expected:
-        assert f'data-transition="{name}"' in page
+    for capacity in capacities:
+        user = driver.actor(capacity)
+        held = driver.holds_on(capacity, row)
+        client.force_login(user)
+        response = client.get(reverse(driver.detail_url_name, args=[row.pk]))
+        if not held:
+            assert response.status_code == 404, capacity  # not theirs: they do not even see it
+            continue
+        assert response.status_code == 200, capacity
+        offered = {action["transition"].name for action in response.context["actions"]}
+        expected = {t.name for t in process.transitions if state in t.sources and held & set(t.capacities)}
+        assert offered == expected, capacity
+        page = response.content.decode()
+        for name in expected:
+            assert f'data-transition="{name}"' in page
 
 
 def check_todo(driver: Driver, key: str) -> None:
