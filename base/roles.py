@@ -8,18 +8,20 @@ django-guardian grant `content.manage_street` on its Street, a station's staff g
 (`permissions.roles` keeps those groups in step; this module only reads them.)
 
 Nothing else in the code compares group names. Code asks `roles_of(user)`: the person's
-roles, read with one query and remembered for the rest of the request, and their grants as
-lazy querysets that feature apps use as subqueries (`roles.granted(MANAGE_STREET, Street)`),
-so a scoped listing costs the same number of queries whatever the number of grants.
+roles, read with one query and remembered for the rest of the request, and their grants
+(`roles.granted(MANAGE_STREET, Street)`), each read with one query on first use, which
+feature apps filter by, so a scoped listing costs the same number of queries whatever the
+number of grants.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from guardian.shortcuts import get_objects_for_user
+from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from base.audit import current_request
@@ -114,20 +116,32 @@ class Roles:
         return self.superuser or any(self.has(role) for role in DISTRICT_WIDE_ROLES)
 
     def granted(self, permission: str, model) -> models.QuerySet:
-        """Rows of `model` on which one of the person's groups holds `permission` (a lazy
-        queryset, for use as a subquery; global permissions do not count, a superuser holds
-        every row)."""
+        """Rows of `model` on which the person (or one of their groups) holds the object
+        permission `permission` (django-guardian; global permissions do not count, a
+        superuser holds every row). The grants are read once, in one query, and kept with the
+        roles: the queryset filters by their ids, so it is cheap to use as a subquery."""
         if not self.active:
             return model._default_manager.none()
+        if self.superuser:
+            return model._default_manager.all()
         key = (permission, model)
         if key not in self._granted:
-            self._granted[key] = get_objects_for_user(self.user, permission, klass=model, accept_global_perms=False)
-        return self._granted[key].all()
+            codename = permission.split(".", 1)[1]
+            content_type = ContentType.objects.get_for_model(model)
+            grants = {"permission__codename": codename, "permission__content_type": content_type}
+            by_group = GroupObjectPermission.objects.filter(group__user=self.user, **grants)
+            by_user = UserObjectPermission.objects.filter(user=self.user, **grants)
+            found = by_group.values_list("object_pk", flat=True).union(by_user.values_list("object_pk", flat=True))
+            self._granted[key] = sorted({model._meta.pk.to_python(pk) for pk in found})
+        return model._default_manager.filter(pk__in=self._granted[key])
 
 
 def roles_of(user) -> Roles:
     """The person's roles: one query, remembered on the request being served (so a change of
-    groups applies from the next request on; outside a request it is read afresh)."""
+    groups applies from the next request on; outside a request it is read afresh). Given a
+    `Roles` already read, returns it: helpers that take a user take one too."""
+    if isinstance(user, Roles):
+        return user
     request = current_request()
     cache = None
     if request is not None and getattr(request, "user", None) is not None:

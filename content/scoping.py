@@ -5,6 +5,9 @@ A street committee sees the streets its groups hold the `content.manage_street` 
 station staff see the stations their groups hold `content.manage_station` on, with the
 contact points below them. Rows are filtered through subqueries on those grants, so a
 scoped listing costs the same number of queries whether the user has one street or fourteen.
+
+Each helper takes a user, or the `Roles` already read for them (`roles_of(user)`), which
+saves reading their groups again.
 """
 
 from __future__ import annotations

@@ -37,8 +37,8 @@ def request_capacities(roles: Roles) -> dict[str, Q]:
     if roles.district_wide:
         return {REQUESTER: NOTHING, COMMITTEE: Q() if roles.is_district_admin else NOTHING}
     return {
-        REQUESTER: Q(station__in=staffed_stations_for(roles.user).values("pk")),
-        COMMITTEE: Q(street__in=streets_for(roles.user).values("pk")),
+        REQUESTER: Q(station__in=staffed_stations_for(roles).values("pk")),
+        COMMITTEE: Q(street__in=streets_for(roles).values("pk")),
     }
 
 

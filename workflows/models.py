@@ -18,7 +18,8 @@ from workflows.storage import private_storage
 
 class DepartmentQuerySet(models.QuerySet):
     def handled_by(self, user):
-        """Departments the user handles for (their groups hold `workflows.handle_department`)."""
+        """Departments the user (or their `Roles`) handles for: their groups hold
+        `workflows.handle_department` on them."""
         return self.filter(pk__in=roles_of(user).granted(HANDLE_DEPARTMENT, Department).values("pk"))
 
 

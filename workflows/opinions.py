@@ -73,17 +73,16 @@ PUBLISHER = "publisher"  # an editor, its street committee or the district: appr
 
 def opinion_capacities(roles: Roles) -> dict[str, Q]:
     """On which opinions a person holds each capacity."""
-    user = roles.user
     if roles.is_district_admin:
         staff = supervisor = publisher = EVERYTHING
     else:
         staff = supervisor = NOTHING
         publisher = EVERYTHING if roles.is_editor else NOTHING
     if not roles.district_wide:
-        street = Q(street__in=streets_for(user).values("pk"))
-        staff = street | Q(station__in=staffed_stations_for(user).values("pk"))
+        street = Q(street__in=streets_for(roles).values("pk"))
+        staff = street | Q(station__in=staffed_stations_for(roles).values("pk"))
         supervisor = publisher = street
-    handler = Q(department__in=Department.objects.handled_by(user).values("pk"))
+    handler = Q(department__in=Department.objects.handled_by(roles).values("pk"))
     return {STAFF: staff, SUPERVISOR: supervisor, HANDLER: handler, PUBLISHER: publisher}
 
 

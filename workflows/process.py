@@ -204,15 +204,24 @@ class Process:
 
     def capacities(self, user, row) -> set[str]:
         """The capacities `user` holds on `row`: one query, from the same filters as every
-        listing and to-do count."""
-        filters = self.capacity_filters(user)
-        held = {capacity for capacity, q in filters.items() if not q}  # EVERYTHING
-        asked = {capacity: q for capacity, q in filters.items() if q and q != NOTHING}
-        if asked:
-            counts = self.model._default_manager.filter(pk=row.pk).aggregate(
-                **{capacity: Count("pk", filter=q) for capacity, q in asked.items()}
+        listing and to-do count. Capacities share alternatives (a street committee's rows
+        are both run and supervised by it), so each alternative is asked once."""
+        held, terms, asks = set(), [], {}
+        for capacity, q in self.capacity_filters(user).items():
+            if not q:  # EVERYTHING
+                held.add(capacity)
+                continue
+            asks[capacity] = []
+            for term in _alternatives(q):
+                if term != NOTHING:
+                    if term not in terms:
+                        terms.append(term)
+                    asks[capacity].append(terms.index(term))
+        if terms:
+            met = self.model._default_manager.filter(pk=row.pk).aggregate(
+                **{f"term_{i}": Count("pk", filter=term) for i, term in enumerate(terms)}
             )
-            held |= {capacity for capacity, count in counts.items() if count}
+            held |= {capacity for capacity, found in asks.items() if any(met[f"term_{i}"] for i in found)}
         return held
 
     def scope(self, queryset, user):
