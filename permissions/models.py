@@ -7,10 +7,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 
 from base.history import QuietSaveMixin
-from base.roles import Role, roles_of
+from base.roles import Role, roles_of, users_with_role
 from content.models import StationLevel
+from content.scoping import stations_for
 
 
 class AccountAction(models.TextChoices):
@@ -49,6 +51,17 @@ class User(QuietSaveMixin, AbstractUser):
 
     def __str__(self):
         return self.display_name or self.get_full_name() or self.username
+
+
+def assignable_accounts(user):
+    """The station staff accounts `user` may assign: those not yet at any station, and those
+    already at a station of their own (district roles: all). A street committee does not
+    browse the accounts of other streets' staff."""
+    accounts = users_with_role(Role.STATION_STAFF)
+    if roles_of(user).district_wide:
+        return accounts
+    own = stations_for(user).values("pk")
+    return accounts.filter(Q(station_assignments__isnull=True) | Q(station_assignments__station__in=own)).distinct()
 
 
 class StationAssignment(models.Model):

@@ -20,9 +20,15 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from base.roles import Role, Roles, street_committee_members, users_with_role
+from base.roles import Roles, street_committee_members
 from content.scoping import staffed_stations_for, streets_for
-from permissions.models import StaffRequest, StaffRequestAction, StaffRequestState, StationAssignment
+from permissions.models import (
+    StaffRequest,
+    StaffRequestAction,
+    StaffRequestState,
+    StationAssignment,
+    assignable_accounts,
+)
 from workflows.notifications import send_notification
 from workflows.process import NOTHING, Process, Todo, Transition, TransitionError, TransitionForm, required
 
@@ -57,17 +63,23 @@ def file_request(request: StaffRequest, requester) -> StaffRequest:
 class ApproveForm(TransitionForm):
     account = forms.ModelChoiceField(
         label="分配的账号",
-        queryset=users_with_role(Role.STATION_STAFF).order_by("username"),
+        queryset=get_user_model().objects.none(),
         help_text="拟分配人员的账号（须已有“站点工作人员”角色）。",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = assignable_accounts(self.user).order_by("username")
 
 
 class DeclineForm(TransitionForm):
     note = forms.CharField(label="不同意的理由", max_length=200)
 
 
-def _approve(request, *, account=None, note="", **_):
+def _approve(request, *, user=None, account=None, note="", **_):
     account = required(account, "请选择分配的账号。")
+    if user is not None and not assignable_accounts(user).filter(pk=account.pk).exists():
+        raise TransitionError(f"{account} 不是可分配的站点工作人员账号（须有“站点工作人员”角色，且未在其他街道任职）。")
     if StationAssignment.objects.filter(user=account, station=request.station).exists():
         raise TransitionError(f"{account} 已是该站点的工作人员。")
     assignment = StationAssignment(user=account, station=request.station, note=f"{request.post}（申请 #{request.pk}）")

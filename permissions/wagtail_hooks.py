@@ -21,12 +21,18 @@ from wagtail.permissions import policy_registry, register_permission_policy
 from base.audit_actions import actions
 from base.models import AuditEvent
 from base.policies import ReadOnlyPermissionPolicy, ScopedPermissionPolicy, TransitionsOnlyPermissionPolicy
-from base.roles import Role, roles_of, users_with_role
+from base.roles import roles_of
 from base.viewsets import ModelInspectView, ScopedModelViewSet
 from content.models import StationLevel
 from content.scoping import scope_by_station, staffed_stations_for, stations_for
 from permissions import history_browser
-from permissions.models import AccountAction, StaffRequest, StaffRequestAction, StationAssignment
+from permissions.models import (
+    AccountAction,
+    StaffRequest,
+    StaffRequestAction,
+    StationAssignment,
+    assignable_accounts,
+)
 from permissions.staff_requests import STAFF_REQUESTS, file_request
 from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
 
@@ -102,7 +108,7 @@ class StationAssignmentForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = users_with_role(Role.STATION_STAFF).order_by("username")
+        self.fields["user"].queryset = assignable_accounts(self.for_user).order_by("username")
         offer_staffed_stations(self.fields["station"], stations_for(self.for_user))
 
     class Meta:

@@ -272,3 +272,21 @@ def test_the_demo_gives_the_street_account_one_request_to_decide(settings, two_s
     call_command("ensure_demo_admin", stdout=StringIO())  # idempotent: still one request
     street_account = django_user_model.objects.get(username="demo-street")
     assert STAFF_REQUESTS.todo_counts(street_account)["to_decide"] == StaffRequest.objects.count() == 1
+
+
+def test_a_committee_chooses_among_new_accounts_and_its_own_streets_staff_only(client, world):
+    other_streets_clerk = station_user(world["other_station"], "qingbo-clerk")
+    newcomer = staff_account("newcomer")
+    request = file_request(world["station"], world["requester"])
+    client.force_login(world["secretary"])
+    detail = client.get(reverse("station_staff_requests:inspect", args=[request.pk]))
+    (approve,) = [action["form"] for action in detail.context["actions"] if action["transition"].name == "approve"]
+    offered = set(approve.fields["account"].queryset)
+    assert newcomer in offered and world["requester"] in offered  # new, and already at one of its stations
+    assert other_streets_clerk not in offered
+    assert other_streets_clerk not in set(
+        client.get(reverse("station_staff:add")).context["form"].fields["user"].queryset
+    )
+    with pytest.raises(TransitionError, match="不是可分配"):
+        STAFF_REQUESTS.perform(request, "approve", user=world["secretary"], account=other_streets_clerk)
+    assert StaffRequest.objects.get(pk=request.pk).state == S.PENDING
