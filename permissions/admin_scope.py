@@ -22,6 +22,8 @@ rules to all of them, before any view runs:
 - District-wide reports (the site history, page types usage) are for district-wide roles:
   their rows are not scoped by street.
 - Workflow and task administration needs the workflow permissions.
+- Every id the URL carries must be one (ASCII digits within the database's range,
+  `base.ids.parse_id`): a "²" or a 20-digit number answers 404, not a server error.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ from __future__ import annotations
 from django.apps import apps
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
+from django.db.models import IntegerField
 from django.http import Http404, QueryDict
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
 from wagtail.models import Page
 
+from base.ids import LARGEST_ID, parse_id
 from base.policies import ScopedPermissionPolicy, may_reach, policy_for
 from base.roles import roles_of
 
@@ -90,7 +94,7 @@ def _scope_select_all(request, user, model) -> None:
         return
     if issubclass(model, Page):
         parent = request.GET.get("childOf", "")
-        if not parent.isdigit() or not user_may_reach_page(user, parent):
+        if parse_id(parent) is None or not user_may_reach_page(user, parent):
             raise Http404
         return
     policy = policy_for(model)
@@ -111,11 +115,31 @@ def user_may_reach_object(user, model, pk) -> bool:
     return may_reach(user, instance)
 
 
+def ids_are_well_formed(request, view_func, view_kwargs) -> bool:
+    """Every id the URL carries is one (`base.ids.parse_id`): numbers in the path within the
+    database's range, a `pk` of a model with integer keys, and the query string's `id` and
+    `childOf` values. Anything else is answered with 404 before a view could fail on it."""
+    for value in view_kwargs.values():
+        if isinstance(value, int) and not 0 <= value <= LARGEST_ID:
+            return False
+    model = viewed_model(view_func)
+    if model is not None and "pk" in view_kwargs and isinstance(model._meta.pk, IntegerField):
+        if parse_id(unquote(str(view_kwargs["pk"]))) is None:
+            return False
+    ids = [value for value in request.GET.getlist("id") if value != "all"] + request.GET.getlist("childOf")
+    return all(parse_id(value) is not None for value in ids)
+
+
 def viewed_model(view_func):
     """The model a viewset built this view for (Wagtail passes it to as_view)."""
     model = getattr(view_func, "view_initkwargs", {}).get("model") or getattr(
         getattr(view_func, "view_class", None), "model", None
     )
+    if isinstance(model, str):  # "app_label.Model", as some of Wagtail's viewsets give it
+        try:
+            model = apps.get_model(model)
+        except (LookupError, ValueError):
+            return None
     return model if isinstance(model, type) else None
 
 
@@ -155,6 +179,9 @@ class AdminScopeMiddleware:
         if request.method not in ("GET", "HEAD", "OPTIONS") and name not in AUDITOR_POST_ALLOWED and roles.is_auditor:
             return render(request, "permissions/read_only.html", status=403)
 
+        if not ids_are_well_formed(request, view_func, view_kwargs):
+            raise Http404
+
         model = viewed_model(view_func)
         if model is not None and "pk" in view_kwargs and not issubclass(model, Page):
             if not row_in_scope(user, model, unquote(str(view_kwargs["pk"]))):
@@ -174,13 +201,12 @@ class AdminScopeMiddleware:
                 raise Http404 from None
             if "all" in request.GET.getlist("id"):
                 _scope_select_all(request, user, model)
-            ids = [pk for pk in request.GET.getlist("id") if pk.isdigit()]
+            ids = [pk for pk in request.GET.getlist("id") if pk != "all"]
             if any(not user_may_reach_object(user, model, pk) for pk in ids):
                 raise Http404
 
         if name == PAGE_CHOSEN_MULTIPLE:
-            ids = [pk for pk in request.GET.getlist("id") if pk.isdigit()]
-            if any(not user_may_choose_page(user, pk) for pk in ids):
+            if any(not user_may_choose_page(user, pk) for pk in request.GET.getlist("id")):
                 raise Http404
 
         if name in DISTRICT_WIDE_REPORTS and not roles.district_wide:

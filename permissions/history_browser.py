@@ -45,7 +45,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import BigIntegerField, Case, CharField, F, Q, Value, When
+from django.db.models import BigIntegerField, Case, CharField, F, ForeignKey, IntegerField, Q, Value, When
 from django.db.models.functions import Cast, Concat, Lower
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -61,6 +61,7 @@ from base import audit
 from base.audit_actions import PersonalDataAction
 from base.audit_actions import actions as audit_actions
 from base.history import LONGEST_SHOWN, FieldValues, shorten
+from base.ids import parse_id
 from base.models import AuditEvent
 from base.roles import roles_of
 from base.spreadsheets import spreadsheet_cell
@@ -183,6 +184,11 @@ class NoRows(Exception):
 
 
 def _native(field, value):
+    if isinstance(field, IntegerField | ForeignKey):  # an id: ASCII digits in the database's range
+        number = parse_id(value)
+        if number is None:
+            raise NoRows
+        return number
     try:
         return field.to_python(value)
     except ValidationError:

@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from base.ids import parse_id
 from content.models import StationLevel, StationPage, Street
 from workflows import opinions
 from workflows.intake import (
@@ -365,10 +366,10 @@ def results(request):
     queryset = published_opinions()
     street = request.GET.get("street", "")
     category = request.GET.get("category", "")
-    if street.isdigit():
-        queryset = queryset.filter(street_id=int(street))
-    if category.isdigit():
-        queryset = queryset.filter(category_id=int(category))
+    if (street_id := parse_id(street)) is not None:
+        queryset = queryset.filter(street_id=street_id)
+    if (category_id := parse_id(category)) is not None:
+        queryset = queryset.filter(category_id=category_id)
     page = Paginator(queryset, 20).get_page(request.GET.get("page"))
     return render(
         request,
