@@ -18,7 +18,8 @@ rules to all of them, before any view runs:
 - A bulk action answers 404 if any of its objects is outside the user's permissions; its
   "select all" (``?id=all``) means all rows *in the user's scope*, never the whole table.
 - The page chooser's "chosen multiple" lookup (``?id=1&id=2``) answers 404 for any page the
-  user could not have picked from the chooser (snippet choosers are scoped by their viewset).
+  user could not have picked from the chooser, and so does browsing into such a page (a
+  draft of another street): the chooser offers published pages and drafts the user may edit.
 - District-wide reports (the site history, page types usage) are for district-wide roles:
   their rows are not scoped by street.
 - Workflow and task administration needs the workflow permissions.
@@ -63,6 +64,7 @@ DISTRICT_WIDE_REPORTS = {
     "wagtailadmin_reports:page_types_usage_results",
 }
 PAGE_CHOSEN_MULTIPLE = "wagtailadmin_choose_page_chosen_multiple"
+PAGE_CHOOSER_BROWSE = "wagtailadmin_choose_page_child"
 AUDITOR_POST_ALLOWED = {"wagtailadmin_logout", "two_factor_verify", "two_factor_setup"}
 WORKFLOW_PERMISSIONS = ("wagtailcore.add_workflow", "wagtailcore.change_workflow", "wagtailcore.delete_workflow")
 
@@ -186,6 +188,9 @@ class AdminScopeMiddleware:
         if model is not None and "pk" in view_kwargs and not issubclass(model, Page):
             if not row_in_scope(user, model, unquote(str(view_kwargs["pk"]))):
                 raise Http404
+
+        if name == PAGE_CHOOSER_BROWSE and not user_may_choose_page(user, view_kwargs["parent_page_id"]):
+            raise Http404  # browsing into a draft: its title and slug are no one else's business
 
         if name not in PAGE_VIEWS_LEFT_TO_WAGTAIL:
             page_ids = [view_kwargs[key] for key in PAGE_ID_KWARGS if key in view_kwargs]

@@ -812,6 +812,19 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, world):
                 assert response["Location"].startswith(reverse("wagtailadmin_login")), case.name
 
 
+@pytest.mark.parametrize("persona", OUTSIDERS)
+def test_outsiders_cannot_browse_into_another_streets_draft_in_the_page_chooser(client, world, persona):
+    draft = reverse("wagtailadmin_choose_page_child", args=[world["draft"].pk])
+    published = reverse("wagtailadmin_choose_page_child", args=[world["station"].pk])
+    client.force_login(world["personas"][persona])
+    response = client.get(draft)
+    assert response.status_code == 404 and DRAFT not in text(response)
+    assert client.get(published).status_code == 200  # published pages stay choosable, and hide the draft
+    assert DRAFT not in text(client.get(published))
+    client.force_login(world["personas"]["street_a"])
+    assert client.get(draft).status_code == 200
+
+
 def test_street_b_listings_contain_only_their_own_rows(client, world):
     client.force_login(world["personas"]["street_b"])
     for name in ("wagtailsnippets_content_street:list", "station_staff:index"):
