@@ -56,13 +56,15 @@ PAGE_PK_VIEWS = {
     "wagtailadmin_api:pages:detail",
     "wagtailadmin_api:pages:action",
 }
-# Reports whose rows Wagtail does not filter by object: only district-wide roles open them.
+# Reports whose rows Wagtail does not filter by object: only district-wide roles open them,
+# and only they see them in the reports menu (by the menu items' names).
 DISTRICT_WIDE_REPORTS = {
     "wagtailadmin_reports:site_history",
     "wagtailadmin_reports:site_history_results",
     "wagtailadmin_reports:page_types_usage",
     "wagtailadmin_reports:page_types_usage_results",
 }
+DISTRICT_WIDE_REPORT_MENU_ITEMS = {"site-history", "page-types-usage"}
 PAGE_CHOSEN_MULTIPLE = "wagtailadmin_choose_page_chosen_multiple"
 PAGE_CHOOSER_BROWSE = "wagtailadmin_choose_page_child"
 AUDITOR_POST_ALLOWED = {"wagtailadmin_logout", "two_factor_verify", "two_factor_setup"}

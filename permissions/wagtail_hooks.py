@@ -26,6 +26,7 @@ from base.viewsets import ModelInspectView, ScopedModelViewSet
 from content.models import StationLevel
 from content.scoping import scope_by_station, staffed_stations_for, stations_for
 from permissions import history_browser
+from permissions.admin_scope import DISTRICT_WIDE_REPORT_MENU_ITEMS
 from permissions.models import (
     AccountAction,
     StaffRequest,
@@ -45,6 +46,20 @@ register_permission_policy(StaffRequest, TransitionsOnlyPermissionPolicy(StaffRe
 def register_audit_actions(registry):
     registry.register_choices(AccountAction)
     registry.register_choices(StaffRequestAction)
+
+
+# Wagtail's two workflow reports carry the same names as the workflow settings (工作流,
+# 工作流任务): in the reports menu they say what they list.
+REPORT_LABELS = {"workflows": "审核中的页面", "workflow-tasks": "审核任务进度"}
+
+
+@hooks.register("construct_reports_menu")
+def reports_a_person_can_open(request, menu_items):
+    """No menu item leads to a 404: district-wide reports only for district-wide roles."""
+    if not roles_of(request.user).district_wide:
+        menu_items[:] = [item for item in menu_items if item.name not in DISTRICT_WIDE_REPORT_MENU_ITEMS]
+    for item in menu_items:
+        item.label = REPORT_LABELS.get(item.name, item.label)
 
 
 @hooks.register("construct_page_chooser_queryset")

@@ -106,7 +106,8 @@ class CalendarCoveragePanel(Component):
 
 @hooks.register("construct_homepage_panels")
 def add_calendar_coverage_panel(request, panels):
-    if request.user.has_perm("workflows.view_opinion") or request.user.has_perm("base.change_calendarday"):
+    """For those who can enter the holidays (the district admin), not for everyone it concerns."""
+    if request.user.has_perm("base.change_calendarday"):
         years = years_without_holiday_data()
         if years:
             panels.append(CalendarCoveragePanel(years))
