@@ -191,6 +191,10 @@ WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000"
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+# No avatars from gravatar.com: the admin would send a hash of each staff member's e-mail to a
+# foreign service on every page (PIPL; intranet deployments have no such route). Wagtail then
+# shows its local default avatar, or a photo uploaded in the account settings.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILSEARCH_BACKENDS = {
     "default": {
         "BACKEND": "wagtail.search.backends.database",
