@@ -11,8 +11,9 @@ and paginated after it, so a page costs the same few queries however long the hi
 - 审计记录: base.AuditEvent (sign-ins, failed sign-ins, role and permission changes,
   views and exports of personal data, opinion transitions).
 
-How the union works: every source is annotated to the same nine columns (ALIASES: kind, id,
-timestamp, user id, username, action, object type label, object id, object repr; text,
+How the union works: every source is annotated to the same ten columns (ALIASES: kind, id,
+timestamp, user id, username, action, step (the transition of a process's audit record, so
+the list says 受理 or 交办 and not only 意见办理), object type label, object id, object repr; text,
 bigint and timestamp columns in the same order, with `Value(…, CharField())` constants and
 `Cast` where a source's column has another type), filtered on its *own* indexed columns
 (history_date, history_user_id, the tracked pk, page_id, object_id…) before the union, and
@@ -46,7 +47,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import BigIntegerField, Case, CharField, F, ForeignKey, IntegerField, Q, Value, When
-from django.db.models.functions import Cast, Concat, Lower
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, Concat, Lower
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -65,8 +67,9 @@ from base.ids import parse_id
 from base.models import AuditEvent
 from base.roles import roles_of
 from base.spreadsheets import spreadsheet_cell
+from workflows.process import process_for_action
 
-ALIASES = ("h_kind", "h_id", "h_ts", "h_user", "h_username", "h_action", "h_type", "h_object", "h_repr")
+ALIASES = ("h_kind", "h_id", "h_ts", "h_user", "h_username", "h_action", "h_step", "h_type", "h_object", "h_repr")
 HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 HISTORY_CODES = {name: code for code, name in HISTORY_ACTIONS.items()}
 PAGE_LABEL = "wagtailcore.page"
@@ -246,6 +249,7 @@ def _history_source(label: str, model, filters: Filters):
             default=_text(""),
             output_field=CharField(),
         ),
+        h_step=_text(""),
         h_type=_text(label),
         h_object=Cast(tracked.attname, CharField()),
         h_repr=Cast(names[0], CharField()) if names else _text(""),
@@ -267,6 +271,7 @@ def _revision_source(filters: Filters):
         h_user=Cast("user_id", BigIntegerField()),
         h_username=_text(""),
         h_action=_text("revision"),
+        h_step=_text(""),
         h_type=_content_type_label("base_content_type"),
         h_object=Cast("object_id", CharField()),
         h_repr=Cast("object_str", CharField()),
@@ -309,6 +314,7 @@ def _log_source(model, kind, filters: Filters, type_condition, object_column, ob
         h_user=Cast("user_id", BigIntegerField()),
         h_username=_text(""),
         h_action=Cast("action", CharField()),
+        h_step=_text(""),
         h_type=type_expression,
         h_object=Cast(object_column, CharField()),
         h_repr=Cast("label", CharField()),
@@ -333,6 +339,7 @@ def _audit_source(filters: Filters):
         h_user=Cast("actor_id", BigIntegerField()),
         h_username=Cast("actor_username", CharField()),
         h_action=Cast("action", CharField()),
+        h_step=Coalesce(Cast(KT("detail__transition"), CharField()), _text("")),
         h_type=Lower("object_type"),
         h_object=Cast("object_id", CharField()),
         h_repr=Cast("object_repr", CharField()),
@@ -378,6 +385,9 @@ def with_usernames(rows: list[dict], labels: dict[str, str] | None = None) -> li
         if not row["h_username"]:
             row["h_username"] = names.get(row["h_user"], "")
         row["action_label"] = labels.get(row["h_action"], row["h_action"])
+        step = step_label(row["h_action"], row["h_step"])
+        if step:
+            row["action_label"] = f"{row['action_label']} · {step}"
         row["source_label"] = _source_label(row["h_kind"])
         row["type_label"] = type_name(row["h_type"]) if row["h_type"] else ""
         row["detail_url"] = reverse("history_browser:detail", args=[row["h_kind"], row["h_id"]])
@@ -385,6 +395,13 @@ def with_usernames(rows: list[dict], labels: dict[str, str] | None = None) -> li
             index_url(object_type=row["h_type"], object_id=row["h_object"]) if row["h_type"] and row["h_object"] else ""
         )
     return rows
+
+
+def step_label(action: str, transition: str) -> str:
+    """The Chinese name of a process's transition recorded by an audit record ("" if none)."""
+    process = process_for_action(action) if transition else None
+    step = process.by_name.get(transition) if process is not None else None
+    return step.label if step is not None else transition
 
 
 def _source_label(kind: str) -> str:

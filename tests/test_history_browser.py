@@ -406,3 +406,13 @@ def test_a_deleted_deputy_keeps_its_revisions_and_field_history(history):
     kept = AuditEvent.objects.get(action="object_deleted", object_id=str(pk))
     assert kept.detail["model"] == "content.Deputy" and kept.detail["revisions"][0]["content"]["name"] == "王秀英"
     assert Deputy.history.filter(id=pk, history_type="-").exists()
+
+
+def test_each_step_of_a_process_is_named_in_the_list_not_only_its_action(client, history, loop_opinion):
+    opinion, _handler = loop_opinion
+    client.force_login(history["auditor"])
+    listed = rows(client, action="opinion_transition", object_id=str(opinion.pk))
+    labels = [entry["action_label"] for entry in reversed(listed)]
+    assert labels == ["意见办理 · 受理", "意见办理 · 交办", "意见办理 · 签收", "意见办理 · 答复"]
+    logins = rows(client, action="login")
+    assert logins and all(entry["action_label"] == "登录" for entry in logins)  # other actions unchanged

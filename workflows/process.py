@@ -192,6 +192,7 @@ class Process:
         for todo in self.todos:
             if not (todo.state or todo.when is not None) or not todo.capacities:
                 raise ValueError(f"{self.model.__name__} to-do {todo.key}: give its state or condition and capacities")
+        _BY_ACTION[self.transition_action] = self
 
     # --- Who holds which capacity ------------------------------------------------------------
 
@@ -339,6 +340,14 @@ class Process:
             if transition.notify is not None:
                 transaction.on_commit(lambda: transition.notify(current))
         return current
+
+
+_BY_ACTION: dict[str, Process] = {}
+
+
+def process_for_action(action: str) -> Process | None:
+    """The declared process whose transitions are recorded with this audit action."""
+    return _BY_ACTION.get(action)
 
 
 def any_of(conditions: Iterable[Q]) -> Q:
