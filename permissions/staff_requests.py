@@ -30,7 +30,17 @@ from permissions.models import (
     assignable_accounts,
 )
 from workflows.notifications import send_notification
-from workflows.process import NOTHING, Process, Todo, Transition, TransitionError, TransitionForm, required
+from workflows.process import (
+    NOTHING,
+    REFUSAL,
+    SIDE,
+    Process,
+    Todo,
+    Transition,
+    TransitionError,
+    TransitionForm,
+    required,
+)
 
 S = StaffRequestState
 REQUESTER = "requester"  # staff of the request's station
@@ -141,7 +151,17 @@ STAFF_REQUESTS = Process(
             todos=(Todo("to_decide", "待审批", state=S.PENDING),),
             notify=_decided,
         ),
-        Transition("decline", "不同意", (S.PENDING,), S.DECLINED, (COMMITTEE,), _decline, DeclineForm, notify=_decided),
-        Transition("withdraw", "撤回", (S.PENDING,), S.WITHDRAWN, (REQUESTER,)),
+        Transition(
+            "decline",
+            "不同意",
+            (S.PENDING,),
+            S.DECLINED,
+            (COMMITTEE,),
+            _decline,
+            DeclineForm,
+            notify=_decided,
+            kind=REFUSAL,
+        ),
+        Transition("withdraw", "撤回", (S.PENDING,), S.WITHDRAWN, (REQUESTER,), kind=SIDE),
     ],
 )

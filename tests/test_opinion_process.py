@@ -5,9 +5,11 @@ and refused transition is generated from the same declaration in test_opinion_lo
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
+from django.urls import reverse
 from django.utils import timezone
 
 from tests import process_contract as contract
@@ -110,3 +112,25 @@ def test_each_todo_counts_the_opinions_waiting_for_those_who_act_on_them(driver,
 @pytest.mark.parametrize("state", STATES)
 def test_another_streets_committee_is_refused_everything_and_told_nothing(driver, state):
     contract.check_outsider(driver, state)
+
+
+def test_the_next_step_comes_first_and_refusals_last_and_set_apart(driver, client):
+    accepted = driver.bring(S.ACCEPTED)
+    client.force_login(driver.world["secretary"])
+    response = client.get(reverse("opinions:inspect", args=[accepted.pk]))
+    order = [action["transition"].name for action in response.context["actions"]]
+    assert order == ["assign", "escalate", "supervise", "mark_duplicate"]  # not 交办 below 标记重复 and 上报
+    page = response.content.decode()
+    assert 'class="button button-secondary no" data-transition="mark_duplicate"' in page
+    assert 'class="button" data-transition="assign"' in page
+    # The title says which opinion (its receipt number); the subtitle does not repeat it.
+    assert response.context["page_title"] == f"{accepted.receipt_no} · 已受理"
+    assert response.context["page_subtitle"] == accepted.title
+    listing = client.get(reverse("opinions:list")).content.decode()
+    assert re.search(r'<td class="[^"]*nowrap[^"]*"', listing)  # receipt numbers do not wrap
+
+
+def test_the_admin_loads_the_platforms_own_styles(client, driver):
+    client.force_login(driver.world["secretary"])
+    page = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "css/admin.css" in page

@@ -31,7 +31,7 @@ from wagtail.snippets.views.snippets import CreateView
 from base import audit
 from base.audit_actions import PersonalDataAction
 from base.masking import mask_name, mask_phone, reveal
-from base.viewsets import ScopedSnippetViewSet, SnippetInspectView
+from base.viewsets import ScopedSnippetViewSet, SnippetIndexView, SnippetInspectView
 from content.scoping import stations_for, streets_for
 from workflows.intake import MOBILE, IntakeError, Submission, normalise_phone, submit
 from workflows.models import (
@@ -232,6 +232,9 @@ class OpinionDetailView(ProcessDetailMixin, SnippetInspectView):
     def get_page_title(self):
         return f"{self.object.receipt_no} · {self.object.get_state_display()}"
 
+    def get_page_subtitle(self):
+        return self.object.title  # the receipt number is in the title already
+
     def may_reveal(self):
         return may_see_personal_data(self.held)
 
@@ -320,6 +323,13 @@ class BulkAssignAction(SnippetBulkAction):
 # --- The viewset ------------------------------------------------------------------------------
 
 
+class OpinionIndexView(SnippetIndexView):
+    """The listing; its first column, the receipt number, never wraps."""
+
+    def _get_title_column(self, *args, **kwargs):
+        return super()._get_title_column(*args, classname="nowrap", **kwargs)
+
+
 class OpinionViewSet(ScopedSnippetViewSet):
     model = Opinion
     admin_url_namespace = "opinions"
@@ -331,6 +341,7 @@ class OpinionViewSet(ScopedSnippetViewSet):
     copy_view_enabled = False
     inspect_view_enabled = True
     inspect_view_class = OpinionDetailView
+    index_view_class = OpinionIndexView
     add_view_class = StaffOpinionCreateView
     filterset_class = OpinionFilterSet
     # Receipt numbers and titles, matched in the database (opinions are not in the search index).

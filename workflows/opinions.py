@@ -50,6 +50,8 @@ from workflows.process import (
     CITIZEN,
     EVERYTHING,
     NOTHING,
+    REFUSAL,
+    SIDE,
     SYSTEM,
     Branch,
     Conflict,
@@ -287,7 +289,7 @@ OPINIONS = Process(
             form.AcceptForm,
             todos=(Todo("to_accept", "待受理", state=S.SUBMITTED),),
         ),
-        Transition("reject", "不予受理", (S.SUBMITTED,), S.REJECTED, (STAFF,), _reject, form.RejectForm),
+        Transition("reject", "不予受理", (S.SUBMITTED,), S.REJECTED, (STAFF,), _reject, form.RejectForm, kind=REFUSAL),
         Transition(
             "mark_duplicate",
             "标记重复",
@@ -296,6 +298,7 @@ OPINIONS = Process(
             (STAFF,),
             _mark_duplicate,
             form.DuplicateForm,
+            kind=REFUSAL,
         ),
         Transition(
             "escalate",
@@ -306,6 +309,7 @@ OPINIONS = Process(
             _escalate,
             form.EscalateForm,
             notify=notifications.escalated,
+            kind=SIDE,
         ),
         Transition(
             "assign",
@@ -370,6 +374,7 @@ OPINIONS = Process(
             _supervise,
             form.SuperviseForm,
             notify=notifications.supervised,
+            kind=SIDE,
         ),
         Transition(
             "request_publication",
@@ -380,6 +385,7 @@ OPINIONS = Process(
             _request_publication,
             form.RequestPublicationForm,
             notify=notifications.publication_requested,
+            kind=SIDE,
         ),
         Transition(
             "approve_publication",
@@ -400,6 +406,7 @@ OPINIONS = Process(
             (PUBLISHER,),
             _refuse_publication,
             form.RefusePublicationForm,
+            kind=REFUSAL,
         ),
     ],
     # Overdue items: for those who handle them and those who must chase them.

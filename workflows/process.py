@@ -94,11 +94,17 @@ class Todo:
         return self.query or (f"state={self.state}" if self.state else "")
 
 
+# How a transition stands among the buttons: the process's next step comes first and stands
+# out, side steps (上报, 督办, 申请公开) follow, refusals (不予受理, 标记重复) come last and look apart.
+MAIN, SIDE, REFUSAL = "main", "side", "refusal"
+KINDS = (MAIN, SIDE, REFUSAL)
+
+
 @dataclass(frozen=True)
 class Transition:
     """One step of a process. `effects(row, *, user, note, held, **data)` changes the row
     (not its state) and returns extra detail for the audit record, or raises
-    TransitionError with the reason."""
+    TransitionError with the reason. `kind` places its button (MAIN, SIDE or REFUSAL)."""
 
     name: str
     label: str
@@ -109,6 +115,7 @@ class Transition:
     form: type[forms.Form] | None = None
     todos: tuple[Todo, ...] = ()
     notify: Callable[[models.Model], None] | None = None
+    kind: str = MAIN
 
     @property
     def form_class(self) -> type[forms.Form]:
@@ -189,6 +196,8 @@ class Process:
             unknown = (set(t.sources) | set(t.targets(t.sources[0]))) - states
             if unknown:
                 raise ValueError(f"{self.model.__name__}.{t.name}: unknown states {sorted(unknown)}")
+            if t.kind not in KINDS:
+                raise ValueError(f"{self.model.__name__}.{t.name}: kind must be one of {KINDS}")
         for todo in self.todos:
             if not (todo.state or todo.when is not None) or not todo.capacities:
                 raise ValueError(f"{self.model.__name__} to-do {todo.key}: give its state or condition and capacities")

@@ -19,7 +19,7 @@ from wagtail.admin.ui.components import Component
 from base.history import FieldValues
 from base.models import AuditEvent
 from base.policies import policy_for
-from workflows.process import Process, TransitionError
+from workflows.process import KINDS, Process, TransitionError
 
 # --- The detail page: actions and timeline ----------------------------------------------------
 
@@ -45,11 +45,16 @@ class ProcessDetailMixin:
                     "form": t.form_class(process=self.process, transition=t, row=row, user=self.request.user),
                     "url": reverse(self.act_url_name, args=[row.pk, t.name]),
                 }
-                for t in self.process.available(self.request.user, row, held=self.held)
+                # The next step first, side steps after it, refusals last.
+                for t in sorted(self.process.available(self.request.user, row, held=self.held), key=_button_order)
             ],
             timeline=timeline(self.process, row),
         )
         return context
+
+
+def _button_order(transition) -> int:
+    return KINDS.index(transition.kind)
 
 
 class TransitionView(View):

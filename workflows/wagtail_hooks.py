@@ -1,6 +1,8 @@
 """Admin registration: the holiday calendar, departments, categories and the opinion loop."""
 
+from django.templatetags.static import static
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
@@ -23,6 +25,12 @@ register_permission_policy(Opinion, TransitionsOnlyPermissionPolicy(Opinion, OPI
 @hooks.register("register_audit_actions")
 def register_audit_actions(actions):
     actions.register_choices(OpinionAction)
+
+
+@hooks.register("insert_global_admin_css")
+def admin_css():
+    """The staff screens' own styles: the processes' action forms, listings' receipt numbers."""
+    return format_html('<link rel="stylesheet" href="{}">', static("css/admin.css"))
 
 
 @hooks.register("register_station_page_urls")
