@@ -1,6 +1,7 @@
 """The demo district: seed 000's shape, deterministic per seed, a valid page tree that renders."""
 
 import datetime as dt
+import re
 from collections import Counter
 from io import StringIO
 
@@ -239,3 +240,21 @@ def test_ensure_demo_admin_gives_one_account_per_role_on_the_demo_district(setti
     assert two_streets["other_station"].permissions_for_user(station_user).can_edit()
     assert not two_streets["station"].permissions_for_user(station_user).can_edit()
     assert "demo-department" in out.getvalue() and "demo-auditor" in out.getvalue()
+
+
+@pytest.mark.parametrize(("seed", "stations"), [(2026, 220), (7, 600)])
+def test_station_names_are_unique_within_a_street_and_no_text_is_a_placeholder(seed, stations):
+    plan = make_plan(seed=seed, stations=stations, today=dt.date(2026, 12, 1))
+    titles = Counter((station.street, station.title) for station in plan.stations)
+    assert [title for title, n in titles.items() if n > 1] == []
+    texts = [d.occupation for d in plan.deputies] + [d.biography for d in plan.deputies]
+    texts += [s.title for s in plan.stations] + [s.intro for s in plan.stations]
+    assert [text for text in texts if "某" in text] == []  # no "某单位", "某街道": every name is concrete
+
+
+def test_the_build_reports_one_duration_in_both_languages(db):
+    out = StringIO()
+    call_command("build_demo", "--seed", "3", "--scale", "30", "--opinions", "5", "--skip-index", stdout=out)
+    chinese = re.search(r"用时 ([\d.]+) 秒", out.getvalue()).group(1)
+    english = re.search(r"in ([\d.]+) s \(", out.getvalue()).group(1)
+    assert chinese == english

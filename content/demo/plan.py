@@ -209,6 +209,11 @@ class PlanBuilder:
         self.total = total_stations
         self.slugs = SlugRegistry()
         self._names_seen: set[str] = set()
+        # Contact point names are unique within a street: grid numbers run on per community
+        # (two stations of a street may both have grids in the same community), and place
+        # names are drawn without repeats per street.
+        self.grids_numbered: dict[tuple[int, str], int] = {}
+        self.places_taken: dict[int, set[str]] = {}
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -480,12 +485,13 @@ class PlanBuilder:
             community = parent.title.removesuffix("社区人大代表联络站")
         else:
             community = rng.choice(street.communities) if street.communities else street.name.removesuffix("街道")
-        grid_no = 0
-        taken: set[str] = set()
+        taken = self.places_taken.setdefault(street.key, set())
         for _ in range(count):
             suffix, station_type, _ = rng.choices(vocab.POINT_KINDS, weights=[k[2] for k in vocab.POINT_KINDS])[0]
             if suffix == "网格联络点":
-                grid_no += 1
+                grid_no = self.grids_numbered[street.key, community] = (
+                    self.grids_numbered.get((street.key, community), 0) + 1
+                )
                 ordinal = vocab.CHINESE_ORDINALS[grid_no - 1] if grid_no <= 10 else str(grid_no)
                 name = f"{community}社区第{ordinal}网格"
                 title = f"{name}联络点"
@@ -540,7 +546,9 @@ class PlanBuilder:
                     "district": f"{street.name}第{rng.randint(1, 12)}选区",
                     "street": f"{street.name}议政代表会",
                 }[level]
-                occupation = rng.choice(vocab.OCCUPATIONS_BY_LEVEL[level]).format(community=community)
+                occupation = rng.choice(vocab.OCCUPATIONS_BY_LEVEL[level]).format(
+                    community=community, street=street.name, org=rng.choice(vocab.ORGANISATION_NAMES)
+                )
                 biography = rng.choice(vocab.BIOGRAPHIES).format(
                     community=community, topic=rng.choice(vocab.TOPICS), n=rng.randint(3, 30)
                 )

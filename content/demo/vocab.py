@@ -189,42 +189,47 @@ TERMS = {
     "street": "第二届",
 }
 
+# Fictional organisation names for the demo's occupations: concrete, so no deputy's job reads
+# "某单位" (a placeholder), and made up, so none names a real hospital, firm or school.
+ORGANISATION_NAMES = ("钱江", "望湖", "清泰", "吴山", "凤起", "紫阳", "南星", "涌金", "柳浪", "定安", "新塘", "候潮")
+
+# Placeholders: {community} and {street} of the deputy's constituency, {org} from ORGANISATION_NAMES.
 OCCUPATIONS_BY_LEVEL = {
     "national": (
-        "杭州市某三甲医院院长",
-        "浙江某集团有限公司党委书记、董事长",
-        "杭州市某中学校长",
-        "某社区党委书记、居委会主任",
+        "杭州市{org}医院院长",
+        "浙江{org}集团有限公司党委书记、董事长",
+        "杭州市{org}中学校长",
+        "{community}社区党委书记、居委会主任",
     ),
     "provincial": (
-        "浙江某律师事务所主任",
-        "杭州某科技股份有限公司总经理",
-        "某街道党工委书记",
-        "杭州市某小学党总支书记、校长",
-        "某医院主任医师",
+        "浙江{org}律师事务所主任",
+        "杭州{org}科技股份有限公司总经理",
+        "{street}党工委书记",
+        "杭州市{org}小学党总支书记、校长",
+        "杭州市{org}医院主任医师",
     ),
     "city": (
-        "杭州某建设集团有限公司副总经理",
-        "某街道办事处主任",
-        "杭州市某中学教师",
-        "某商贸有限公司董事长",
-        "某社区卫生服务中心主任",
-        "杭州某律师事务所合伙人",
-        "某物业服务有限公司总经理",
+        "杭州{org}建设集团有限公司副总经理",
+        "{street}办事处主任",
+        "杭州市{org}中学教师",
+        "杭州{org}商贸有限公司董事长",
+        "{community}社区卫生服务中心主任",
+        "杭州{org}律师事务所合伙人",
+        "杭州{org}物业服务有限公司总经理",
     ),
     "district": (
         "{community}社区党委书记、居委会主任",
         "{community}社区居委会副主任",
-        "某小学教师",
-        "某幼儿园园长",
-        "某社区卫生服务站医生",
-        "某餐饮有限公司总经理",
-        "某街道城市管理科科长",
-        "杭州某文化传媒有限公司经理",
-        "某物业服务中心经理",
+        "杭州市{org}小学教师",
+        "{org}幼儿园园长",
+        "{community}社区卫生服务站医生",
+        "杭州{org}餐饮有限公司总经理",
+        "{street}城市管理科科长",
+        "杭州{org}文化传媒有限公司经理",
+        "{community}物业服务中心经理",
         "退休教师",
         "个体工商户",
-        "某银行支行行长",
+        "杭州{org}农商银行{community}支行行长",
     ),
     "street": (
         "{community}社区网格员",
@@ -232,10 +237,10 @@ OCCUPATIONS_BY_LEVEL = {
         "{community}小区业委会主任",
         "退休职工",
         "个体工商户",
-        "某超市店长",
-        "某快递站点负责人",
+        "{org}超市店长",
+        "{community}快递驿站负责人",
         "志愿者服务队队长",
-        "某养老服务中心负责人",
+        "{community}养老服务中心负责人",
     ),
 }
 

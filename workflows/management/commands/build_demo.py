@@ -121,14 +121,15 @@ class Command(BaseCommand):
         opinion_seconds = time.perf_counter() - started
         plan = report.plan
         levels = {level: len(plan.stations_at(level)) for level in ("general", "centre", "station", "point")}
+        seconds = report.total_seconds + opinion_seconds  # the whole build, said once in each language
         self.stdout.write(
             self.style.SUCCESS(
                 f"完成：{len(plan.stations)} 个站点（总站 {levels['general']}、中心站 {levels['centre']}、"
                 f"联络站 {levels['station']}、联络点 {levels['point']}），{len(plan.deputies)} 名代表，"
                 f"{len(plan.memberships)} 条驻站记录，{len(plan.schedules)} 条接待安排，"
                 f"{len(plan.activities)} 个活动，{made} 条群众意见；"
-                f"用时 {report.total_seconds + opinion_seconds:.1f} 秒（{report.mode} 模式）。\n"
-                f"Done: {len(plan.stations)} stations, {len(plan.deputies)} deputies in "
-                f"{report.total_seconds:.1f} s ({report.mode} mode)."
+                f"用时 {seconds:.1f} 秒（{report.mode} 模式）。\n"
+                f"Done: {len(plan.stations)} stations, {len(plan.deputies)} deputies, {made} opinions in "
+                f"{seconds:.1f} s ({report.mode} mode)."
             )
         )
