@@ -2,6 +2,8 @@
 published results; bad input gets a clear message and stores nothing."""
 
 import io
+import time
+from unittest import mock
 
 import pytest
 from PIL import Image
@@ -474,3 +476,18 @@ def test_a_broken_upload_gets_a_chinese_page_and_stores_nothing(client, tree):
     assert response.status_code == 400
     assert "请求有误" in page and "Bad Request" not in page
     assert not Opinion.objects.exists()
+
+
+def test_the_receipt_link_is_the_same_whenever_it_is_made_and_old_links_still_open(tree):
+    from django.core import signing
+
+    from workflows.intake import RATING_SALT, opinion_for_rating_token
+
+    opinion = new_opinion(tree["station"])
+    first = rating_token(opinion)
+    with mock.patch("time.time", return_value=time.time() + 3600):  # an hour later: the same link
+        assert rating_token(opinion) == first
+    assert opinion_for_rating_token(first) == opinion
+    older = signing.dumps(opinion.receipt_no, salt=RATING_SALT)  # as links were made until 2026-12
+    assert opinion_for_rating_token(older) == opinion
+    assert opinion_for_rating_token(first[:-2] + "xx") is None

@@ -186,13 +186,19 @@ def submit(submission: Submission) -> tuple[Opinion, bool]:
 
 
 def rating_token(opinion: Opinion) -> str:
-    return signing.dumps(opinion.receipt_no, salt=RATING_SALT)
+    """The receipt's signed link token: the same for an opinion every time it is asked for
+    (no timestamp), so a form posted twice lands on the same receipt address."""
+    return signing.Signer(salt=RATING_SALT).sign_object(opinion.receipt_no)
 
 
 def opinion_for_rating_token(token: str) -> Opinion | None:
+    signer = signing.Signer(salt=RATING_SALT)
     try:
-        receipt_no = signing.loads(token, salt=RATING_SALT)
-    except signing.BadSignature:
+        if token.count(signer.sep) == 2:  # a link given out before tokens stopped carrying a time
+            receipt_no = signing.loads(token, salt=RATING_SALT)
+        else:
+            receipt_no = signer.unsign_object(token)
+    except (signing.BadSignature, ValueError):
         return None
     return Opinion.objects.filter(receipt_no=receipt_no).first()
 
