@@ -54,7 +54,11 @@ class ScopedPermissionPolicy(ModelPermissionPolicy):
         self.scope = scope
 
     def in_scope(self, user, instance) -> bool:
-        return self.scope(self.model._default_manager.filter(pk=instance.pk), user).exists()
+        return self.pk_in_scope(user, instance.pk)
+
+    def pk_in_scope(self, user, pk) -> bool:
+        """Whether the row with this id is in the user's scope (no such row: it is not)."""
+        return self.scope(self.model._default_manager.filter(pk=pk), user).exists()
 
     def user_has_permission_for_instance(self, user, action, instance):
         return self.user_has_permission(user, action) and self.in_scope(user, instance)

@@ -155,7 +155,7 @@ def row_in_scope(user, model, pk) -> bool:
     if not isinstance(policy, ScopedPermissionPolicy) or user.is_superuser:
         return True
     try:
-        return policy.scope(model._default_manager.filter(pk=pk), user).exists()
+        return policy.pk_in_scope(user, pk)
     except (ValueError, ValidationError):  # not an id of this model: the view answers 404
         return True
 

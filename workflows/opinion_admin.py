@@ -49,9 +49,6 @@ from workflows.process import TransitionError
 from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
 from workflows.stats import loop_rates
 
-S = OpinionState
-
-
 # --- Listing --------------------------------------------------------------------------------
 
 
