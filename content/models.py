@@ -45,6 +45,7 @@ from content.ical import station_calendar
 from content.qr import qr_svg_markup, qr_svg_response
 from content.reception import HolidayRule, Recurrence, upcoming_for_schedules
 from content.search import cjk_index_text
+from content.site_settings import SiteIdentity  # noqa: F401 (the 站点标识 setting's model)
 
 IMAGE_MODEL = get_image_model_string()
 

@@ -1,0 +1,129 @@
+"""What a Chinese government site names in its header and footer (站点标识): the platform's
+name, the organiser (主办单位), its logo, the ICP and 公安 filing numbers, a contact line and
+the accessibility statement. One row per Wagtail site, edited by the district admin under
+设置 → 站点标识; every public page reads it once per request (`identity_for_request`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.db import models
+
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField
+from wagtail.images import get_image_model_string
+from wagtail.models import Site
+
+# The Ministry of Industry and Information Technology's filing system: every ICP number
+# links here (the ministry asks sites to), and the Ministry of Public Security's, which
+# looks a 公安 record up by its digits.
+ICP_LOOKUP_URL = "https://beian.miit.gov.cn/"
+POLICE_LOOKUP_URL = "https://beian.mps.gov.cn/#/query/webSearch?code={code}"
+
+
+@register_setting(icon="site")
+class SiteIdentity(BaseSiteSetting):
+    platform_name = models.CharField(
+        "平台名称",
+        max_length=60,
+        blank=True,
+        help_text="显示在页眉、浏览器标题和后台，例如：上城区人大代表联络站。留空则使用系统默认名称。",
+    )
+    organiser = models.CharField(
+        "主办单位", max_length=80, blank=True, help_text="显示在页眉和页脚，例如：上城区人大常委会。"
+    )
+    operator = models.CharField(
+        "承办单位", max_length=80, blank=True, help_text="可不填，例如：上城区人大常委会代表工作委员会。"
+    )
+    logo = models.ForeignKey(
+        get_image_model_string(),
+        verbose_name="标志",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="页眉左侧的标志（人大徽或本区标志），建议使用正方形、透明底的图片；不上传则使用平台默认标志。",
+    )
+    icp_number = models.CharField(
+        "ICP备案号",
+        max_length=40,
+        blank=True,
+        help_text="例如：浙ICP备12345678号-1。页脚显示，并链接到工业和信息化部备案管理系统。",
+    )
+    police_number = models.CharField(
+        "公安备案号",
+        max_length=40,
+        blank=True,
+        help_text="例如：浙公网安备33010202000001号。页脚显示，并链接到全国互联网安全管理服务平台。",
+    )
+    phone = models.CharField("联系电话", max_length=40, blank=True, help_text="例如：0571-87000000")
+    address = models.CharField("联系地址", max_length=120, blank=True)
+    email = models.EmailField("联系邮箱", blank=True)
+    accessibility_statement = RichTextField(
+        "无障碍声明",
+        blank=True,
+        features=["h3", "bold", "ol", "ul", "link"],
+        help_text="显示在“无障碍声明”页面（页脚链接）。留空则显示平台的默认声明。",
+    )
+
+    # The logo comes with the row: one query for the whole header and footer.
+    select_related = ["logo"]
+
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("platform_name"), FieldPanel("organiser"), FieldPanel("operator"), FieldPanel("logo")],
+            heading="名称与标志",
+        ),
+        MultiFieldPanel([FieldPanel("icp_number"), FieldPanel("police_number")], heading="备案信息"),
+        MultiFieldPanel([FieldPanel("phone"), FieldPanel("address"), FieldPanel("email")], heading="联系方式"),
+        FieldPanel("accessibility_statement"),
+    ]
+
+    class Meta:
+        verbose_name = "站点标识"
+        verbose_name_plural = "站点标识"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The platform's name: the one set here, or the deployment's default."""
+        return self.platform_name.strip() or settings.WAGTAIL_SITE_NAME
+
+    @property
+    def icp_url(self) -> str:
+        return ICP_LOOKUP_URL
+
+    @property
+    def police_url(self) -> str:
+        """The record's page on the national filing site, found by the number's digits."""
+        code = "".join(re.findall(r"\d", self.police_number))
+        return POLICE_LOOKUP_URL.format(code=code) if code else ""
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.phone or self.address or self.email)
+
+
+def identity_for_request(request) -> SiteIdentity:
+    """The request's site identity: one query (the logo joined in), kept on the request
+    where Wagtail's own `settings` context processor looks for it too.
+
+    Unlike `SiteIdentity.for_request` it never writes: a site without a saved row gets an
+    unsaved one holding the defaults, so a GET (a public page, or an admin screen that shows
+    the name) changes nothing in the database.
+    """
+    attr = SiteIdentity.get_cache_attr_name()
+    identity = getattr(request, attr, None)
+    if identity is None:
+        site = Site.find_for_request(request)
+        identity = SiteIdentity.base_queryset().filter(site=site).first() if site is not None else None
+        if identity is None:
+            identity = SiteIdentity(site=site) if site is not None else SiteIdentity()
+        identity._request = request
+        setattr(request, attr, identity)
+    return identity
