@@ -4,6 +4,8 @@ from content import views
 
 urlpatterns = [
     path("search/", views.search, name="search"),
+    path("accessibility/", views.accessibility_statement, name="accessibility"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("preferences/elder-mode/", views.toggle_elder_mode, name="elder_mode"),
     path("deputies/", views.deputy_list, name="deputy_list"),
     path("deputies/<int:pk>/", views.deputy_detail, name="deputy_detail"),

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
@@ -31,6 +32,21 @@ SEARCH_LIMIT = 20
 @require_GET
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def favicon(request):
+    """/favicon.ico, which browsers ask for on their own (the admin, a PDF, a bookmark):
+    the platform mark, without a second copy of it in another format."""
+    response = HttpResponseRedirect(static("img/favicon.svg"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_GET
+def accessibility_statement(request):
+    """无障碍声明: the text the district admin set in 站点标识, or the platform's own."""
+    return render(request, "content/accessibility.html")
 
 
 @csrf_exempt
