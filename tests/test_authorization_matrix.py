@@ -67,8 +67,6 @@ OBJECT, LISTING, DISTRICT, OWN = "object", "listing", "district", "own"
 UNCOVERED = {
     "wagtailadmin_password_reset_confirm": "takes a one-time token, not an object",
     "wagtailadmin_tag_model_autocomplete": "tag names only; tags are shared by the whole district",
-    "wagtailsettings:edit": "no site settings are registered",
-    "wagtailsettings:preview_on_edit": "no site settings are registered",
 }
 
 
@@ -483,6 +481,13 @@ def cases(w) -> list[Case]:
         Case(f"wagtailsites:{name}", DISTRICT, {"pk": site.pk})
         for name in ("edit", "delete", "history", "history_results", "usage", "copy")
     ]
+    # The site identity (站点标识): the district admin's alone.
+    setting = {"app_name": "content", "model_name": "siteidentity"}
+    out += [
+        Case("wagtailsettings:edit", DISTRICT, setting),
+        Case("wagtailsettings:edit", DISTRICT, {**setting, "pk": site.pk}),
+        Case("wagtailsettings:preview_on_edit", DISTRICT, {**setting, "pk": site.pk}),
+    ]
     out += [
         Case(f"wagtailusers_users:{name}", DISTRICT, {"pk": w["hubin_staff"].pk})
         for name in ("edit", "delete", "history", "history_results", "usage", "copy")
@@ -648,7 +653,13 @@ def test_staff_of_another_station_in_the_same_street_are_refused_this_station(cl
 
 OUTSIDERS = ("street_b", "station_staff_b", "department", "deputy")
 # District-wide screens that nobody below district level may even open (GET included).
-DISTRICT_ONLY_SCREENS = ("wagtailusers_users:", "wagtailusers_groups:", "audit_events:", "wagtailsites:")
+DISTRICT_ONLY_SCREENS = (
+    "wagtailusers_users:",
+    "wagtailusers_groups:",
+    "audit_events:",
+    "wagtailsites:",
+    "wagtailsettings:",
+)
 
 
 @pytest.mark.parametrize("persona", OUTSIDERS)
