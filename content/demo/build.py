@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from content.demo.identity import fill_site_identity
 from content.demo.plan import DEFAULT_STATIONS, DistrictPlan, make_plan
 from content.demo.reset import existing_counts, reset_district
 from content.demo.store import BulkWriter, StoredDistrict, WagtailWriter, deferred_indexing, index_for_search
@@ -81,6 +82,7 @@ def build_district(
             writer = BulkWriter(plan, progress, history=history)
         with deferred_indexing():
             stored = writer.write()
+        fill_site_identity(progress)
         lap("write")
         if index:
             index_for_search(writer.objects_to_index(), progress)

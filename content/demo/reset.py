@@ -13,6 +13,7 @@ from wagtail import hooks
 from wagtail.models import Page, ReferenceIndex, Revision
 from wagtail.search.models import IndexEntry
 
+from content.demo.portraits import forget_portraits
 from content.demo.store import HISTORY_MAX_PAGES, INDEXED_MODELS, batches
 from content.models import (
     ActivityPage,
@@ -78,6 +79,7 @@ def reset_district(progress, *, fast: bool | None = None) -> None:
             forget_indexed(Page, page_ids)
             forget_indexed(Deputy, deputy_ids)
             forget_indexed(Street, street_ids)
+    forget_portraits()  # the deputies' demo avatars go with them
     progress(
         f"已删除 Deleted: {len(page_ids)} 个页面 pages，"
         f"{counts['deputies']} 名代表 deputies，{counts['streets']} 个街道 streets"

@@ -38,6 +38,7 @@ from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from content.demo import vocab
 from content.demo.plan import DistrictPlan, MembershipPlan, SchedulePlan, StationPlan
+from content.demo.portraits import demo_portraits, portrait_for
 from content.models import (
     ROLE_RANK,
     ActivityPage,
@@ -116,9 +117,11 @@ def write_streets_and_deputies(
     ]
     streets = create_rows(Street, streets, history)
     stored.streets = [s.pk for s in streets]
+    portraits = demo_portraits()  # a dozen shared avatars, whatever the number of deputies
     deputies = [
         Deputy(
             name=d.name,
+            photo_id=portrait_for(d.key, portraits),
             gender=d.gender,
             congress_level=d.congress_level,
             term=d.term,
