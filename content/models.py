@@ -44,7 +44,16 @@ from content import blocks
 from content.ical import station_calendar
 from content.qr import qr_svg_markup, qr_svg_response
 from content.reception import HolidayRule, Recurrence, upcoming_for_schedules
-from content.search import cjk_index_text
+from content.search import VISIBLE as SEARCH_VISIBLE
+from content.search import (
+    TitleSearchField,
+    bigram_title_fields,
+    cjk_index_text,
+    kind_marker,
+    page_markers,
+    street_marker,
+    with_markers,
+)
 from content.site_settings import SiteIdentity  # noqa: F401 (the 站点标识 setting's model)
 
 IMAGE_MODEL = get_image_model_string()
@@ -185,6 +194,7 @@ class Deputy(QuietRevisionSaveMixin, RevisionMixin, index.Indexed, models.Model)
 
     search_fields = [
         index.SearchField("name"),
+        TitleSearchField(),
         index.SearchField("search_text"),
         index.AutocompleteField("name"),
         index.FilterField("congress_level"),
@@ -202,8 +212,22 @@ class Deputy(QuietRevisionSaveMixin, RevisionMixin, index.Indexed, models.Model)
     def get_absolute_url(self):
         return reverse("deputy_detail", args=[self.pk])
 
+    @property
+    def title(self) -> str:
+        """What the search index's title column holds for a deputy (content.search)."""
+        return self.name
+
     def search_text(self):
-        return cjk_index_text(self.name, self.occupation, self.constituency, self.biography)
+        # Markers (content.search): the kind, whether the public may see the deputy, and the
+        # streets of the stations the deputy currently sits in (the search's street filter).
+        memberships = Membership.objects.current().filter(deputy=self, station__street__isnull=False)
+        streets = memberships.values_list("station__street", flat=True)
+        markers = [kind_marker("deputy"), *(street_marker(pk) for pk in streets)]
+        if self.is_active:
+            markers.append(SEARCH_VISIBLE)
+        return with_markers(
+            cjk_index_text(self.name, self.occupation, self.constituency, self.biography), dict.fromkeys(markers)
+        )
 
     def current_memberships(self, live_only: bool = False):
         memberships = Membership.objects.current().filter(deputy=self)
@@ -327,7 +351,7 @@ class StationPage(RoutablePageMixin, Page):
         ]
     )
 
-    search_fields = Page.search_fields + [
+    search_fields = bigram_title_fields(Page.search_fields) + [
         index.SearchField("search_text"),
         index.FilterField("level"),
         index.FilterField("street"),
@@ -366,7 +390,7 @@ class StationPage(RoutablePageMixin, Page):
         return settings.LIANLUO_MAP_URL_TEMPLATE.format(lat=self.latitude, lng=self.longitude, name=quote(self.title))
 
     def search_text(self):
-        return cjk_index_text(
+        text = cjk_index_text(
             self.title,
             self.intro,
             self.address,
@@ -374,6 +398,10 @@ class StationPage(RoutablePageMixin, Page):
             self.signature_story_text(),
             " ".join(m.deputy.name for m in self.memberships.select_related("deputy")),
         )
+        markers = page_markers("station", self.live, self.path)
+        if self.street_id:
+            markers.append(street_marker(self.street_id))
+        return with_markers(text, markers)
 
     def signature_story_text(self) -> str:
         return stream_text(self.signature_story)
@@ -724,7 +752,10 @@ class ActivityPage(Page):
         FieldPanel("deputies"),
         FieldPanel("body"),
     ]
-    search_fields = Page.search_fields + [index.SearchField("search_text"), index.FilterField("date")]
+    search_fields = bigram_title_fields(Page.search_fields) + [
+        index.SearchField("search_text"),
+        index.FilterField("date"),
+    ]
 
     parent_page_types = [m._meta.label for m in STATION_PAGE_MODELS]
     subpage_types: list[str] = []
@@ -734,7 +765,8 @@ class ActivityPage(Page):
         verbose_name_plural = "活动"
 
     def search_text(self):
-        return cjk_index_text(self.title, self.summary, stream_text(self.body))
+        text = cjk_index_text(self.title, self.summary, stream_text(self.body))
+        return with_markers(text, page_markers("activity", self.live, self.path))
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

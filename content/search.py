@@ -5,12 +5,51 @@ match a page saying "小区停车难". We index overlapping character bigrams of
 (the approach of Lucene's CJK analyser) and turn a query into the same bigrams, all required.
 A query of two or more characters then finds exactly the texts that contain it, whatever
 words surround it; Latin words and digits pass through unchanged.
+
+Titles (and deputies' names) are indexed in the index's title column as their raw text, their
+bigrams and their single characters, so a one-character query and "title matches first" are
+answered by the full-text index too.
+
+Besides words, each entry carries a few marker tokens (kind, visibility, place in the page
+tree, street) that content.search_query adds to every full-text query. Filtering and counting
+then happen inside the full-text index, whatever the size of the district: see
+content/search_query.py for why.
+
+This module is pure text handling (no models), so content.models can import it.
 """
 
-import re
+from __future__ import annotations
 
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z0-9]+")
+import re
+from collections.abc import Iterable
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from wagtail.search import index
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+_WORD = re.compile(f"[{_CJK}]+|[A-Za-z0-9]+")
+
+# Marker tokens: one ASCII word each, which both SQLite's unicode61 tokenizer and
+# PostgreSQL's "simple" configuration keep as they are. Users cannot search for them.
+MARKER_PREFIX = "lianluo"
+VISIBLE = "lianluov"  # a live page, an active deputy (at the time of indexing)
+_MARKER = re.compile(r"lianluo[kvqs][a-z0-9]*")
+
+
+def kind_marker(kind: str) -> str:
+    return f"lianluok{kind}"
+
+
+def path_marker(path: str) -> str:
+    """Carried by a page and every page below it (Wagtail paths are base-36 digits)."""
+    return f"lianluoq{path.lower()}"
+
+
+def street_marker(street_id: int) -> str:
+    return f"lianluos{street_id}"
 
 
 def cjk_tokens(text: str) -> list[str]:
@@ -33,10 +72,125 @@ def cjk_index_text(*parts: str | None) -> str:
     seen: dict[str, None] = {}
     for part in parts:
         for token in cjk_tokens(part or ""):
-            seen.setdefault(token, None)
+            if not _MARKER.fullmatch(token):
+                seen.setdefault(token, None)
     return " ".join(seen)
+
+
+def title_index_text(title: str | None) -> str:
+    """A title for the index's title column: as written (what the admin's search matches),
+    its bigrams and Latin words, and each Chinese character on its own (one-character queries)."""
+    title = title or ""
+    singles = [char for run in _CJK_RUN.findall(title) for char in run]
+    return " ".join([title, cjk_index_text(title), " ".join(dict.fromkeys(singles))]).strip()
+
+
+def page_markers(kind: str, live: bool, path: str) -> list[str]:
+    markers = [kind_marker(kind), *(path_marker(path[:end]) for end in range(4, len(path) + 1, 4))]
+    if live:
+        markers.append(VISIBLE)
+    return markers
+
+
+def with_markers(text: str, markers: Iterable[str]) -> str:
+    return " ".join([text, *markers]).strip()
+
+
+class TitleSearchField(index.SearchField):
+    """The index's title column (every SearchField named "title" goes there), filled by
+    title_index_text() from the object's `title`."""
+
+    def __init__(self, **kwargs):
+        super().__init__("title", **kwargs)
+
+    def get_value(self, obj):
+        return title_index_text(getattr(obj, "title", ""))
+
+
+# --------------------------------------------------------------------------------------------
+# Queries
+# --------------------------------------------------------------------------------------------
 
 
 def cjk_query(query: str) -> str:
     """A user's query turned into index tokens; search it with operator="and"."""
-    return " ".join(dict.fromkeys(cjk_tokens(query)))
+    return " ".join(query_tokens(query))
+
+
+def query_tokens(query: str) -> list[str]:
+    """The distinct index tokens of a user's query, without anything shaped like a marker."""
+    return [token for token in dict.fromkeys(cjk_tokens(query)) if not _MARKER.fullmatch(token)]
+
+
+def is_single_character(token: str) -> bool:
+    """A lone Chinese character: only titles are indexed character by character."""
+    return len(token) == 1 and bool(_CJK_RUN.fullmatch(token))
+
+
+# --------------------------------------------------------------------------------------------
+# Snippets with the query highlighted
+# --------------------------------------------------------------------------------------------
+
+
+def _highlight_pattern(query: str) -> re.Pattern | None:
+    """What to highlight: each word of the query, then each of its bigrams (longest first)."""
+    pieces = {word for word in query.split() if word}
+    for word in list(pieces):
+        pieces.update(token for token in cjk_tokens(word) if len(token) > 1 or _CJK_RUN.fullmatch(token))
+    pieces = {piece for piece in pieces if _WORD.search(piece)}
+    if not pieces:
+        return None
+    ordered = sorted(pieces, key=lambda piece: (-len(piece), piece))
+    return re.compile("|".join(re.escape(piece) for piece in ordered), re.IGNORECASE)
+
+
+def highlight(text: str, query: str) -> SafeString:
+    """`text` escaped, with every occurrence of the query's words wrapped in <mark>.
+
+    Each piece of user-written text goes through escape(); only the <mark> tags this
+    function writes itself are left unescaped.
+    """
+    pattern = _highlight_pattern(query)
+    if pattern is None:
+        return escape(text)
+    parts: list[str] = []
+    position = 0
+    for match in pattern.finditer(text):
+        parts.append(escape(text[position : match.start()]))
+        parts.append(f"<mark>{escape(match.group())}</mark>")
+        position = match.end()
+    parts.append(escape(text[position:]))
+    return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped
+
+
+def snippet(texts: Iterable[str | None], query: str, width: int = 80) -> SafeString:
+    """A window of about `width` characters around the first match among `texts`, highlighted.
+
+    Falls back to the start of the first non-empty text when none contains a query word.
+    """
+    pattern = _highlight_pattern(query)
+    first = ""
+    for raw in texts:
+        text = " ".join((raw or "").split())
+        if not text:
+            continue
+        first = first or text
+        match = pattern.search(text) if pattern else None
+        if match:
+            start = max(0, match.start() - width // 3)
+            end = min(len(text), start + width)
+            start = max(0, min(start, end - width))
+            window = text[start:end]
+            return mark_safe(  # noqa: S308 - highlight() escapes; the ellipses are ours
+                ("…" if start else "") + highlight(window, query) + ("…" if end < len(text) else "")
+            )
+    if not first:
+        return mark_safe("")
+    return mark_safe(escape(first[:width]) + ("…" if len(first) > width else ""))  # noqa: S308
+
+
+def bigram_title_fields(search_fields: list) -> list:
+    """`search_fields` (e.g. Page.search_fields) plus the title's bigrams and characters in the
+    index's title column; Page's own title field stays, so Wagtail's checks still find it."""
+    boost = next((f.boost for f in search_fields if type(f) is index.SearchField and f.field_name == "title"), None)
+    return [*search_fields, TitleSearchField(boost=boost)]

@@ -3,30 +3,31 @@
 import datetime as dt
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from base.ids import parse_id
 from content.models import (
     ActivityPage,
     CongressLevel,
     Deputy,
-    Membership,
     ReceptionSchedule,
-    StationPage,
 )
 from content.qr import qr_svg_markup, qr_svg_response
 from content.reception import occurrences_between
-from content.search import cjk_query
+from content.search import query_tokens
+from content.search_query import KINDS as SEARCH_KINDS
+from content.search_query import SiteSearch, street_options
 
 ELDER_COOKIE = "lianluo_elder"
 DEPUTY_PAGE_SIZE = 48
-SEARCH_LIMIT = 20
+SEARCH_PAGE_SIZE = 20
+SEARCH_MAX_LENGTH = 50
 
 
 @require_GET
@@ -138,35 +139,36 @@ def deputy_card(request, pk):
 
 @require_GET
 def search(request):
-    """Public search over stations, activities and deputies."""
-    query = (request.GET.get("q") or "").strip()[:50]
-    stations, activities, deputies = [], [], []
-    if query:
-        tokens = cjk_query(query)
-        if tokens and len(query) > 1:
-            stations = list(StationPage.objects.live().search(tokens, operator="and", fields=None)[:SEARCH_LIMIT])
-            activities = list(ActivityPage.objects.live().search(tokens, operator="and")[:SEARCH_LIMIT])
-            deputy_hits = list(Deputy.objects.filter(is_active=True).search(tokens, operator="and")[:SEARCH_LIMIT])
-        else:
-            # A single character has no bigram: fall back to a plain substring match on names.
-            stations = list(StationPage.objects.live().filter(title__contains=query)[:SEARCH_LIMIT])
-            activities = list(ActivityPage.objects.live().filter(title__contains=query)[:SEARCH_LIMIT])
-            deputy_hits = list(Deputy.objects.filter(is_active=True, name__contains=query)[:SEARCH_LIMIT])
-        deputy_ids = [d.pk for d in deputy_hits]
-        deputies = sorted(
-            Deputy.objects.filter(pk__in=deputy_ids)
-            .with_photo_renditions()
-            .prefetch_related(Prefetch("memberships", queryset=Membership.objects.current().select_related("station"))),
-            key=lambda d: deputy_ids.index(d.pk),
+    """Public search over stations, deputies and activities: counts per kind, filters by kind
+    and street, pages of SEARCH_PAGE_SIZE hits (content.search_query owns the SQL)."""
+    query = " ".join((request.GET.get("q") or "").split())[:SEARCH_MAX_LENGTH]
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in SEARCH_KINDS else ""
+    streets = street_options()
+    street_id = parse_id(request.GET.get("street", ""))
+    street = next((option for option in streets if option.pk == street_id), None)
+    context = {
+        "query": query,
+        "kinds": SEARCH_KINDS,
+        "current_kind": kind,
+        "streets": streets,
+        "current_street": street,
+        "searched": False,
+    }
+    if query and query_tokens(query):
+        results = SiteSearch(query, kind=kind or None, street=street, request=request)
+        page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+        params = {"q": query, **({"kind": kind} if kind else {}), **({"street": street.pk} if street else {})}
+        context.update(
+            searched=True,
+            page=page,
+            counts=results.counts,
+            total=results.total,
+            page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            kind_counts=[(value, label, results.counts[value]) for value, label in SEARCH_KINDS.items()],
+            current_kind_label=SEARCH_KINDS.get(kind, ""),
+            base_query=urlencode(params),
+            street_query=urlencode({k: v for k, v in params.items() if k != "kind"}),
+            base_query_all=urlencode({"q": query}),
         )
-    return render(
-        request,
-        "content/search.html",
-        {
-            "query": query,
-            "stations": stations,
-            "activities": activities,
-            "deputies": deputies,
-            "total": len(stations) + len(activities) + len(deputies),
-        },
-    )
+    return render(request, "content/search.html", context)

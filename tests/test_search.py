@@ -3,6 +3,7 @@
 import pytest
 
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from content.models import ActivityPage, Membership
 from content.search import cjk_query, cjk_tokens
@@ -11,8 +12,15 @@ from tests.conftest import make_deputy
 pytestmark = pytest.mark.django_db
 
 
-def search(client, q):
-    return client.get(reverse("search"), {"q": q}).content.decode()
+def search(client, q, **params):
+    """The page as a visitor reads it: the text, without tags (a match is split by <mark>)."""
+    response = client.get(reverse("search"), {"q": q, **params})
+    assert response.status_code == 200
+    return strip_tags(response.content.decode())
+
+
+def search_html(client, q, **params):
+    return client.get(reverse("search"), {"q": q, **params}).content.decode()
 
 
 def test_bigrams_cover_every_two_character_window():
@@ -41,7 +49,7 @@ def test_words_inside_a_sentence_find_the_station(client, searchable, query):
 
 
 def test_a_deputys_name_finds_the_deputy(client, searchable):
-    html = search(client, "欧阳明珠")
+    html = search_html(client, "欧阳明珠")
     assert reverse("deputy_detail", args=[searchable["deputy"].pk]) in html
 
 
@@ -66,7 +74,7 @@ def test_drafts_are_not_found(client, tree):
 
 
 def test_query_text_is_escaped_in_the_results_page(client, db):
-    html = search(client, "<script>x</script>")
+    html = search_html(client, "<script>x</script>")
     assert "<script>x</script>" not in html
 
 
