@@ -9,7 +9,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from base.ids import parse_id
 from content.models import (
@@ -35,7 +35,7 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-@require_GET
+@require_safe
 def favicon(request):
     """/favicon.ico, which browsers ask for on their own (the admin, a PDF, a bookmark):
     the platform mark, without a second copy of it in another format."""
@@ -44,7 +44,7 @@ def favicon(request):
     return response
 
 
-@require_GET
+@require_safe
 def accessibility_statement(request):
     """无障碍声明: the text the district admin set in 站点标识, or the platform's own."""
     return render(request, "content/accessibility.html")
