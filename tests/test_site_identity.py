@@ -80,6 +80,7 @@ def test_header_footer_and_title_carry_the_district_identity(client, tree, deput
             r'<a href="https://beian\.mps\.gov\.cn/#/query/webSearch\?code=33010202000001"[^>]*>浙公网安备', footer
         )
         assert f'href="{reverse("accessibility")}"' in footer
+    assert title_of(client.get("/").content.decode()) == "首页 · 上城区人大代表联络站"
     station_title = title_of(client.get(tree["station"].url).content.decode())
     assert station_title.startswith("东平巷代表联络站 ·")
     # The printable cards name the platform too.

@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from wagtail.images import get_image_model
 
+from content.demo.identity import fill_site_identity
 from content.models import (
     CentreStationPage,
     ContactPointPage,
@@ -107,6 +108,9 @@ def district(live_server):
     point = ContactPointPage.objects.get(pk=point.pk)
     point.save_revision().publish()
     point.refresh_from_db()
+
+    # A full header and footer (站点标识): organiser, contact line, filing numbers, a long e-mail.
+    fill_site_identity(lambda message: None)
 
     # Pages must come from the live server's own host: the migration's default Site
     # (localhost:80) matches any host that has no Site of its own.
