@@ -352,8 +352,20 @@ def remove_wagtail_default_groups() -> list[str]:
     return kept
 
 
+# Wagtail's stock workflow and its task, both "Moderators approval" (on the root page: the
+# district's own pages), named in Chinese like the streets' workflows.
+WAGTAIL_DEFAULT_WORKFLOW = "Moderators approval"
+DISTRICT_WORKFLOW_NAME = "区级审核"
+
+
+def name_wagtail_default_workflow() -> None:
+    Workflow.objects.filter(name=WAGTAIL_DEFAULT_WORKFLOW).update(name=DISTRICT_WORKFLOW_NAME)
+    GroupApprovalTask.objects.filter(name=WAGTAIL_DEFAULT_WORKFLOW).update(name=DISTRICT_WORKFLOW_NAME)
+
+
 def sync_all_roles() -> list[Group]:
     remove_wagtail_default_groups()
+    name_wagtail_default_workflow()
     groups = [sync_role_group(spec) for spec in ROLE_SPECS.values()]
     groups += [sync_street_group(street) for street in Street.objects.all()]
     groups += [sync_department_group(department) for department in Department.objects.all()]

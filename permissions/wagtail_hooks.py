@@ -11,12 +11,17 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.forms.auth import LoginForm
+from wagtail.admin.forms.workflows import WorkflowPageForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
+from wagtail.contrib.search_promotions.forms import SearchPromotionsFormSet
 from wagtail.documents.api.admin.views import DocumentsAdminAPIViewSet
 from wagtail.images.api.admin.views import ImagesAdminAPIViewSet
-from wagtail.models import Page
+from wagtail.models import Page, Site
 from wagtail.permissions import policy_registry, register_permission_policy
+from wagtail.sites.views import IndexView as SiteIndexView
+from wagtail.users.forms import PagePermissionsForm
 
 from base.audit_actions import actions
 from base.models import AuditEvent
@@ -60,6 +65,27 @@ def reports_a_person_can_open(request, menu_items):
         menu_items[:] = [item for item in menu_items if item.name not in DISTRICT_WIDE_REPORT_MENU_ITEMS]
     for item in menu_items:
         item.label = REPORT_LABELS.get(item.name, item.label)
+
+
+# Wagtail's help menu links to its English guides on guide.wagtail.org ("What's new in Wagtail",
+# "Editor Guide"): a foreign site in English. The keyboard shortcuts item stays.
+FOREIGN_HELP_ITEMS = ("editor-guide", "whats-new-in-wagtail-")
+
+
+@hooks.register("construct_help_menu")
+def help_in_the_platforms_own_words(request, menu_items):
+    menu_items[:] = [item for item in menu_items if not item.name.startswith(FOREIGN_HELP_ITEMS)]
+
+
+# Labels Wagtail builds from Python names ("Port", "Site name", "Page") rather than from its
+# translated strings: named in Chinese with the fields' own (translated) verbose names.
+for _column in SiteIndexView.columns:
+    if _column.name in ("port", "site_name", "root_page"):
+        _column.label = Site._meta.get_field(_column.name).verbose_name
+WorkflowPageForm.base_fields["page"].label = "页面"
+LoginForm.base_fields["password"].label = "密码"
+SearchPromotionsFormSet.form.base_fields["external_link_text"].label = "外部链接文字"
+PagePermissionsForm.base_fields["page"].label = "页面"
 
 
 @hooks.register("construct_page_chooser_queryset")

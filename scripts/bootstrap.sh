@@ -36,4 +36,23 @@ fi
 
 export PATH="$VENV/bin:$PATH"
 cd "$ROOT"
+
+# The platform's own translations (locale/): compiled to .mo files (not kept in git) when a
+# .po file is newer, with GNU gettext's msgfmt as `manage.py compilemessages` does.
+if ! command -v msgfmt >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+        echo "→ 安装 gettext installing gettext (msgfmt)"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null
+    else
+        echo "编译界面译文需要 msgfmt：sudo apt-get install gettext（msgfmt is required: install gettext）" >&2
+        exit 1
+    fi
+fi
+for po in locale/*/LC_MESSAGES/*.po; do
+    mo="${po%.po}.mo"
+    if [ ! -f "$mo" ] || [ "$po" -nt "$mo" ]; then
+        msgfmt --check-format -o "$mo" "$po"
+    fi
+done
 mkdir -p "${LIANLUO_VAR_DIR:-var}"

@@ -156,7 +156,7 @@ class Opinion(models.Model):
     content = models.TextField("内容", max_length=2000)
     citizen_name = models.CharField("姓名", max_length=30)
     citizen_phone = models.CharField("手机号码", max_length=11)
-    phone_last4 = models.CharField(max_length=4, editable=False)
+    phone_last4 = models.CharField("手机尾号", max_length=4, editable=False)
     publish_consent = models.BooleanField("同意公开答复", default=False)
     channel = models.CharField("渠道", max_length=16, choices=Channel.choices, default=Channel.ONLINE)
     received_by_deputy = models.ForeignKey(

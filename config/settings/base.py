@@ -169,6 +169,11 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# The platform's own translations: strings Wagtail's zh_Hans catalogue lacks, and the product
+# name replaced by the platform's (compiled by scripts/bootstrap.sh, `manage.py compilemessages`).
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# One time zone for the whole district: no list of 600 zone names in the account settings.
+WAGTAIL_USER_TIME_ZONES = [TIME_ZONE]
 
 # --- Static and media ----------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -186,7 +191,10 @@ STORAGES = {
 WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365
 
 # --- Wagtail -------------------------------------------------------------------------------
-WAGTAIL_SITE_NAME = "联络 Lianluo · 人大代表联络站"
+# The platform's name, as staff and citizens read it (admin title, login page, e-mails); each
+# deployment names its own district's platform. Templates read `site_name`, which the district
+# admin may override in the site settings.
+WAGTAIL_SITE_NAME = env_str("LIANLUO_PLATFORM_NAME", "区人大代表联络站")
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
