@@ -147,6 +147,7 @@ OFFICE_CHANNELS = (Channel.WALK_IN, Channel.PHONE)  # taken in by staff, in offi
 REJECT_REASON = "不属于人大代表联络站受理范围，已告知群众向相关渠道反映。"
 CLOSE_REASONS = {Rating.SATISFIED: "群众满意，销号", Rating.BASICALLY: "群众基本满意，销号"}
 
+OUTCOMES = tuple(Outcome.values)
 Step = tuple  # (moment, name, data): a transition's name, or the sweep's "remind" / "overdue"
 
 
@@ -156,16 +157,19 @@ def build_moment(today: dt.date) -> dt.datetime:
     return min(_at(today, 18 * 60), timezone.now())
 
 
+# Moments in the site's time zone (Asia/Shanghai, no daylight saving), converted directly
+# rather than through timezone.localtime(): a bulk build converts hundreds of thousands.
 def _at(date: dt.date, minute: int, second: int = 0) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(date, dt.time()) + dt.timedelta(minutes=minute, seconds=second))
+    zone = timezone.get_default_timezone()
+    return dt.datetime.combine(date, dt.time(), tzinfo=zone) + dt.timedelta(minutes=minute, seconds=second)
 
 
 def _day(moment: dt.datetime) -> dt.date:
-    return timezone.localtime(moment).date()
+    return moment.astimezone(timezone.get_default_timezone()).date()
 
 
 def _minute(moment: dt.datetime) -> int:
-    local = timezone.localtime(moment)
+    local = moment.astimezone(timezone.get_default_timezone())
     return local.hour * 60 + local.minute
 
 
@@ -275,7 +279,7 @@ class Timeline:
                     self.add(at, "remind")
         if late:
             self.add(self.sweep(deadline + dt.timedelta(days=1)), "overdue", deadline=deadline)
-        self.add(replied, "reply", outcome=rng.choice(Outcome.values))
+        self.add(replied, "reply", outcome=rng.choice(OUTCOMES))
         return replied
 
     def rate(self, replied: dt.datetime, rating: str | None) -> tuple[dt.datetime, str | None]:

@@ -74,7 +74,8 @@ class Command(BaseCommand):
             "--today",
             type=dt.date.fromisoformat,
             default=None,
-            help="活动和接待日期的基准日 YYYY-MM-DD (default today)",
+            help="活动、接待日和群众意见时间的基准日 YYYY-MM-DD：意见在此前约六个月内提交 "
+            "Reference day of activities, receptions and opinions (submitted in the six months before; default today)",
         )
 
     def handle(self, *args, seed, scale, reset, mode, history, skip_index, today, force, opinions, **options):
