@@ -3,10 +3,12 @@ at a moment derived from the one before with the working-day calendar, nothing o
 before it was received, and the overdue count what the sweep and the dashboards compute."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
 
+from django.urls import reverse
 from django.utils import timezone
 
 from base.calendar import WorkdayCalendar
@@ -61,7 +63,7 @@ def check_fields(opinion, until, calendar):
         assert local_day(opinion.closed_at) - local_day(opinion.replied_at) == dt.timedelta(days=7)
 
 
-def test_every_step_of_every_demo_opinion_happens_in_order_at_its_derived_moment(tree):
+def test_every_step_of_every_demo_opinion_happens_in_order_at_its_derived_moment(tree, client, django_user_model):
     until = build()
     calendar = WorkdayCalendar.load(TODAY - dt.timedelta(days=400), TODAY + dt.timedelta(days=200))
     opinions = list(Opinion.objects.select_related("category"))
@@ -112,6 +114,18 @@ def test_every_step_of_every_demo_opinion_happens_in_order_at_its_derived_moment
     assert just_in and all(o.state not in (S.REPLIED, S.EVALUATED, S.CLOSED) for o in just_in)
     old = [o for o in opinions if until - o.created_at > dt.timedelta(days=90)]
     assert old and all(not o.is_open for o in old)
+
+    # In the admin, a published opinion's timeline reads in order, with the dates it happened on.
+    published = Opinion.objects.filter(state=S.CLOSED, published_at__isnull=False).order_by("created_at").first()
+    client.force_login(django_user_model.objects.create_superuser("timeline-admin", "admin@example.com", "x"))
+    page = client.get(reverse("opinions:inspect", args=[published.pk])).content.decode()
+    shown = re.findall(r"<strong>(\d{4}-\d{2}-\d{2} \d{2}:\d{2})</strong>", page)
+    steps = [published.created_at, published.assigned_at, published.replied_at, published.closed_at]
+    steps = [f"{timezone.localtime(m):%Y-%m-%d %H:%M}" for m in [*steps, published.published_at]]
+    assert shown == sorted(shown) and len(shown) >= 7
+    assert shown[0] == steps[0] and shown[-1] == steps[-1] and set(steps) <= set(shown)
+    assert len({m[:10] for m in shown}) >= 4  # days apart, not one build's minute
+    assert "字段修改（无办理记录）" not in page
 
 
 def test_the_overdue_count_is_what_the_sweep_and_the_dashboards_compute(tree, django_user_model):
