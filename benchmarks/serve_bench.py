@@ -28,8 +28,12 @@ Usage (from the repository root, with the virtualenv active):
   python benchmarks/serve_bench.py --scale 2000 --contact-point --json var/bench/result.json
   python benchmarks/serve_bench.py \\
       --database-url postgresql://postgres@127.0.0.1:5432/lianluo_bench
+  python benchmarks/serve_bench.py --scale 20000 --targets search,search2,search3,healthz \\
+      --search 停车 --search 游泳池 --search 代表      # the public search at 20,000 stations
 --scale is build_demo's: the total number of stations (default district: 220). The exit
 code is 0 when every request answered 200, 1 when some did not, 2 on a setup failure.
+The public search (/search/?q=停车 by default; --search QUERY, repeatable) is a target too:
+its detail line shows how many hits each query has; --targets picks which targets run.
 
 Caveats: the client runs on the same machine and competes with gunicorn for CPU; Python
 threads share one interpreter, so it tops out at about one core, which matters for
@@ -113,6 +117,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     load.add_argument("--timeout", type=float, default=30.0, help="per-request socket timeout, seconds")
     load.add_argument("--station-path", help="benchmark this page path instead of the chosen liaison station")
     load.add_argument("--contact-point", action="store_true", help="also benchmark a contact point page")
+    load.add_argument(
+        "--search",
+        action="append",
+        metavar="QUERY",
+        help="benchmark /search/?q=QUERY (repeatable; default: 停车, the issue's query)",
+    )
+    load.add_argument(
+        "--targets",
+        help="comma-separated target names to run, e.g. search,healthz (default: all); "
+        "names: station, contact_point, staff_listing, submit_opinion, search, search2…, healthz",
+    )
 
     out = parser.add_argument_group("output")
     out.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
@@ -128,6 +143,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.database_url and not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url must be a PostgreSQL URL (postgresql://user@host:port/name)")
     args.sqlite_path = args.sqlite_path.resolve()
+    args.search = args.search or ["停车"]
+    args.targets = {name.strip() for name in args.targets.split(",") if name.strip()} if args.targets else None
     return args
 
 
@@ -461,6 +478,25 @@ def _submission_target(station_target: Target) -> Target:
     )
 
 
+def _search_targets(queries: list[str]) -> list[Target]:
+    """The public search, one target per query, with what it finds (counted in-process)."""
+    from urllib.parse import urlencode
+
+    from content.search_query import SiteSearch
+
+    targets = []
+    for number, query in enumerate(queries, 1):
+        results = SiteSearch(query)
+        targets.append(
+            Target(
+                name="search" if number == 1 else f"search{number}",
+                path="/search/?" + urlencode({"q": query}),
+                detail={"query": query, "hits": results.total, **results.counts},
+            )
+        )
+    return targets
+
+
 def choose_targets(args) -> list[Target]:
     from django.db import connections
 
@@ -491,11 +527,18 @@ def choose_targets(args) -> list[Target]:
                 print("No live contact point with deputies; skipping the contact point target")
             else:
                 targets.append(_station_target("contact_point", point))
-        staff = _staff_listing_target()
+        wanted = args.targets
+        staff = _staff_listing_target() if wanted is None or "staff_listing" in wanted else None
         if staff is not None:
             targets.append(staff)
         targets.append(_submission_target(targets[0]))
+        targets += _search_targets(args.search)
         targets.append(Target(name="healthz", path="/healthz/", detail={"view": "content.views.healthz"}))
+        if wanted is not None:
+            unknown = wanted - {t.name for t in targets}
+            if unknown:
+                raise BenchError(f"Unknown --targets {', '.join(sorted(unknown))}; known: {[t.name for t in targets]}")
+            targets = [t for t in targets if t.name in wanted]
         return targets
     finally:
         connections.close_all()

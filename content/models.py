@@ -44,7 +44,7 @@ from content import blocks
 from content.ical import station_calendar
 from content.qr import qr_svg_markup, qr_svg_response
 from content.reception import HolidayRule, Recurrence, upcoming_for_schedules
-from content.search import VISIBLE as SEARCH_VISIBLE
+from content.search import HIDDEN as SEARCH_HIDDEN
 from content.search import (
     TitleSearchField,
     bigram_title_fields,
@@ -218,13 +218,13 @@ class Deputy(QuietRevisionSaveMixin, RevisionMixin, index.Indexed, models.Model)
         return self.name
 
     def search_text(self):
-        # Markers (content.search): the kind, whether the public may see the deputy, and the
+        # Markers (content.search): the kind, whether the public may not see the deputy, and the
         # streets of the stations the deputy currently sits in (the search's street filter).
         memberships = Membership.objects.current().filter(deputy=self, station__street__isnull=False)
         streets = memberships.values_list("station__street", flat=True)
         markers = [kind_marker("deputy"), *(street_marker(pk) for pk in streets)]
-        if self.is_active:
-            markers.append(SEARCH_VISIBLE)
+        if not self.is_active:
+            markers.append(SEARCH_HIDDEN)
         return with_markers(
             cjk_index_text(self.name, self.occupation, self.constituency, self.biography), dict.fromkeys(markers)
         )

@@ -10,8 +10,8 @@ Titles (and deputies' names) are indexed in the index's title column as their ra
 bigrams and their single characters, so a one-character query and "title matches first" are
 answered by the full-text index too.
 
-Besides words, each entry carries a few marker tokens (kind, visibility, place in the page
-tree, street) that content.search_query adds to every full-text query. Filtering and counting
+Besides words, each entry carries a few marker tokens (kind, hidden from the public, place in
+the page tree, street) that content.search_query adds to every full-text query. Filtering and counting
 then happen inside the full-text index, whatever the size of the district: see
 content/search_query.py for why.
 
@@ -35,8 +35,11 @@ _WORD = re.compile(f"[{_CJK}]+|[A-Za-z0-9]+")
 # Marker tokens: one ASCII word each, which both SQLite's unicode61 tokenizer and
 # PostgreSQL's "simple" configuration keep as they are. Users cannot search for them.
 MARKER_PREFIX = "lianluo"
-VISIBLE = "lianluov"  # a live page, an active deputy (at the time of indexing)
-_MARKER = re.compile(r"lianluo[kvqs][a-z0-9]*")
+# Not for the public (a page not live, a deputy no longer active, when it was indexed). Queries
+# say NOT HIDDEN: the doclist of the few hidden entries is short, where one of every visible
+# entry would have to be read in full by every query.
+HIDDEN = "lianluoh"
+_MARKER = re.compile(r"lianluo[hkqsv][a-z0-9]*")
 
 
 def kind_marker(kind: str) -> str:
@@ -87,8 +90,8 @@ def title_index_text(title: str | None) -> str:
 
 def page_markers(kind: str, live: bool, path: str) -> list[str]:
     markers = [kind_marker(kind), *(path_marker(path[:end]) for end in range(4, len(path) + 1, 4))]
-    if live:
-        markers.append(VISIBLE)
+    if not live:
+        markers.append(HIDDEN)
     return markers
 
 

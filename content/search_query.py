@@ -31,16 +31,19 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Prefetch
-from django.utils.safestring import SafeString
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
-from wagtail.models import PageViewRestriction
+from wagtail.models import Page, PageViewRestriction
 from wagtail.search.models import IndexEntry
 
-from content.models import ActivityPage, Deputy, Membership, StationLevel, StationPage, stream_text
+from base.ids import parse_id
+from content.models import ActivityPage, CentreStationPage, Deputy, Membership, StationPage, stream_text
 from content.search import (
-    VISIBLE,
+    HIDDEN,
     highlight,
     is_single_character,
     kind_marker,
@@ -61,18 +64,47 @@ class StreetOption:
     centre_paths: list[str]
 
 
-def street_options() -> list[StreetOption]:
-    """Streets in the order of the station tree (their live centre stations), one query."""
+STREET_OPTIONS_CACHE_KEY = "lianluo:search:street-options"
+STREET_OPTIONS_SECONDS = 300
+
+
+def _street_data() -> tuple[dict[int, StreetOption], str]:
+    """Streets in the order of the station tree (their live centre stations), and the
+    <option>s of the street filter, built once for every visitor.
+
+    Cached for STREET_OPTIONS_SECONDS: a district of 1,278 streets (build_demo --scale 20000)
+    takes 20 ms to read them and as long again to render them, on every search; a new street
+    shows up within five minutes. Looked up by content type (an index) rather than ordered by
+    path, which walks every page.
+    """
+    cached = cache.get(STREET_OPTIONS_CACHE_KEY)
+    if cached is not None:
+        return cached
     options: dict[int, StreetOption] = {}
-    rows = (
-        StationPage.objects.live()
-        .filter(level=StationLevel.CENTRE, street__isnull=False)
-        .order_by("path")
-        .values_list("street_id", "street__name", "path")
+    rows = sorted(
+        StationPage.objects.filter(
+            content_type=ContentType.objects.get_for_model(CentreStationPage), live=True, street__isnull=False
+        ).values_list("path", "street_id", "street__name")
     )
-    for pk, name, path in rows:
+    for path, pk, name in rows:
         options.setdefault(pk, StreetOption(pk, name, [])).centre_paths.append(path)
-    return list(options.values())
+    html = str(format_html_join("", '<option value="{}">{}</option>', ((o.pk, o.name) for o in options.values())))
+    cache.set(STREET_OPTIONS_CACHE_KEY, (options, html), STREET_OPTIONS_SECONDS)
+    return options, html
+
+
+def street_option(value) -> StreetOption | None:
+    """The street a query string's `street=` names, if it is one of the filter's; else None."""
+    return _street_data()[0].get(parse_id(value))
+
+
+def street_select_options(current: StreetOption | None) -> SafeString:
+    """The <option>s of the street filter, the current street selected."""
+    html = _street_data()[1]
+    if current is not None:
+        # The markup is ours (format_html_join above) and the id an int: an exact, safe edit.
+        html = html.replace(f'<option value="{current.pk}">', f'<option value="{current.pk}" selected>', 1)
+    return mark_safe(html)  # noqa: S308 - built by format_html_join, which escaped every name
 
 
 @dataclass
@@ -100,14 +132,19 @@ class Hit:
 
 
 class _Fts5:
-    """SQLite FTS5 MATCH expressions over wagtailsearch_indexentry_fts(autocomplete, body, title)."""
+    """SQLite FTS5 MATCH expressions over wagtailsearch_indexentry_fts(autocomplete, body, title).
+
+    Terms carry no column filter unless they must (a column filter makes FTS5 read every
+    candidate's position list): markers are only in the body, and a title's bigrams are in
+    the body too (search_text). Single characters are only indexed in titles.
+    """
 
     table = "wagtailsearch_indexentry_fts"
 
     @staticmethod
-    def term(token: str, column: str) -> str:
+    def term(token: str, column: str | None = None) -> str:
         # Tokens are Chinese characters, ASCII letters and digits only (content.search).
-        return f'{{{column}}} : "{token}"'
+        return f'{{{column}}} : "{token}"' if column else f'"{token}"'
 
     def all_of(self, parts: list[str]) -> str:
         return " AND ".join(f"({part})" for part in parts)
@@ -152,8 +189,11 @@ class SiteSearch:
 
     @cached_property
     def restricted_paths(self) -> list[str]:
-        """Paths of pages under a view restriction (password, login, groups): their subtrees stay out."""
-        return list(PageViewRestriction.objects.values_list("page__path", flat=True).order_by("page__path"))
+        """Paths of pages under a view restriction (password, login, groups): their subtrees stay out.
+
+        Two steps on purpose: joined, SQLite walks the whole page table to find no restriction."""
+        page_ids = list(PageViewRestriction.objects.values_list("page_id", flat=True))
+        return list(Page.objects.filter(pk__in=page_ids).values_list("path", flat=True)) if page_ids else []
 
     @cached_property
     def kind_of_content_type(self) -> dict[int, str]:
@@ -164,10 +204,11 @@ class SiteSearch:
         return kinds
 
     def _markers(self, kind: str | None) -> list[str]:
-        markers = [VISIBLE]
-        if kind:
-            markers.append(kind_marker(kind))
-        return markers
+        return [kind_marker(kind)] if kind else []
+
+    def _excluded(self) -> list[str]:
+        """Markers of what the public may not see: hidden entries, restricted sections."""
+        return [HIDDEN, *(path_marker(path) for path in self.restricted_paths)]
 
     def _street_markers(self) -> list[str]:
         if self.street is None:
@@ -186,18 +227,18 @@ class SiteSearch:
     def _fts5_match(self, kind: str | None, tier: str | None) -> str:
         fts = _Fts5()
         body_words, title_words = self._words()
-        parts = [fts.term(t, "body") for t in body_words + self._markers(kind)]
+        parts = [fts.term(t) for t in body_words + self._markers(kind)]
         parts += [fts.term(t, "title") for t in title_words]
         streets = self._street_markers()
         if streets:
-            parts.append(fts.any_of([fts.term(m, "body") for m in streets]))
+            parts.append(fts.any_of([fts.term(m) for m in streets]))
+        if tier == "title":
+            parts += [fts.term(t, "title") for t in body_words]
         expr = fts.all_of(parts)
-        if self.restricted_paths:
-            expr = fts.but_not(expr, fts.any_of([fts.term(path_marker(p), "body") for p in self.restricted_paths]))
-        if tier is not None:
-            in_title = fts.all_of([fts.term(t, "title") for t in self.tokens])
-            expr = fts.all_of([expr, in_title]) if tier == "title" else fts.but_not(expr, in_title)
-        return expr
+        excluded = [fts.term(m) for m in self._excluded()]
+        if tier == "rest":
+            excluded.append(fts.all_of([fts.term(t, "title") for t in self.tokens]))
+        return fts.but_not(expr, fts.any_of(excluded))
 
     # --- PostgreSQL --------------------------------------------------------------------------
 
@@ -208,9 +249,8 @@ class SiteSearch:
         streets = self._street_markers()
         if streets:
             body_parts.append(pg.any_of([pg.lexeme(m) for m in streets]))
-        body_query = pg.all_of(body_parts)
-        if self.restricted_paths:
-            body_query = f"({body_query}) & !({pg.any_of([pg.lexeme(path_marker(p)) for p in self.restricted_paths])})"
+        excluded = pg.any_of([pg.lexeme(m) for m in self._excluded()])
+        body_query = f"({pg.all_of(body_parts)}) & !({excluded})" if body_parts else f"!({excluded})"
         sql = ["body @@ to_tsquery('simple', %s)"]
         params: list = [body_query]
         if title_words:
@@ -319,9 +359,9 @@ class SiteSearch:
             activities = self._public(ActivityPage.objects.live().filter(pk__in=ids["activity"]))
             parents = {
                 page.path: page
-                for page in StationPage.objects.filter(path__in=[a.path[:-4] for a in activities]).only(
-                    "title", "path", "url_path", "depth"
-                )
+                for page in StationPage.objects.live()
+                .filter(path__in=[a.path[:-4] for a in activities])
+                .only("title", "path", "url_path", "depth")
             }
             for activity in activities:
                 loaded["activity", activity.pk] = self._activity_hit(activity, parents.get(activity.path[:-4]))
@@ -368,7 +408,8 @@ class SiteSearch:
 
     def _deputy_hit(self, deputy) -> Hit:
         meta = [deputy.get_congress_level_display()]
-        meta += [m.station.title for m in deputy.search_memberships[:3]]
+        stations = self._public([m.station for m in deputy.search_memberships])
+        meta += [station.title for station in stations[:3]]
         return Hit(
             kind="deputy",
             obj=deputy,

@@ -11,7 +11,6 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from base.ids import parse_id
 from content.models import (
     ActivityPage,
     CongressLevel,
@@ -22,7 +21,7 @@ from content.qr import qr_svg_markup, qr_svg_response
 from content.reception import occurrences_between
 from content.search import query_tokens
 from content.search_query import KINDS as SEARCH_KINDS
-from content.search_query import SiteSearch, street_options
+from content.search_query import SiteSearch, street_option, street_select_options
 
 ELDER_COOKIE = "lianluo_elder"
 DEPUTY_PAGE_SIZE = 48
@@ -144,14 +143,12 @@ def search(request):
     query = " ".join((request.GET.get("q") or "").split())[:SEARCH_MAX_LENGTH]
     kind = request.GET.get("kind", "")
     kind = kind if kind in SEARCH_KINDS else ""
-    streets = street_options()
-    street_id = parse_id(request.GET.get("street", ""))
-    street = next((option for option in streets if option.pk == street_id), None)
+    street = street_option(request.GET.get("street"))
     context = {
         "query": query,
         "kinds": SEARCH_KINDS,
         "current_kind": kind,
-        "streets": streets,
+        "street_options": street_select_options(street),
         "current_street": street,
         "searched": False,
     }

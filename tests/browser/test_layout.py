@@ -37,6 +37,9 @@ def public_paths(district):  # noqa: F811
         reverse("deputy_detail", args=[district["deputy"].pk]),
         reverse("deputy_card", args=[district["deputy"].pk]),
         reverse("search") + "?q=" + DEPUTY_NAME,
+        # Results of every kind with highlighted snippets, the kind and street filters.
+        reverse("search") + "?q=代表",
+        reverse("search") + "?q=停车&street=" + str(district["station"].street_id),
     ]
 
 
