@@ -10,12 +10,15 @@ import re
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, IntegerField, Q, When
+from django.http.request import split_domain_port
 
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.images import get_image_model_string
 from wagtail.models import Site
+from wagtail.models.sites import MATCH_DEFAULT, MATCH_HOSTNAME, MATCH_HOSTNAME_DEFAULT, MATCH_HOSTNAME_PORT
 
 # The Ministry of Industry and Information Technology's filing system: every ICP number
 # links here (the ministry asks sites to), and the Ministry of Public Security's, which
@@ -110,8 +113,13 @@ class SiteIdentity(BaseSiteSetting):
 
 
 def identity_for_request(request) -> SiteIdentity:
-    """The request's site identity: one query (the logo joined in), kept on the request
-    where Wagtail's own `settings` context processor looks for it too.
+    """The request's site identity, at most one query per request, kept on the request where
+    Wagtail's own `settings` context processor looks for it too.
+
+    On a page, Wagtail has already found the request's site: one query reads the identity
+    (logo joined in). Elsewhere (deputy pages, search, the admin) one query finds the site
+    and its identity together, the way Wagtail's `Site.find_for_request` picks the site, and
+    leaves the site on the request for Wagtail to reuse.
 
     Unlike `SiteIdentity.for_request` it never writes: a site without a saved row gets an
     unsaved one holding the defaults, so a GET (a public page, or an admin screen that shows
@@ -119,11 +127,45 @@ def identity_for_request(request) -> SiteIdentity:
     """
     attr = SiteIdentity.get_cache_attr_name()
     identity = getattr(request, attr, None)
-    if identity is None:
-        site = Site.find_for_request(request)
+    if identity is not None:
+        return identity
+    if hasattr(request, "_wagtail_site"):
+        site = request._wagtail_site
         identity = SiteIdentity.base_queryset().filter(site=site).first() if site is not None else None
-        if identity is None:
-            identity = SiteIdentity(site=site) if site is not None else SiteIdentity()
-        identity._request = request
-        setattr(request, attr, identity)
+    else:
+        site = _site_with_identity(request)
+        request._wagtail_site = site
+        identity = getattr(site, "siteidentity", None) if site is not None else None
+    if identity is None:
+        identity = SiteIdentity(site=site) if site is not None else SiteIdentity()
+    identity._request = request
+    setattr(request, attr, identity)
     return identity
+
+
+def _site_with_identity(request) -> Site | None:
+    """`Site.find_for_request`'s choice (wagtail.models.sites.get_site_for_hostname), with the
+    site's identity and logo read in the same query."""
+    hostname = split_domain_port(request._get_raw_host())[0]
+    port = request.get_port()
+    sites = list(
+        Site.objects.annotate(
+            match=Case(
+                When(hostname=hostname, port=port, then=MATCH_HOSTNAME_PORT),
+                When(hostname=hostname, is_default_site=True, then=MATCH_HOSTNAME_DEFAULT),
+                When(is_default_site=True, then=MATCH_DEFAULT),
+                default=MATCH_HOSTNAME,
+                output_field=IntegerField(),
+            )
+        )
+        .filter(Q(hostname=hostname) | Q(is_default_site=True))
+        .order_by("match")
+        .select_related("root_page", "siteidentity__logo")
+    )
+    if not sites:
+        return None
+    if len(sites) == 1 or sites[0].match in (MATCH_HOSTNAME_PORT, MATCH_HOSTNAME_DEFAULT):
+        return sites[0]
+    if sites[0].match == MATCH_DEFAULT:
+        return sites[len(sites) == 2]
+    return None

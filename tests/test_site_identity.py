@@ -10,7 +10,9 @@ from PIL import Image as PILImage
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from wagtail.images import get_image_model
@@ -217,3 +219,26 @@ def test_no_other_role_sees_or_changes_it(client, two_streets, street, identity,
             assert refused, (who, method, url, response.status_code)
     identity.refresh_from_db()
     assert identity.platform_name == "上城区人大代表联络站" and identity.organiser == "上城区人大常委会"
+
+
+def test_the_identity_costs_one_query_per_request(client, tree, deputy, identity):
+    """Header, footer and title read the identity once; off the page tree the same query
+    also finds the site, which Wagtail then reuses."""
+    identity.logo = get_image_model().objects.create(title="区徽", file=png(200, 200))
+    identity.save()
+    for url, site_queries in (
+        ("/", 2),  # Wagtail finds the site to serve the page; the identity is the second
+        (tree["station"].url, 2),
+        (reverse("deputy_detail", args=[deputy.pk]), 1),
+        (reverse("deputy_list"), 1),
+        (reverse("accessibility"), 1),
+    ):
+        client.get(url)  # the logo's rendition is made once
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(url).content.decode()
+        assert "上城区人大常委会" in html and "/media/images/emblem" in html
+        about_site = [
+            q["sql"] for q in ctx.captured_queries if re.search(r"content_siteidentity|wagtailcore_site\b", q["sql"])
+        ]
+        assert len(about_site) == site_queries, (url, about_site)
+        assert sum("content_siteidentity" in sql for sql in about_site) == 1, url
