@@ -274,6 +274,17 @@ def test_every_admin_page_a_role_opens_is_in_chinese(client, personas, role):
     assert found == {}, "\n".join(f"{path}: {', '.join(sorted(words))}" for path, words in sorted(found.items()))
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_no_menu_item_is_offered_twice(client, personas, role):
+    """Wagtail's workflow settings and its workflow reports once shared the names 工作流 and
+    工作流任务: each item of the menu has a name of its own."""
+    client.force_login(personas[role])
+    dashboard = client.get(reverse("wagtailadmin_home")).content.decode()
+    props = re.search(r'<script id="wagtail-sidebar-props" type="application/json">(.*?)</script>', dashboard, re.S)
+    labels = list(json_labels(json.loads(props.group(1))))
+    assert labels and len(labels) == len(set(labels)), labels
+
+
 def test_the_platforms_translations_are_compiled():
     """scripts/bootstrap.sh compiles them (deployments run `manage.py compilemessages`)."""
     for po in (settings.BASE_DIR / "locale").glob("*/LC_MESSAGES/*.po"):
