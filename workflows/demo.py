@@ -46,7 +46,7 @@ from workflows.models import (
     Rating,
     SupervisionCase,
 )
-from workflows.sweep import reminder_workdays
+from workflows.sweep import overdue_note, reminder_workdays
 
 S = OpinionState
 REAL_PATH_MAX = 600  # above this, bulk inserts
@@ -470,8 +470,7 @@ def _step(opinion: Opinion, name: str, data: dict, plan: Plan, actor, earlier: l
         return opinion
     if name == "overdue":  # the sweep, the day after the deadline: flagged, 超期督办
         Opinion.objects.filter(pk=opinion.pk).update(overdue_notified_at=timezone.now())
-        note = f"答复期限 {opinion.deadline:%Y年%m月%d日} 已过"
-        return by_system("supervise", reason=SupervisionCase.Reason.OVERDUE, note=note)
+        return by_system("supervise", reason=SupervisionCase.Reason.OVERDUE, note=overdue_note(opinion.deadline))
     if name == "reject":
         return act("reject", reason=REJECT_REASON)
     if name == "mark_duplicate":
@@ -578,10 +577,13 @@ def _fold(plan: Plan, o: Opinion, replies: list, cases: list) -> None:
         elif name == "overdue":
             o.overdue_notified_at = o.reminded_at = at
             o.is_key = True
-            note = f"答复期限 {data['deadline']:%Y年%m月%d日} 已过"
             own_cases.append(
                 SupervisionCase(
-                    opinion=o, round=o.round, reason=SupervisionCase.Reason.OVERDUE, note=note, opened_at=at
+                    opinion=o,
+                    round=o.round,
+                    reason=SupervisionCase.Reason.OVERDUE,
+                    note=overdue_note(data["deadline"]),
+                    opened_at=at,
                 )
             )
         elif name == "reply":
@@ -603,11 +605,7 @@ def _fold(plan: Plan, o: Opinion, replies: list, cases: list) -> None:
                 o.outcome = o.reply_text = o.rating = ""
         elif name == "close":
             o.state, o.closed_at = S.CLOSED, at
-            o.close_reason = (
-                f"答复后 {opinions.rating_wait_days()} 天未评价"
-                if data.get("system")
-                else CLOSE_REASONS[data["rating"]]
-            )
+            o.close_reason = opinions.unrated_close_reason() if data.get("system") else CLOSE_REASONS[data["rating"]]
         elif name == "request_publication":
             o.publication, o.public_summary, o.public_reply = Publication.PENDING, o.title, o.reply_text
         elif name == "approve_publication":

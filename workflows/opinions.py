@@ -92,6 +92,11 @@ def rating_wait_days() -> int:
     return getattr(settings, "LIANLUO_RATING_WAIT_DAYS", 7)
 
 
+def unrated_close_reason() -> str:
+    """Why a reply nobody rated within the wait was closed (the sweep closes it)."""
+    return f"答复后 {rating_wait_days()} 天未评价"
+
+
 # --- What each transition does to the opinion (called with the row locked) -----------------
 
 
@@ -210,7 +215,7 @@ def _close(o, *, user=None, reason="", held=(), today=None, **_):
         waited = (today or timezone.localdate()) - timezone.localtime(o.replied_at).date()
         if waited.days < rating_wait_days():
             raise TransitionError(f"答复后 {rating_wait_days()} 天内请等待群众评价，或先做回访。")
-        reason = reason or f"答复后 {rating_wait_days()} 天未评价"
+        reason = reason or unrated_close_reason()
     o.close_reason = (reason or "").strip()[:200]
     o.closed_at = timezone.now()
     _end_supervision(o)

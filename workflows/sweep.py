@@ -41,6 +41,11 @@ def reminder_workdays() -> int:
     return getattr(settings, "LIANLUO_REMINDER_WORKDAYS", 2)
 
 
+def overdue_note(deadline: dt.date) -> str:
+    """The note on the 超期督办 case the sweep opens the day after a missed deadline."""
+    return f"答复期限 {deadline:%Y年%m月%d日} 已过"
+
+
 def sweep(today: dt.date | None = None) -> SweepReport:
     today = today or timezone.localdate()
     report = SweepReport()
@@ -79,7 +84,7 @@ def sweep(today: dt.date | None = None) -> SweepReport:
                 "supervise",
                 capacity=opinions.SYSTEM,
                 reason=SupervisionCase.Reason.OVERDUE,
-                note=f"答复期限 {opinion.deadline:%Y年%m月%d日} 已过",
+                note=overdue_note(opinion.deadline),
             )
         except opinions.TransitionError:
             pass  # answered or moved meanwhile: the notice below still reports the lateness
