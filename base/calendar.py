@@ -40,9 +40,11 @@ class DayInfo:
 
 @dataclass
 class WorkdayCalendar:
-    """A calendar with its overrides loaded once, so asking about many dates costs one query."""
+    """A calendar with its overrides loaded once, so asking about many dates costs one query;
+    each date is worked out once (deadline arithmetic asks about the same days again and again)."""
 
     overrides: dict[dt.date, tuple[str, str]] = field(default_factory=dict)
+    _days: dict[dt.date, DayInfo] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def load(cls, start: dt.date, end: dt.date) -> WorkdayCalendar:
@@ -50,6 +52,12 @@ class WorkdayCalendar:
         return cls(overrides={d: (kind, name) for d, kind, name in rows})
 
     def day(self, date: dt.date) -> DayInfo:
+        info = self._days.get(date)
+        if info is None:
+            info = self._days[date] = self._look_up(date)
+        return info
+
+    def _look_up(self, date: dt.date) -> DayInfo:
         if date in self.overrides:
             kind, name = self.overrides[date]
             if kind == "workday":
@@ -77,6 +85,10 @@ class WorkdayCalendar:
         while not self.is_workday(date):
             date += dt.timedelta(days=1)
         return date
+
+    def count_workdays(self, after: dt.date, until: dt.date) -> int:
+        """Working days after `after`, up to and including `until`."""
+        return sum(1 for n in range(1, (until - after).days + 1) if self.is_workday(after + dt.timedelta(days=n)))
 
     def add_workdays(self, date: dt.date, days: int) -> dt.date:
         """The date `days` working days after `date` (the start date itself is not counted)."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from bisect import bisect_right
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -177,42 +176,16 @@ def _dates(start: dt.date, end: dt.date):
     return (start + dt.timedelta(days=n) for n in range((end - start).days + 1))
 
 
-class Days:
-    """`WorkdayCalendar`'s answers (the calendar deadlines are computed with) over the demo's
-    window, looked up once per date: the planner asks thousands of times."""
-
-    def __init__(self, calendar: WorkdayCalendar, start: dt.date, end: dt.date):
-        self.calendar, self.start, self.end = calendar, start, end
-        self.workdays = [d for d in _dates(start, end) if calendar.is_workday(d)]
-        self._workdays = set(self.workdays)
-
-    @classmethod
-    def around(cls, today: dt.date) -> Days:
-        start, end = today - dt.timedelta(days=SPREAD_DAYS + 30), today + dt.timedelta(days=240)
-        return cls(WorkdayCalendar.load(start, end), start, end)
-
-    def is_workday(self, date: dt.date) -> bool:
-        if self.start <= date <= self.end:
-            return date in self._workdays
-        return self.calendar.is_workday(date)
-
-    def add_workdays(self, date: dt.date, days: int) -> dt.date:
-        """As `WorkdayCalendar.add_workdays`: the start date itself is not counted."""
-        index = bisect_right(self.workdays, date) + days - 1
-        if days > 0 and self.start <= date and index < len(self.workdays):
-            return self.workdays[index]
-        return self.calendar.add_workdays(date, days)
-
-    def count_workdays(self, after: dt.date, until: dt.date) -> int:
-        """Working days after `after`, up to and including `until`."""
-        return bisect_right(self.workdays, until) - bisect_right(self.workdays, after)
+def calendar_around(today: dt.date) -> WorkdayCalendar:
+    """The working-day calendar (the one deadlines are computed with) over the demo's window."""
+    return WorkdayCalendar.load(today - dt.timedelta(days=SPREAD_DAYS + 30), today + dt.timedelta(days=240))
 
 
 class Timeline:
     """The steps of one opinion after its submission, each at a moment derived from the one
     before; `plan()` returns them in order, as (moment, name, data)."""
 
-    def __init__(self, rng: random.Random, days: Days, wait_days: int):
+    def __init__(self, rng: random.Random, days: WorkdayCalendar, wait_days: int):
         self.rng, self.days, self.wait = rng, days, max(wait_days, 2)
         self.steps: list[Step] = []
 
@@ -302,7 +275,7 @@ class Timeline:
         return self.add(at, "evaluate", rating=rating, by_visit=by_visit), rating
 
 
-def submitted_at(rng: random.Random, days: Days, until: dt.datetime, channel: str) -> dt.datetime:
+def submitted_at(rng: random.Random, days: WorkdayCalendar, until: dt.datetime, channel: str) -> dt.datetime:
     """When an opinion came in: within the last six months, more of them recent; online at
     any waking hour, in person or by phone in office hours on a working day."""
     last = _day(until)
@@ -364,7 +337,7 @@ def _draw(rng, stations, categories, departments, days, until) -> Plan:
     )
 
 
-def plan_steps(plans: list[Plan], rng: random.Random, days: Days, until: dt.datetime) -> list[Plan]:
+def plan_steps(plans: list[Plan], rng: random.Random, days: WorkdayCalendar, until: dt.datetime) -> list[Plan]:
     """The plans in order of submission, each with its fate and the steps taken by `until`."""
     plans.sort(key=lambda plan: plan.created)
     fates, weights = zip(*FATES, strict=True)
@@ -392,7 +365,7 @@ def build_opinions(count: int, *, seed: int = 2026, today: dt.date | None = None
     if not stations:
         return 0
     categories = {c.name: c for c in Category.objects.all()}
-    until, days = build_moment(today), Days.around(today)
+    until, days = build_moment(today), calendar_around(today)
     if count <= REAL_PATH_MAX:
         plans = plan_steps(
             [_draw(rng, stations, categories, departments, days, until) for _ in range(count)], rng, days, until

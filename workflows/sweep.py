@@ -65,10 +65,7 @@ def sweep(today: dt.date | None = None) -> SweepReport:
         )
         if not claimed:
             continue
-        days_left = sum(
-            1 for n in range(1, (opinion.deadline - today).days + 1) if calendar.is_workday(today + dt.timedelta(n))
-        )
-        notifications.remind_deadline(opinion, days_left)
+        notifications.remind_deadline(opinion, calendar.count_workdays(today, opinion.deadline))
         report.reminded += 1
 
     overdue = Opinion.objects.filter(OPINION_DEADLINE.overdue_q(today), overdue_notified_at__isnull=True)
