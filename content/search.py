@@ -46,6 +46,13 @@ def kind_marker(kind: str) -> str:
     return f"lianluok{kind}"
 
 
+def kind_index_predicate(kind: str) -> str:
+    """SQL for "a visible entry of this kind": on PostgreSQL, the predicate of that kind's
+    partial GIN index (migration content 0008). Queries write it out exactly so, which lets
+    the planner use the index; it is made of fixed marker words only."""
+    return f"body @@ '{kind_marker(kind)} & !{HIDDEN}'::tsquery"
+
+
 def path_marker(path: str) -> str:
     """Carried by a page and every page below it (Wagtail paths are base-36 digits)."""
     return f"lianluoq{path.lower()}"

@@ -20,6 +20,7 @@ from content.models import (
 from content.qr import qr_svg_markup, qr_svg_response
 from content.reception import occurrences_between
 from content.search import query_tokens
+from content.search_query import COUNT_CAP as SEARCH_COUNT_CAP
 from content.search_query import KINDS as SEARCH_KINDS
 from content.search_query import SiteSearch, street_option, street_select_options
 
@@ -159,10 +160,12 @@ def search(request):
         context.update(
             searched=True,
             page=page,
-            counts=results.counts,
-            total=results.total,
+            shown={value: results.shown(value) for value in SEARCH_KINDS},
+            total=results.shown(),
+            capped=results.capped,
+            count_cap=SEARCH_COUNT_CAP,
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-            kind_counts=[(value, label, results.counts[value]) for value, label in SEARCH_KINDS.items()],
+            kind_counts=[(value, label, results.shown(value)) for value, label in SEARCH_KINDS.items()],
             current_kind_label=SEARCH_KINDS.get(kind, ""),
             base_query=urlencode(params),
             street_query=urlencode({k: v for k, v in params.items() if k != "kind"}),
