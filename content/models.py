@@ -159,6 +159,9 @@ class Deputy(QuietRevisionSaveMixin, RevisionMixin, index.Indexed, models.Model)
     gender = models.CharField("性别", max_length=8, choices=Gender.choices, blank=True)
     congress_level = models.CharField("代表层级", max_length=16, choices=CongressLevel.choices)
     term = models.CharField("届别", max_length=40, help_text="例如：第十八届")
+    term_start = models.DateField(
+        "本届任期开始", null=True, blank=True, help_text="早于此日的履职记录不予登记；留空则不检查"
+    )
     constituency = models.CharField("选区/代表团", max_length=80, blank=True)
     occupation = models.CharField("职业与工作单位", max_length=120, blank=True)
     public_phone = models.CharField(
@@ -176,7 +179,7 @@ class Deputy(QuietRevisionSaveMixin, RevisionMixin, index.Indexed, models.Model)
             [
                 FieldRowPanel([FieldPanel("name"), FieldPanel("gender")]),
                 FieldPanel("photo"),
-                FieldRowPanel([FieldPanel("congress_level"), FieldPanel("term")]),
+                FieldRowPanel([FieldPanel("congress_level"), FieldPanel("term"), FieldPanel("term_start")]),
                 FieldPanel("constituency"),
                 FieldPanel("occupation"),
             ],

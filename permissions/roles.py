@@ -78,6 +78,7 @@ ROLE_SPECS = {
             *_ADMIN_ACCESS,
             "content.*",
             "workflows.*",
+            "duties.*",
             "base.add_calendarday",
             "base.change_calendarday",
             "base.delete_calendarday",
@@ -120,6 +121,10 @@ ROLE_SPECS = {
             "permissions.delete_stationassignment",
             "permissions.view_stationassignment",
             "permissions.view_staffrequest",
+            "duties.view_dutyrecord",
+            "duties.add_dutyrecord",
+            "duties.view_dutyitem",
+            "duties.view_dutyscheme",
         ),
     ),
     Role.STATION_STAFF: RoleSpec(
@@ -131,10 +136,14 @@ ROLE_SPECS = {
             "workflows.add_opinion",
             "permissions.view_staffrequest",
             "permissions.add_staffrequest",
+            "duties.view_dutyrecord",
+            "duties.add_dutyrecord",
+            "duties.view_dutyitem",
+            "duties.view_dutyscheme",
         ),
     ),
     Role.DEPARTMENT_HANDLER: RoleSpec(Role.DEPARTMENT_HANDLER, (*_ADMIN_ACCESS, "workflows.view_opinion")),
-    Role.DEPUTY: RoleSpec(Role.DEPUTY, (*_ADMIN_ACCESS,)),
+    Role.DEPUTY: RoleSpec(Role.DEPUTY, (*_ADMIN_ACCESS, "duties.view_dutyrecord")),
     # Wagtail knows no "view page" permission: its page history, revision compare, revision
     # preview and draft views ask for "change". The auditor holds it on the whole tree, and
     # permissions.admin_scope refuses every non-GET request of theirs, so it only reads.
@@ -146,6 +155,7 @@ ROLE_SPECS = {
             "content.view_*",
             "workflows.view_*",
             "permissions.view_*",
+            "duties.view_*",
             "auth.view_group",
         ),
         ("change_page",),

@@ -20,6 +20,7 @@ decides who may reach it.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import io
 import json
@@ -50,8 +51,10 @@ from base.roles import (
     street_collection_name,
     street_group_name,
 )
-from content.models import ContactPointPage, StationPage
+from content.models import ContactPointPage, Membership, StationPage
 from content.tree import add_station
+from duties.models import DeputyAccount, DutyItem
+from duties.records import Entry, record_by_staff
 from permissions.models import StaffRequest, StationAssignment
 from tests.conftest import make_deputy, role_user, station_user, street_user
 from workflows.intake import Submission, submit
@@ -176,6 +179,14 @@ def world(two_streets, street, django_user_model):
     staff_request = StaffRequest.objects.create(
         station=station, requested_by=hubin_staff, person_name="李晓梅", post="联络员", reason="接待日人手不足"
     )
+    Membership.objects.create(station=station, deputy=deputy)
+    duty_item = DutyItem.objects.get(scheme__year=2026, number=9)
+    duty_record = record_by_staff(
+        Entry(duty_item, dt.date(2026, 11, 2), station, f"{MARKER}集中调研：停车难", deputy), secretary
+    )
+    deputy_account = DeputyAccount.objects.create(
+        deputy=make_deputy("周敏"), user=role_user("zhou-min", role_group_name(Role.DEPUTY))
+    )
 
     personas = {
         "street_a": secretary,
@@ -214,6 +225,9 @@ def world(two_streets, street, django_user_model):
         "opinion": opinion,
         "photo": photo,
         "staff_request": staff_request,
+        "duty_item": duty_item,
+        "duty_record": duty_record,
+        "deputy_account": deputy_account,
         "draft": draft,
         "personas": personas,
     }
@@ -470,6 +484,24 @@ def cases(w) -> list[Case]:
             for name in ("approve", "decline", "withdraw")
         ],
     ]
+    duty_record = w["duty_record"].pk
+    out += [
+        *[
+            Case(f"duty_records:{name}", OBJECT, {"pk": duty_record})
+            for name in ("inspect", "edit", "delete", "history", "history_results", "usage")
+        ],
+        *[Case("duty_records:act", OBJECT, {"pk": duty_record, "name": name}) for name in ("void", "verify")],
+    ]
+    for viewset, pk in (
+        ("duty_items", w["duty_item"].pk),
+        ("duty_schemes", w["duty_item"].scheme_id),
+        ("deputy_accounts", w["deputy_account"].pk),
+    ):
+        out += [
+            Case(f"{viewset}:{name}", DISTRICT, {"pk": pk})
+            for name in ("edit", "delete", "inspect", "history", "history_results", "usage")
+            if not (viewset == "deputy_accounts" and name == "inspect")
+        ]
     for model, pk in (("department", w["department"].pk), ("category", Category.objects.first().pk)):
         out += [
             Case(f"wagtailsnippets_workflows_{model}:{name}", DISTRICT, {"pk": pk})
@@ -659,6 +691,7 @@ DISTRICT_ONLY_SCREENS = (
     "audit_events:",
     "wagtailsites:",
     "wagtailsettings:",
+    "deputy_accounts:",
 )
 
 

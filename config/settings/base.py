@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "base",
     "content",
     "workflows",
+    "duties",
     "permissions",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -1,0 +1,228 @@
+"""Deputies' duties (代表履职): the yearly points scheme, activity records, deputies' accounts.
+
+A scheme (履职积分办法) belongs to one year and lists its duty items in four groups; a record
+(履职记录) is one activity on one date, with its deputies (one lead, any co-participants), at
+one station. Points are never stored: they are computed from verified records and the scheme
+of the record's year (duties.points), so next year's rules never change last year's totals.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from simple_history.models import HistoricalRecords
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+POINTS = {"max_digits": 6, "decimal_places": 1, "validators": [MinValueValidator(Decimal("0"))]}
+WEIGHT = {"max_digits": 3, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+
+
+class DutyGroup(models.TextChoices):
+    """The four groups of seed 001's 履职管理办法."""
+
+    SESSION = "session", "大会期间的工作"
+    RECESS = "recess", "闭会期间的活动"
+    EXEMPLARY = "exemplary", "发挥模范作用提高综合素质"
+    OTHER = "other", "其他应予登记的工作和活动"
+
+
+class AutoSource(models.TextChoices):
+    """What the platform itself knows and records as a duty, without anyone typing it."""
+
+    NONE = "", "不自动生成"
+    RECEPTION = "reception", "接待日到岗（已确认）"
+    OPINION_RECEIVED = "opinion_received", "接待日收集或转交群众意见"
+    OPINION_CLOSED = "opinion_closed", "跟踪群众意见至办结销号"
+
+
+class DutyScheme(models.Model):
+    """The points scheme of one year (年度履职积分办法)."""
+
+    year = models.PositiveSmallIntegerField("年度", unique=True, validators=[MinValueValidator(2000)])
+    title = models.CharField("名称", max_length=80)
+    note = models.TextField("说明", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = "履职积分办法"
+        verbose_name_plural = "履职积分办法"
+
+    def __str__(self):
+        return f"{self.year}年 {self.title}"
+
+    def copy_to(self, year: int) -> DutyScheme:
+        """A new scheme for `year` with this one's items, to be edited for that year."""
+        if DutyScheme.objects.filter(year=year).exists():
+            raise ValidationError(f"{year}年的积分办法已经存在。")
+        scheme = DutyScheme.objects.create(
+            year=year, title=self.title.replace(str(self.year), str(year)), note=self.note
+        )
+        copied = [f.name for f in DutyItem._meta.concrete_fields if f.name not in ("id", "scheme")]
+        for item in self.items.all():
+            copy = DutyItem(scheme=scheme, **{name: getattr(item, name) for name in copied})
+            copy._change_reason = f"复制自{self.year}年"
+            copy.save()
+        return scheme
+
+
+class DutyItem(models.Model):
+    """One duty of a scheme, with how it earns points.
+
+    The first occurrence in a year earns `base_points`, each further one `repeat_points`;
+    a co-participant earns them times `co_weight`, the lead times `lead_weight`; a deputy's
+    points for the item in a year never exceed `yearly_cap` (no cap when empty)."""
+
+    scheme = models.ForeignKey(DutyScheme, on_delete=models.CASCADE, related_name="items", verbose_name="积分办法")
+    number = models.PositiveSmallIntegerField("序号")
+    group = models.CharField("类别", max_length=16, choices=DutyGroup.choices)
+    name = models.CharField("履职事项", max_length=80)
+    description = models.CharField("说明", max_length=300, blank=True)
+    base_points = models.DecimalField("首次积分", **POINTS)
+    repeat_points = models.DecimalField("每增加一次积分", **POINTS)
+    yearly_cap = models.DecimalField("年度上限", null=True, blank=True, help_text="留空表示不设上限", **POINTS)
+    lead_weight = models.DecimalField("牵头人系数", default=Decimal("1.00"), **WEIGHT)
+    co_weight = models.DecimalField("参与人系数", default=Decimal("0.50"), **WEIGHT)
+    self_reportable = models.BooleanField("代表可自报", default=True)
+    auto_source = models.CharField(
+        "平台自动记录", max_length=24, choices=AutoSource.choices, default=AutoSource.NONE, blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["scheme", "number"]
+        verbose_name = "履职事项"
+        verbose_name_plural = "履职事项"
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "number"], name="duty_item_number_unique"),
+            models.UniqueConstraint(
+                fields=["scheme", "auto_source"], condition=~Q(auto_source=""), name="duty_item_one_per_auto_source"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.name}"
+
+
+class DeputyAccount(models.Model):
+    """The account a deputy signs in to 代表e站 with (one each way)."""
+
+    deputy = models.OneToOneField(
+        "content.Deputy", on_delete=models.CASCADE, related_name="account_link", verbose_name="代表"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deputy_link", verbose_name="账号"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "代表账号"
+        verbose_name_plural = "代表账号"
+
+    def __str__(self):
+        return f"{self.deputy.name} · {self.user}"
+
+
+class RecordSource(models.TextChoices):
+    STAFF = "staff", "工作人员录入"
+    SELF = "self", "代表自报"
+    AUTO = "auto", "平台自动记录"
+
+
+class RecordState(models.TextChoices):
+    PENDING = "pending", "待核实"
+    VERIFIED = "verified", "已核实"
+    RETURNED = "returned", "已退回"
+    WITHDRAWN = "withdrawn", "已撤回"
+    VOID = "void", "已作废"
+
+
+class RecordAction(models.TextChoices):
+    """Audit actions of duty records (registered in duties.wagtail_hooks)."""
+
+    CREATED = "duty_record_created", "履职记录登记"
+    TRANSITION = "duty_record_transition", "履职记录办理"
+
+
+class DutyRecord(models.Model):
+    """One duty activity on one date (履职记录)."""
+
+    item = models.ForeignKey(DutyItem, on_delete=models.PROTECT, related_name="records", verbose_name="履职事项")
+    date = models.DateField("日期")
+    station = models.ForeignKey(
+        "content.StationPage", on_delete=models.PROTECT, related_name="duty_records", verbose_name="站点"
+    )
+    street = models.ForeignKey(
+        "content.Street", on_delete=models.PROTECT, related_name="duty_records", null=True, editable=False
+    )
+    text = models.TextField("内容", max_length=2000)
+    source = models.CharField("来源", max_length=8, choices=RecordSource.choices)
+    state = models.CharField("状态", max_length=12, choices=RecordState.choices, default=RecordState.PENDING)
+    version = models.PositiveIntegerField("版本", default=0, editable=False)
+    # One record per fact the platform knows (e.g. "reception:<occurrence>:<deputy>"), so a
+    # reception confirmed twice is still counted once.
+    auto_key = models.CharField(max_length=80, unique=True, null=True, blank=True, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="登记人"
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    reason = models.CharField("退回或作废理由", max_length=200, blank=True)
+    verified_at = models.DateTimeField("核实时间", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = "履职记录"
+        verbose_name_plural = "履职记录"
+        indexes = [models.Index(fields=["state", "date"])]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.item.name}"
+
+    @property
+    def lead(self):
+        return next((p.deputy for p in self.participants.all() if p.role == ParticipantRole.LEAD), None)
+
+    def participant_names(self) -> str:
+        """The deputies, lead first: "王芳（牵头）、李强（参与）"."""
+        parts = sorted(self.participants.all(), key=lambda p: (p.role != ParticipantRole.LEAD, p.pk))
+        return "、".join(f"{p.deputy.name}（{p.get_role_display()}）" for p in parts)
+
+    participant_names.short_description = "代表"
+
+
+class ParticipantRole(models.TextChoices):
+    LEAD = "lead", "牵头"
+    CO = "co", "参与"
+
+
+class DutyParticipant(models.Model):
+    """A deputy taking part in a record, as its lead or as a co-participant."""
+
+    record = models.ForeignKey(DutyRecord, on_delete=models.CASCADE, related_name="participants")
+    deputy = models.ForeignKey(
+        "content.Deputy", on_delete=models.PROTECT, related_name="duty_participations", verbose_name="代表"
+    )
+    role = models.CharField("角色", max_length=8, choices=ParticipantRole.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "参与代表"
+        verbose_name_plural = "参与代表"
+        constraints = [
+            models.UniqueConstraint(fields=["record", "deputy"], name="duty_participant_once"),
+            models.UniqueConstraint(fields=["record"], condition=Q(role="lead"), name="duty_participant_one_lead"),
+        ]
+
+    def __str__(self):
+        return f"{self.deputy.name}（{self.get_role_display()}）"

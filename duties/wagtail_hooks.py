@@ -1,0 +1,265 @@
+"""Admin screens of deputies' duties: records (scoped, changed only through their
+transitions), the yearly points schemes and their items (district admin), deputies'
+accounts, and the "待核实" to-do on the admin home."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from base.policies import TransitionsOnlyPermissionPolicy
+from base.roles import Role
+from base.viewsets import ModelInspectView, ScopedModelViewSet
+from content.models import Deputy
+from duties.models import DeputyAccount, DutyItem, DutyRecord, DutyScheme, RecordAction, RecordSource
+from duties.records import DUTY_RECORDS, Entry, RecordError, check, record_by_staff, stations_to_record_for
+from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
+
+
+class PastYearsReadOnlyPolicy(ModelPermissionPolicy):
+    """Items of a past year's scheme are kept as they were: last year's totals (and what was
+    published from them) are never changed by editing its rules."""
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if action in ("change", "delete") and instance.scheme.year < timezone.localdate().year:
+            return False
+        return super().user_has_permission_for_instance(user, action, instance)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return any(self.user_has_permission_for_instance(user, action, instance) for action in actions)
+
+
+register_permission_policy(DutyRecord, TransitionsOnlyPermissionPolicy(DutyRecord, DUTY_RECORDS.scope))
+register_permission_policy(DutyItem, PastYearsReadOnlyPolicy(DutyItem))
+
+
+@hooks.register("register_audit_actions")
+def register_audit_actions(registry):
+    registry.register_choices(RecordAction)
+
+
+# --- Records ------------------------------------------------------------------------------------
+
+
+def item_label(item: DutyItem) -> str:
+    return f"{item.scheme.year}年 · {item.number}. {item.name}"
+
+
+class DutyRecordForm(WagtailAdminModelForm):
+    """Staff record an activity of their own stations; it counts at once."""
+
+    lead = forms.ModelChoiceField(label="牵头代表", queryset=Deputy.objects.none())
+    others = forms.ModelMultipleChoiceField(
+        label="参与代表",
+        queryset=Deputy.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="牵头代表以外一同参加的代表。",
+    )
+
+    class Meta:
+        model = DutyRecord
+        fields = ["item", "date", "station", "text"]
+        widgets = {"station": forms.Select, "item": forms.Select}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stations = stations_to_record_for(self.for_user)
+        self.fields["station"].queryset = stations.select_related("street").order_by("path")
+        self.fields["station"].label_from_instance = lambda page: (
+            f"{page.street.name} · {page.title}" if page.street_id else page.title
+        )
+        self.fields["item"].queryset = DutyItem.objects.select_related("scheme").order_by("-scheme__year", "number")
+        self.fields["item"].label_from_instance = item_label
+        deputies = Deputy.objects.filter(is_active=True, memberships__station__in=stations.values("pk")).distinct()
+        self.fields["lead"].queryset = deputies.order_by("name")
+        self.fields["others"].queryset = deputies.order_by("name")
+
+    def entry(self) -> Entry:
+        data = self.cleaned_data
+        return Entry(data["item"], data["date"], data["station"], data["text"], data["lead"], data.get("others") or ())
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            try:
+                check(self.entry(), RecordSource.STAFF)
+            except RecordError as error:
+                raise ValidationError(str(error)) from None
+        return data
+
+    def save(self, commit=True):
+        try:
+            self.instance = record_by_staff(self.entry(), self.for_user)
+        except RecordError as error:  # the station was taken away meanwhile
+            raise ValidationError(str(error)) from None
+        return self.instance
+
+
+class DutyRecordDetailView(ProcessDetailMixin, ModelInspectView):
+    template_name = "workflows/admin/process_detail.html"
+    process = DUTY_RECORDS
+    act_url_name = "duty_records:act"
+
+
+class DutyRecordViewSet(ScopedModelViewSet):
+    """履职记录: what each deputy did, where and when; self-reports wait for verification."""
+
+    model = DutyRecord
+    form_class = DutyRecordForm
+    icon = "list-ul"
+    menu_label = "履职记录"
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    inspect_view_class = DutyRecordDetailView
+    inspect_view_fields = ["item", "date", "station", "participant_names", "text", "source", "state", "reason"]
+    list_display = [
+        "date",
+        Column("item", label="履职事项", accessor="item"),
+        "station",
+        Column("participant_names", label="代表"),
+        Column("source", label="来源", accessor="get_source_display"),
+        Column("state", label="状态", accessor="get_state_display"),
+    ]
+    list_filter = ["state", "source"]
+    search_fields = ["text", "station__title"]
+    list_export = ["date", "item", "station", "participant_names", "text", "get_source_display", "get_state_display"]
+    export_headings = {"participant_names": "代表", "get_source_display": "来源", "get_state_display": "状态"}
+    export_filename = "duty-records"
+    ordering = ["-date", "-pk"]
+
+    def get_form_class(self, for_update=False):
+        return DutyRecordForm
+
+    def get_queryset(self, request):
+        return DutyRecord.objects.select_related("item", "station").prefetch_related("participants__deputy")
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), transition_urlpattern(DUTY_RECORDS, self.get_url_name("inspect"))]
+
+
+# --- Schemes, items and accounts (district admin) ----------------------------------------------
+
+
+class DutySchemeViewSet(ScopedModelViewSet):
+    model = DutyScheme
+    icon = "form"
+    menu_label = "积分办法"
+    form_fields = ["year", "title", "note"]
+    list_display = ["year", "title"]
+    copy_view_enabled = False
+    inspect_view_enabled = True
+
+
+class InstancePermissionMixin:
+    """Edit and delete ask the policy about this item, not only about items in general."""
+
+    def user_has_permission(self, permission):
+        instance = getattr(self, "object", None) or self.get_object()
+        return self.user_has_permission_for_instance(permission, instance)
+
+
+class DutyItemEditView(InstancePermissionMixin, generic.EditView):
+    pass
+
+
+class DutyItemDeleteView(InstancePermissionMixin, generic.DeleteView):
+    pass
+
+
+class DutyItemViewSet(ScopedModelViewSet):
+    model = DutyItem
+    icon = "list-ol"
+    menu_label = "履职事项"
+    form_fields = [
+        "scheme",
+        "number",
+        "group",
+        "name",
+        "description",
+        "base_points",
+        "repeat_points",
+        "yearly_cap",
+        "lead_weight",
+        "co_weight",
+        "self_reportable",
+        "auto_source",
+    ]
+    list_display = [
+        Column("scheme", label="年度", accessor="scheme.year"),
+        "number",
+        "name",
+        Column("group", label="类别", accessor="get_group_display"),
+        "base_points",
+        "repeat_points",
+        "yearly_cap",
+    ]
+    list_filter = ["scheme", "group"]
+    search_fields = ["name"]
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    edit_view_class = DutyItemEditView
+    delete_view_class = DutyItemDeleteView
+
+    def get_queryset(self, request):
+        return DutyItem.objects.select_related("scheme")
+
+
+class DeputyAccountForm(WagtailAdminModelForm):
+    """A deputy's account: only accounts holding the deputy role, not linked yet."""
+
+    class Meta:
+        model = DeputyAccount
+        fields = ["deputy", "user"]
+        widgets = {"user": forms.Select}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        users = self.fields["user"].queryset.filter(groups__name=Role.DEPUTY.label, is_active=True)
+        linked = DeputyAccount.objects.exclude(pk=self.instance.pk).values("user")
+        self.fields["user"].queryset = users.exclude(pk__in=linked).order_by("username")
+
+
+class DeputyAccountViewSet(ScopedModelViewSet):
+    model = DeputyAccount
+    form_class = DeputyAccountForm
+    icon = "user"
+    menu_label = "代表账号"
+    list_display = ["deputy", "user"]
+    search_fields = ["deputy__name", "user__username"]
+    copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return DeputyAccountForm
+
+
+class DutiesGroup(ViewSetGroup):
+    menu_label = "代表履职"
+    menu_icon = "group"
+    menu_order = 320
+    items = (
+        DutyRecordViewSet("duty_records"),
+        DutySchemeViewSet("duty_schemes"),
+        DutyItemViewSet("duty_items"),
+        DeputyAccountViewSet("deputy_accounts"),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_duties_group():
+    return DutiesGroup()
+
+
+@hooks.register("construct_homepage_panels")
+def add_duty_record_todos(request, panels):
+    if request.user.has_perm("duties.view_dutyrecord"):
+        panel = ProcessTodoPanel(DUTY_RECORDS, request.user, "duty_records:index", order=56)
+        if panel.has_work():
+            panels.append(panel)
