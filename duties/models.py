@@ -90,6 +90,9 @@ class DutyItem(models.Model):
     lead_weight = models.DecimalField("牵头人系数", default=Decimal("1.00"), **WEIGHT)
     co_weight = models.DecimalField("参与人系数", default=Decimal("0.50"), **WEIGHT)
     self_reportable = models.BooleanField("代表可自报", default=True)
+    voter_report = models.BooleanField(
+        "属于向选民报告履职", default=False, help_text="计入“每位区人大代表每届至少向选民报告一次”的覆盖率"
+    )
     auto_source = models.CharField(
         "平台自动记录", max_length=24, choices=AutoSource.choices, default=AutoSource.NONE, blank=True
     )

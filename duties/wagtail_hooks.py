@@ -190,6 +190,7 @@ class DutyItemViewSet(ScopedModelViewSet):
         "lead_weight",
         "co_weight",
         "self_reportable",
+        "voter_report",
         "auto_source",
     ]
     list_display = [
