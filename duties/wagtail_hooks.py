@@ -18,6 +18,7 @@ from base.policies import TransitionsOnlyPermissionPolicy
 from base.roles import Role
 from base.viewsets import ModelInspectView, ScopedModelViewSet
 from content.models import Deputy
+from duties import reports  # noqa: F401 - registers the points report's hooks
 from duties.models import DeputyAccount, DutyItem, DutyRecord, DutyScheme, RecordAction, RecordSource
 from duties.records import DUTY_RECORDS, Entry, RecordError, check, record_by_staff, stations_to_record_for
 from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
