@@ -7,3 +7,6 @@ class DutiesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "duties"
     verbose_name = "代表履职"
+
+    def ready(self):
+        from duties import signals  # noqa: F401

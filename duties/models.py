@@ -229,3 +229,38 @@ class DutyParticipant(models.Model):
 
     def __str__(self):
         return f"{self.deputy.name}（{self.get_role_display()}）"
+
+
+class DutyAttendance(models.Model):
+    """A deputy's confirmed attendance at one reception day they were on duty for (到岗确认).
+
+    Confirming is what turns a scheduled duty into a duty record (duties.automatic); the row
+    itself is kept once per schedule, date and deputy, so confirming twice changes nothing."""
+
+    schedule = models.ForeignKey(
+        "content.ReceptionSchedule", on_delete=models.CASCADE, related_name="attendances", verbose_name="接待安排"
+    )
+    date = models.DateField("接待日期")
+    deputy = models.ForeignKey(
+        "content.Deputy", on_delete=models.CASCADE, related_name="attendances", verbose_name="代表"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="确认人"
+    )
+    confirmed_at = models.DateTimeField("确认时间", auto_now_add=True)
+    record = models.ForeignKey(
+        DutyRecord, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="履职记录"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = "接待到岗确认"
+        verbose_name_plural = "接待到岗确认"
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "date", "deputy"], name="duty_attendance_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.deputy.name}"

@@ -19,7 +19,15 @@ from base.roles import Role
 from base.viewsets import ModelInspectView, ScopedModelViewSet
 from content.models import Deputy
 from duties import reports  # noqa: F401 - registers the points report's hooks
-from duties.models import DeputyAccount, DutyItem, DutyRecord, DutyScheme, RecordAction, RecordSource
+from duties.models import (
+    DeputyAccount,
+    DutyAttendance,
+    DutyItem,
+    DutyRecord,
+    DutyScheme,
+    RecordAction,
+    RecordSource,
+)
 from duties.records import DUTY_RECORDS, Entry, RecordError, check, record_by_staff, stations_to_record_for
 from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
 
@@ -39,6 +47,15 @@ class PastYearsReadOnlyPolicy(ModelPermissionPolicy):
 
 register_permission_policy(DutyRecord, TransitionsOnlyPermissionPolicy(DutyRecord, DUTY_RECORDS.scope))
 register_permission_policy(DutyItem, PastYearsReadOnlyPolicy(DutyItem))
+
+
+@hooks.register("before_demo_district_reset")
+def clear_demo_duties():
+    """Duty records hold their stations and deputies (PROTECT): they go before the demo
+    district is rebuilt, with the attendances and deputies' accounts."""
+    DutyAttendance.objects.all().delete()
+    DutyRecord.objects.all().delete()
+    DeputyAccount.objects.all().delete()
 
 
 @hooks.register("register_audit_actions")
