@@ -307,6 +307,9 @@ LIANLUO_OPINION_RATE_PHONE = env_str("LIANLUO_OPINION_RATE_PHONE", "5/d")
 LIANLUO_OPINION_LOOKUP_RATE = env_str("LIANLUO_OPINION_LOOKUP_RATE", "30/h")
 LIANLUO_RATING_WAIT_DAYS = env_int("LIANLUO_RATING_WAIT_DAYS", 7)
 LIANLUO_REMINDER_WORKDAYS = env_int("LIANLUO_REMINDER_WORKDAYS", 2)
+# Deputies' duties: the start of the current term, from which a district deputy's report to
+# the voters (向选民报告履职) counts, for deputies without a term start of their own.
+LIANLUO_TERM_START = dt.date.fromisoformat(env_str("LIANLUO_TERM_START", "2022-01-01"))
 # Two-factor sign-in (TOTP) for the admin: off by default, always on in production settings.
 LIANLUO_REQUIRE_2FA = env_bool("LIANLUO_REQUIRE_2FA", False)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "联络 Lianluo")
