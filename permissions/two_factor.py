@@ -1,7 +1,7 @@
 """Two-factor sign-in (两步验证, TOTP) for everyone who reaches the admin, with django-otp.
 
 When `LIANLUO_REQUIRE_2FA` is on (always in production settings), a signed-in person whose
-session is not yet verified with a one-time code is sent, for any /admin/ page, to
+session is not yet verified with a one-time code is sent, for any /admin/ or /e/ (代表e站) page, to
 - 绑定 (setup) if they have no confirmed authenticator yet: a QR code and the secret in text
   for an authenticator app, confirmed by entering one code; or
 - 验证 (verify) otherwise: one 6-digit code from the app.
@@ -40,6 +40,9 @@ EXEMPT_URL_NAMES = {
     "two_factor_verify",
 }
 
+# The admin and the deputies' portal (代表e站) ask for the second step alike.
+GUARDED_ROUTES = ("admin/", "e/")
+
 # django-otp doubles the wait after each wrong code (1 s, 2 s, 4 s, ...) per device.
 THROTTLED_MESSAGE = "错误次数过多，请稍等片刻再试。"
 
@@ -64,7 +67,7 @@ class RequireTwoFactorMiddleware:
         match = getattr(request, "resolver_match", None)
         if user is None or not user.is_authenticated or match is None:
             return None
-        if not match.route.startswith("admin/") or match.view_name in EXEMPT_URL_NAMES:
+        if not match.route.startswith(GUARDED_ROUTES) or match.view_name in EXEMPT_URL_NAMES:
             return None
         if match.view_name.startswith("wagtailadmin_password_reset"):
             return None

@@ -30,6 +30,7 @@ def world(two_streets, street, fixed_today):
         Membership.objects.create(station=station, deputy=deputy)
     schedule = ReceptionSchedule.objects.create(station=station, recurrence="monthly", week_of_month=1, weekday=4)
     schedule.duty_deputies.set([wang])
+    schedule.save()
     deputy_user = role_user("wang-fang", role_group_name(Role.DEPUTY))
     DeputyAccount.objects.create(deputy=wang, user=deputy_user)
     return {

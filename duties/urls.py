@@ -1,0 +1,14 @@
+"""代表e站 (the deputy's portal), under /e/."""
+
+from django.urls import path
+
+from duties import portal
+
+app_name = "duty_portal"
+
+urlpatterns = [
+    path("", portal.home, name="home"),
+    path("report/", portal.report, name="report"),
+    path("confirm/", portal.confirm, name="confirm"),
+    path("records/<int:pk>/", portal.record_detail, name="record"),
+]
