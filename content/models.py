@@ -496,7 +496,8 @@ class StationPage(RoutablePageMixin, Page):
 class GeneralStationPage(StationPage):
     station_level = StationLevel.GENERAL
     parent_page_types = ["content.HomePage"]
-    subpage_types = ["content.CentreStationPage", "content.ActivityPage"]
+    # The yearly publication of deputies' points (duties) sits under the 总站 too.
+    subpage_types = ["content.CentreStationPage", "content.ActivityPage", "duties.PointsPublicationPage"]
     max_count_per_parent = 1
     template = "content/station_page.html"
 

@@ -11,6 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from wagtail import hooks
+
 from content.models import (
     ActivityPage,
     CongressLevel,
@@ -109,11 +111,16 @@ def deputy_detail(request, pk):
     deputy = _public_deputy(pk)
     memberships = list(deputy.current_memberships(live_only=True))
     activities = list(ActivityPage.objects.live().filter(deputies=deputy).order_by("-date", "-pk")[:6])
-    return render(
-        request,
-        "content/deputy_detail.html",
-        {"deputy": deputy, "memberships": memberships, "duties": upcoming_duties(deputy), "activities": activities},
-    )
+    context = {
+        "deputy": deputy,
+        "memberships": memberships,
+        "duties": upcoming_duties(deputy),
+        "activities": activities,
+    }
+    # Other apps add sections (duties: the published yearly points) as (template, data) pairs.
+    for construct in hooks.get_hooks("construct_deputy_page_context"):
+        construct(request, deputy, context)
+    return render(request, "content/deputy_detail.html", context)
 
 
 @require_GET

@@ -264,3 +264,7 @@ class DutyAttendance(models.Model):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.deputy.name}"
+
+
+# The yearly publication page lives in duties.publication; Django finds models in models.py.
+from duties.publication import PointsPublicationPage  # noqa: E402, F401

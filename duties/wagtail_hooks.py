@@ -18,7 +18,10 @@ from base.policies import TransitionsOnlyPermissionPolicy
 from base.roles import Role
 from base.viewsets import ModelInspectView, ScopedModelViewSet
 from content.models import Deputy
-from duties import reports  # noqa: F401 - registers the points report's hooks
+from duties import (
+    publication,
+    reports,  # noqa: F401 - registers the points report's hooks
+)
 from duties.models import (
     DeputyAccount,
     DutyAttendance,
@@ -47,6 +50,9 @@ class PastYearsReadOnlyPolicy(ModelPermissionPolicy):
 
 register_permission_policy(DutyRecord, TransitionsOnlyPermissionPolicy(DutyRecord, DUTY_RECORDS.scope))
 register_permission_policy(DutyItem, PastYearsReadOnlyPolicy(DutyItem))
+
+
+hooks.register("construct_deputy_page_context", publication.deputy_page_points)
 
 
 @hooks.register("before_demo_district_reset")
