@@ -29,10 +29,11 @@ from base.ids import parse_id
 from content.models import Deputy, Membership, ReceptionSchedule
 from content.reception import occurrences_between
 from duties.automatic import confirm_attendance
+from duties.direct import raise_directly, rate
 from duties.models import DutyAttendance, DutyItem, DutyRecord, RecordState
 from duties.points import yearly_points
 from duties.records import DUTY_RECORDS, Entry, RecordError, deputy_of, report_by_deputy
-from workflows.models import Opinion
+from workflows.models import Category, Department, Opinion, OpinionState, Rating
 from workflows.process import TransitionError
 
 PAST_DAYS = 45  # how far back unconfirmed duties are offered for confirmation
@@ -82,10 +83,21 @@ def home(request, deputy):
         .order_by("station__path")
     )
     past, upcoming = _duties(deputy, today)
+    # Opinions the deputy received or forwarded, their own 直通车 items among them (one query).
     opinions = list(
         Opinion.objects.filter(received_by_deputy=deputy)
-        .select_related("station")
-        .only("receipt_no", "title", "state", "created_at", "station__title")
+        .select_related("station", "department")
+        .only(
+            "receipt_no",
+            "title",
+            "state",
+            "created_at",
+            "originator_id",
+            "reply_text",
+            "version",
+            "station__title",
+            "department__name",
+        )
         .order_by("-created_at")[:LISTED]
     )
     points = yearly_points(today.year, [deputy.pk]).get(deputy.pk)
@@ -108,6 +120,8 @@ def home(request, deputy):
             "points": points,
             "point_items": sorted(points.items.values(), key=lambda p: p.item.number) if points else [],
             "records": records,
+            "ratings": Rating.choices,
+            "replied": OpinionState.REPLIED,
         },
     )
 
@@ -220,3 +234,68 @@ def record_detail(request, deputy, pk):
         "duties/portal/record.html",
         {"record": record, "form": form, "actions": actions, "pending": record.state == RecordState.PENDING},
     )
+
+
+# --- 直通车 ------------------------------------------------------------------------------------
+
+
+class DirectForm(forms.Form):
+    """A deputy's issue for one department (直通车)."""
+
+    station = forms.ChoiceField(label="站点", help_text="事项所在的站点（您驻站的站点）。")
+    category = forms.ModelChoiceField(label="分类", queryset=Category.objects.none(), empty_label="请选择")
+    department = forms.ModelChoiceField(label="承办单位", queryset=Department.objects.none(), empty_label="请选择")
+    title = forms.CharField(label="标题", max_length=60)
+    content = forms.CharField(label="事项内容", max_length=2000, widget=forms.Textarea(attrs={"rows": 6}))
+
+    def __init__(self, *args, memberships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stations = {str(m.station.pk): m.station for m in memberships}
+        self.fields["station"].choices = [(pk, station.title) for pk, station in self.stations.items()]
+        self.fields["category"].queryset = Category.objects.all()
+        self.fields["department"].queryset = Department.objects.filter(is_active=True).order_by("name")
+
+
+@deputy_required
+@require_http_methods(["GET", "POST"])
+def direct(request, deputy):
+    memberships = list(Membership.objects.current().filter(deputy=deputy, station__live=True).select_related("station"))
+    if not memberships:
+        messages.error(request, "您目前没有驻站，不能使用直通车。")
+        return redirect("duty_portal:home")
+    form = DirectForm(request.POST or None, memberships=memberships)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            opinion = raise_directly(
+                deputy,
+                request.user,
+                station=form.stations[data["station"]],
+                category=data["category"],
+                department=data["department"],
+                title=data["title"],
+                content=data["content"],
+            )
+        except RecordError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"已直接交办{opinion.department.name}（编号 {opinion.receipt_no}），"
+                f"办理期限 {opinion.deadline:%Y-%m-%d}。答复后可在此评价。",
+            )
+            return redirect("duty_portal:home")
+    return render(request, "duties/portal/direct.html", {"deputy": deputy, "form": form})
+
+
+@deputy_required
+@require_POST
+def rate_direct(request, deputy, pk):
+    opinion = get_object_or_404(Opinion, pk=pk, originator=deputy)
+    try:
+        rate(opinion, deputy, request.POST.get("rating", ""))
+    except RecordError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"已评价 {opinion.receipt_no}，谢谢。")
+    return redirect("duty_portal:home")

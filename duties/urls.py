@@ -11,4 +11,6 @@ urlpatterns = [
     path("report/", portal.report, name="report"),
     path("confirm/", portal.confirm, name="confirm"),
     path("records/<int:pk>/", portal.record_detail, name="record"),
+    path("direct/", portal.direct, name="direct"),
+    path("direct/<int:pk>/rate/", portal.rate_direct, name="rate"),
 ]

@@ -54,6 +54,7 @@ class Submission:
     received_by_deputy: object | None = None
     received_on: object | None = None  # datetime.date of the reception day
     entered_by: object | None = None
+    originator: object | None = None  # a deputy's 直通车 item: the deputy follows and rates it, no phone
     idempotency_key: str | None = None
     photos: list = field(default_factory=list)  # uploaded files
 
@@ -117,7 +118,7 @@ def validate(submission: Submission) -> list[ContentFile]:
         errors.append("请填写姓名。")
     elif len(submission.citizen_name.strip()) > 30:
         errors.append("姓名不能超过 30 字。")
-    if not MOBILE.match(normalise_phone(submission.citizen_phone)):
+    if submission.originator is None and not MOBILE.match(normalise_phone(submission.citizen_phone)):
         errors.append("请填写 11 位中国大陆手机号码。")
     if submission.channel not in Channel.values:
         errors.append("渠道无效。")
@@ -165,6 +166,7 @@ def submit(submission: Submission) -> tuple[Opinion, bool]:
                     received_by_deputy=submission.received_by_deputy,
                     received_on=submission.received_on,
                     entered_by=submission.entered_by,
+                    originator=submission.originator,
                 )
                 for photo in photos:
                     OpinionPhoto.objects.create(opinion=opinion, file=photo, width=photo.width, height=photo.height)

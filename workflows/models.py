@@ -170,6 +170,15 @@ class Opinion(models.Model):
     received_on = models.DateField(
         "接待日期", null=True, blank=True, help_text="当面收到意见的接待日（来访、代表转交时填写）。"
     )
+    originator = models.ForeignKey(
+        "content.Deputy",
+        verbose_name="直通车代表",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="raised_opinions",
+        help_text="代表通过直通车直接提出的事项：由该代表跟踪并评价答复。",
+    )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="代录人",

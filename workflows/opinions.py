@@ -289,7 +289,7 @@ OPINIONS = Process(
             "受理",
             (S.SUBMITTED,),
             S.ACCEPTED,
-            (STAFF,),
+            (STAFF, SYSTEM),  # SYSTEM: a deputy's 直通车 item is accepted as it is raised
             _accept,
             form.AcceptForm,
             todos=(Todo("to_accept", "待受理", state=S.SUBMITTED),),
@@ -321,7 +321,7 @@ OPINIONS = Process(
             "交办",
             (S.ACCEPTED, S.REOPENED),
             S.ASSIGNED,
-            (STAFF,),
+            (STAFF, SYSTEM),  # SYSTEM: to the department the deputy chose (直通车)
             _assign,
             form.AssignForm,
             todos=(

@@ -289,12 +289,14 @@ class Process:
         capacity: str | None = None,
         expected_version: int | None = None,
         note: str = "",
+        username: str = "",
         **data,
     ):
         """Run transition `name` on the row, or raise a TransitionError saying why not.
 
         `user` is the staff member acting; a citizen (signed link) or a sweep acts with
-        `capacity=CITIZEN` / `capacity=SYSTEM` and no user. `expected_version` is the version
+        `capacity=CITIZEN` / `capacity=SYSTEM` and no user (`username` then names them more
+        precisely in the audit record, e.g. a deputy rating their 直通车 item). `expected_version` is the version
         the actor saw: if someone changed the row since, the attempt is a Conflict.
         """
         transition = self.by_name.get(name)
@@ -338,7 +340,7 @@ class Process:
                 self.transition_action,
                 actor=user,
                 obj=current,
-                username="" if user else ACTORLESS_NAMES.get(capacity, ""),
+                username="" if user else (username or ACTORLESS_NAMES.get(capacity, "")),
                 transition=name,
                 from_state=before,
                 to_state=current.state,
