@@ -258,3 +258,24 @@ def test_the_build_reports_one_duration_in_both_languages(db):
     chinese = re.search(r"用时 ([\d.]+) 秒", out.getvalue()).group(1)
     english = re.search(r"in ([\d.]+) s \(", out.getvalue()).group(1)
     assert chinese == english
+
+
+def test_ensure_demo_admin_gives_a_deputy_account_with_duty_records_once(settings, two_streets, fixed_today):
+    from content.models import Membership
+    from duties.models import DeputyAccount, DutyRecord
+    from tests.conftest import make_deputy
+
+    settings.DEBUG = True
+    fixed_today(dt.date(2026, 11, 30))
+    for name in ("王芳", "李强", "赵敏"):
+        Membership.objects.create(station=two_streets["other_station"], deputy=make_deputy(name))
+    out = StringIO()
+    call_command("ensure_demo_admin", stdout=out)
+    account = DeputyAccount.objects.select_related("deputy").get(user__username="demo-deputy")
+    assert "demo-deputy" in out.getvalue() and account.deputy.name in out.getvalue()
+    records = DutyRecord.objects.filter(station=two_streets["other_station"])
+    assert records.filter(source="staff", state="verified").count() >= 10
+    assert set(records.filter(source="self").values_list("state", flat=True)) == {"pending", "returned"}
+    count = records.count()
+    call_command("ensure_demo_admin", stdout=StringIO())  # idempotent
+    assert DutyRecord.objects.count() == count and DeputyAccount.objects.count() == 1

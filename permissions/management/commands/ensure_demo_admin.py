@@ -11,7 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from base.roles import Role, department_group_name, role_group_name, street_group_name
-from content.models import StationLevel, StationPage, Street
+from content.models import Membership, StationLevel, StationPage, Street
+from duties.demo import ensure_demo_duties
+from duties.models import DeputyAccount
 from permissions.models import StaffRequest, StationAssignment
 from permissions.roles import sync_all_roles
 from permissions.staff_requests import file_request
@@ -124,7 +126,38 @@ def ensure_demo_people(password: str) -> list[tuple[str, str]]:
     demo_station_user = User.objects.get(username="demo-station")
     StationAssignment.objects.get_or_create(user=demo_station_user, station=station)
     ensure_demo_staff_request(station, demo_station_user)
+    deputy = ensure_demo_deputy(station, password)
+    if deputy is not None:
+        made.append(("demo-deputy", f"人大代表 · {deputy.name}（代表e站 /e/）"))
+        deputy_user = User.objects.get(username="demo-deputy")
+        street_user = User.objects.get(username="demo-street")
+        ensure_demo_duties(station, demo_station_user, street_user, deputy_user, deputy)
     return made
+
+
+def ensure_demo_deputy(station, password: str):
+    """An account for one deputy of the demo station (preferably one on reception duty there)."""
+    on_duty = {d.pk for schedule in station.reception_schedules.all() for d in schedule.duty_deputies.all()}
+    members = [m.deputy for m in Membership.objects.current().filter(station=station).select_related("deputy")]
+    members = [d for d in members if d.is_active]
+    if not members:
+        return None
+    existing = DeputyAccount.objects.filter(user__username="demo-deputy").select_related("deputy").first()
+    if existing is not None:
+        return existing.deputy
+    deputy = next((d for d in members if d.pk in on_duty), members[0])
+    if DeputyAccount.objects.filter(deputy=deputy).exists():
+        return None
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username="demo-deputy", defaults={"email": "demo-deputy@example.invalid", "display_name": deputy.name}
+    )
+    if created or not user.check_password(password):
+        user.set_password(password)
+        user.save()
+    user.groups.add(*Group.objects.filter(name=role_group_name(Role.DEPUTY)))
+    DeputyAccount.objects.create(deputy=deputy, user=user)
+    return deputy
 
 
 def ensure_demo_staff_request(station, requester) -> None:

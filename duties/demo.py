@@ -1,0 +1,96 @@
+"""Demo duty records (示范履职记录), made through the real code so the demo tells the truth.
+
+For the demo street's stations: a season of activities recorded by the station's staff, each
+counting at once; the demo deputy's own self-reports (one waiting for the street committee,
+one returned with a reason) and their confirmed reception duties. Run once per district by
+`ensure_demo_admin` (after `build_demo`); `build_demo --reset` clears them with the district.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.utils import timezone
+
+from content.models import Membership
+from content.reception import occurrences_between
+from duties.automatic import confirm_attendance
+from duties.models import DutyItem, DutyRecord, DutyScheme
+from duties.records import DUTY_RECORDS, Entry, RecordError, record_by_staff, report_by_deputy
+
+# (item number, what was done): self-reportable items of the default scheme.
+ACTIVITIES = [
+    (9, "集中调研月：走访{station}周边老旧小区，了解停车和加装电梯的难处"),
+    (10, "参加区人大常委会组织的{station}辖区食品安全执法检查"),
+    (11, "参加“民生实事项目”满意度测评，在{station}召开座谈会"),
+    (13, "参加{station}代表小组活动，讨论下季度接待安排"),
+    (14, "在{station}参加《物业管理条例（修订草案）》立法意见征询座谈会"),
+    (16, "参加区人大常委会举办的代表履职培训班"),
+    (17, "参加代表专题学习：基层治理与“民呼我为”"),
+    (19, "组织{station}辖区志愿者清理楼道堆积物"),
+    (20, "参与调解{station}辖区一起物业费纠纷"),
+]
+
+
+def scheme_for(year: int) -> DutyScheme | None:
+    """The year's scheme, copied from the latest earlier one if the district has none yet."""
+    scheme = DutyScheme.objects.filter(year=year).first()
+    if scheme is None:
+        latest = DutyScheme.objects.filter(year__lt=year).order_by("-year").first()
+        scheme = latest.copy_to(year) if latest else None
+    return scheme
+
+
+def ensure_demo_duties(station, staff_user, street_user, deputy_user, deputy, seed: int = 2026) -> int:
+    """Demo records for `station` (idempotent: nothing is added when it already has some)."""
+    if DutyRecord.objects.filter(station=station).exists():
+        return 0
+    today = timezone.localdate()
+    scheme = scheme_for(today.year)
+    if scheme is None:
+        return 0
+    items = {item.number: item for item in DutyItem.objects.filter(scheme=scheme)}
+    deputies = [m.deputy for m in Membership.objects.current().filter(station=station).select_related("deputy")]
+    rng = random.Random(seed)  # noqa: S311 - demo data, reproducible by seed
+    made = 0
+    start = dt.date(today.year, 1, 15)
+    for index, (number, text) in enumerate(ACTIVITIES * 2):
+        day = start + dt.timedelta(days=rng.randrange(max(1, (today - start).days)))
+        if number not in items or not deputies or day > today:
+            continue
+        lead = rng.choice(deputies)
+        others = rng.sample([d for d in deputies if d.pk != lead.pk], k=min(len(deputies) - 1, index % 3))
+        try:
+            entry = Entry(items[number], day, station, text.format(station=station.title), lead, others)
+            record_by_staff(entry, staff_user)
+            made += 1
+        except RecordError:
+            continue
+    # The demo deputy's own: reception duties confirmed, one report waiting, one returned.
+    for schedule in station.reception_schedules.all():
+        if deputy.pk not in {d.pk for d in schedule.duty_deputies.all()}:
+            continue
+        # The latest duty is left for the deputy to confirm in 代表e站.
+        for occurrence in occurrences_between([schedule], today - dt.timedelta(days=90), today)[:-1]:
+            try:
+                confirm_attendance(schedule, occurrence.date, deputy, staff_user)
+            except RecordError:
+                continue
+            made += 1
+    reports = [
+        (9, 20, "走访东片区独居老人12户，收集助餐和就医方面的意见"),
+        (19, 35, "带领居民志愿者清理小区消防通道"),
+    ]
+    for position, (number, days_ago, text) in enumerate(reports):
+        day = today - dt.timedelta(days=days_ago)
+        if number not in items or day.year != today.year:
+            continue
+        try:
+            record = report_by_deputy(Entry(items[number], day, station, text, deputy), deputy_user)
+        except RecordError:
+            continue
+        made += 1
+        if position == 1:
+            DUTY_RECORDS.perform(record, "return", user=street_user, note="请补充参加的志愿者人数和清理的楼栋。")
+    return made
