@@ -30,6 +30,7 @@ Usage (from the repository root, with the virtualenv active):
       --database-url postgresql://postgres@127.0.0.1:5432/lianluo_bench
   python benchmarks/serve_bench.py --scale 20000 --targets search,search2,search3,healthz \\
       --search 停车 --search 游泳池 --search 代表      # the public search at 20,000 stations
+  python benchmarks/serve_bench.py --reuse --targets portal,healthz   # 代表e站, 300 records
 --scale is build_demo's: the total number of stations (default district: 220). The exit
 code is 0 when every request answered 200, 1 when some did not, 2 on a setup failure.
 The public search (/search/?q=停车 by default; --search QUERY, repeatable) is a target too:
@@ -126,7 +127,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     load.add_argument(
         "--targets",
         help="comma-separated target names to run, e.g. search,healthz (default: all); "
-        "names: station, contact_point, staff_listing, submit_opinion, search, search2…, healthz",
+        "names: station, contact_point, staff_listing, submit_opinion, search, search2…, healthz, "
+        "portal (代表e站, only when named: it writes 300 duty records)",
     )
 
     out = parser.add_argument_group("output")
@@ -450,6 +452,61 @@ def _staff_listing_target() -> Target | None:
     )
 
 
+def _portal_target(records: int = 300) -> Target | None:
+    """代表e站's home page for the deputy with the most seats, signed in, with `records` duty
+    records of this year (made through the real code the first time) and a reception duty."""
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from base.roles import Role, role_group_name
+    from content.models import Deputy
+    from duties.demo import scheme_for
+    from duties.models import DeputyAccount, DutyItem, DutyRecord
+    from duties.records import Entry, RecordError, record_by_staff
+
+    deputy = (
+        Deputy.objects.filter(is_active=True, memberships__station__live=True)
+        .annotate(seats=Count("memberships"))
+        .order_by("-seats", "pk")
+        .first()
+    )
+    if deputy is None:
+        print("No deputy with a seat; skipping the portal target")
+        return None
+    User = get_user_model()
+    user, _ = User.objects.get_or_create(username="bench-deputy", defaults={"display_name": deputy.name})
+    user.groups.add(*Group.objects.filter(name=role_group_name(Role.DEPUTY)))
+    DeputyAccount.objects.get_or_create(user=user, defaults={"deputy": deputy})
+    deputy = DeputyAccount.objects.get(user=user).deputy
+    today = timezone.localdate()
+    scheme = scheme_for(today.year)
+    have = DutyRecord.objects.filter(participants__deputy=deputy).count()
+    if scheme is not None and have < records:
+        recorder, _ = User.objects.get_or_create(username="bench-recorder", defaults={"is_superuser": True})
+        station = deputy.memberships.filter(station__live=True).select_related("station").first().station
+        items = list(DutyItem.objects.filter(scheme=scheme, self_reportable=True))
+        for n in range(records - have):
+            day = today - dt.timedelta(days=n % max(1, today.timetuple().tm_yday - 1))
+            try:
+                record_by_staff(Entry(items[n % len(items)], day, station, f"基准测试履职记录 {n}", deputy), recorder)
+            except RecordError:
+                continue
+    return Target(
+        name="portal",
+        path="/e/",
+        headers={"Cookie": signed_in_cookie(user)},
+        detail={
+            "deputy": deputy.name,
+            "records": DutyRecord.objects.filter(participants__deputy=deputy).count(),
+            "seats": deputy.memberships.count(),
+        },
+    )
+
+
 def _submission_target(station_target: Target) -> Target:
     """A citizen posting the opinion form of the benchmarked station (each post a new opinion).
 
@@ -531,6 +588,10 @@ def choose_targets(args) -> list[Target]:
         staff = _staff_listing_target() if wanted is None or "staff_listing" in wanted else None
         if staff is not None:
             targets.append(staff)
+        if wanted is not None and "portal" in wanted:  # only when asked: it writes duty records
+            portal = _portal_target()
+            if portal is not None:
+                targets.append(portal)
         targets.append(_submission_target(targets[0]))
         targets += _search_targets(args.search)
         targets.append(Target(name="healthz", path="/healthz/", detail={"view": "content.views.healthz"}))
