@@ -94,6 +94,15 @@ def test_each_kind_is_looked_up_in_its_own_partial_index(parking, kind):
     assert migration.predicate(kind) == kind_index_predicate(kind)
     where, params = SiteSearch("停车", kind=kind)._pg_where(kind, None)
     with connection.cursor() as cursor:
+        # Wagtail's own GIN index on body would answer too (a tie on an almost empty table):
+        # dropped inside the test's transaction (rolled back after it), so the plan can only
+        # use the kind's partial index, and only if the query implies its predicate.
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'wagtailsearch_indexentry' "
+            "AND indexdef LIKE '%%gin (body)%%' AND indexdef NOT LIKE '%%WHERE%%'"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{name}"')
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN SELECT 1 FROM wagtailsearch_indexentry WHERE {where}", params)  # noqa: S608
         plan = "\n".join(row[0] for row in cursor.fetchall())
