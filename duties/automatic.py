@@ -18,12 +18,10 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from base.roles import roles_of
 from content.models import Deputy, ReceptionSchedule
 from content.reception import occurrences_between
-from content.scoping import stations_for
 from duties.models import AutoSource, DutyAttendance, DutyItem
-from duties.records import Entry, RecordError, deputy_of, record_automatically
+from duties.records import Entry, RecordError, deputy_of, record_automatically, stations_to_record_for
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +51,7 @@ def may_confirm(user, schedule: ReceptionSchedule, deputy: Deputy) -> bool:
     own = deputy_of(user)
     if own is not None and own.pk == deputy.pk:
         return True
-    roles = roles_of(user)
-    if roles.district_wide and not roles.is_district_admin:
-        return False
-    return stations_for(user).filter(pk=schedule.station_id).exists()
+    return stations_to_record_for(user).filter(pk=schedule.station_id).exists()
 
 
 def confirm_attendance(schedule: ReceptionSchedule, day: dt.date, deputy: Deputy, user) -> DutyAttendance:

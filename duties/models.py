@@ -191,10 +191,6 @@ class DutyRecord(models.Model):
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.item.name}"
 
-    @property
-    def lead(self):
-        return next((p.deputy for p in self.participants.all() if p.role == ParticipantRole.LEAD), None)
-
     def participant_names(self) -> str:
         """The deputies, lead first: "王芳（牵头）、李强（参与）"."""
         parts = sorted(self.participants.all(), key=lambda p: (p.role != ParticipantRole.LEAD, p.pk))

@@ -55,6 +55,11 @@ def deputy_required(view):
     return wrapper
 
 
+def _seats(deputy: Deputy):
+    """The deputy's current memberships at live stations, with their stations."""
+    return Membership.objects.current().filter(deputy=deputy, station__live=True).select_related("station")
+
+
 def _duties(deputy: Deputy, today: dt.date):
     """(past duties still to confirm, upcoming duties) of the deputy's reception schedules."""
     schedules = list(
@@ -76,12 +81,7 @@ def _duties(deputy: Deputy, today: dt.date):
 @deputy_required
 def home(request, deputy):
     today = timezone.localdate()
-    memberships = list(
-        Membership.objects.current()
-        .filter(deputy=deputy, station__live=True)
-        .select_related("station")
-        .order_by("station__path")
-    )
+    memberships = list(_seats(deputy).order_by("station__path"))
     past, upcoming = _duties(deputy, today)
     # Opinions the deputy received or forwarded, their own 直通车 items among them (one query).
     opinions = list(
@@ -165,7 +165,7 @@ class ReportForm(forms.Form):
 @deputy_required
 @require_http_methods(["GET", "POST"])
 def report(request, deputy):
-    memberships = list(Membership.objects.current().filter(deputy=deputy, station__live=True).select_related("station"))
+    memberships = list(_seats(deputy))
     if not memberships:
         messages.error(request, "您目前没有驻站，不能自报履职。")
         return redirect("duty_portal:home")
@@ -259,7 +259,7 @@ class DirectForm(forms.Form):
 @deputy_required
 @require_http_methods(["GET", "POST"])
 def direct(request, deputy):
-    memberships = list(Membership.objects.current().filter(deputy=deputy, station__live=True).select_related("station"))
+    memberships = list(_seats(deputy))
     if not memberships:
         messages.error(request, "您目前没有驻站，不能使用直通车。")
         return redirect("duty_portal:home")
