@@ -72,10 +72,15 @@ class ScopedPermissionPolicy(ModelPermissionPolicy):
 
 class TransitionsOnlyPermissionPolicy(ScopedPermissionPolicy):
     """A process's rows (an opinion, a request) are never edited or deleted as rows: they
-    change only through their declared transitions."""
+    change only through their declared transitions. `created_elsewhere`: rows are never
+    added in the admin either (a deputy's discussion topic, a resident's reply)."""
+
+    def __init__(self, model, scope, auth_model=None, *, created_elsewhere: bool = False):
+        super().__init__(model, scope, auth_model=auth_model)
+        self.refused = ("add", "change", "delete") if created_elsewhere else ("change", "delete")
 
     def user_has_permission(self, user, action):
-        if action in ("change", "delete"):
+        if action in self.refused:
             return False
         return super().user_has_permission(user, action)
 

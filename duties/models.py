@@ -17,6 +17,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+
+from base.masking import mask_name, mask_phone
 
 POINTS = {"max_digits": 6, "decimal_places": 1, "validators": [MinValueValidator(Decimal("0"))]}
 WEIGHT = {"max_digits": 3, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
@@ -260,6 +263,113 @@ class DutyAttendance(models.Model):
 
     def __str__(self):
         return f"{self.date:%Y-%m-%d} {self.deputy.name}"
+
+
+class TopicState(models.TextChoices):
+    OPEN = "open", "讨论中"
+    CLOSED = "closed", "已结束"
+    WITHDRAWN = "withdrawn", "已撤下"
+
+
+class TopicAction(models.TextChoices):
+    """Audit actions of discussion topics and their replies (registered in duties.wagtail_hooks)."""
+
+    OPENED = "topic_opened", "议题发起"
+    TRANSITION = "topic_transition", "议题办理"
+    REPLIED = "topic_reply_received", "议题回复收到"
+    REPLY_TRANSITION = "topic_reply_transition", "议题回复审核"
+
+
+class DiscussionTopic(models.Model):
+    """A local issue a deputy puts to the residents of one station (议题讨论), open until its
+    closing date; the deputy closes it with a summary, which may go on as a 直通车 item."""
+
+    station = models.ForeignKey(
+        "content.StationPage", on_delete=models.PROTECT, related_name="discussion_topics", verbose_name="站点"
+    )
+    street = models.ForeignKey(
+        "content.Street", on_delete=models.PROTECT, related_name="discussion_topics", null=True, editable=False
+    )
+    deputy = models.ForeignKey(
+        "content.Deputy", on_delete=models.PROTECT, related_name="discussion_topics", verbose_name="发起代表"
+    )
+    title = models.CharField("议题", max_length=60)
+    description = models.TextField("议题说明", max_length=2000)
+    closes_on = models.DateField("截止日期")
+    state = models.CharField("状态", max_length=12, choices=TopicState.choices, default=TopicState.OPEN)
+    version = models.PositiveIntegerField("版本", default=0, editable=False)
+    summary = models.TextField("讨论总结", max_length=2000, blank=True)
+    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+    reason = models.CharField("撤下理由", max_length=200, blank=True)
+    direct_opinion = models.OneToOneField(
+        "workflows.Opinion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="discussion_topic",
+        verbose_name="转为直通车事项",
+    )
+    created_at = models.DateTimeField("发起时间", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "议题讨论"
+        verbose_name_plural = "议题讨论"
+        indexes = [models.Index(fields=["station", "state"])]
+
+    def __str__(self):
+        return self.title
+
+    def accepts_replies(self, today=None) -> bool:
+        """Open, and its closing date not passed: residents may still reply."""
+        return self.state == TopicState.OPEN and (today or timezone.localdate()) <= self.closes_on
+
+
+class ReplyState(models.TextChoices):
+    PENDING = "pending", "待审核"
+    PUBLISHED = "published", "已公开"
+    REJECTED = "rejected", "不予公开"
+
+
+class TopicReply(models.Model):
+    """A resident's reply to a topic. Shown publicly only once staff publish it, and then
+    without the resident's name or phone, which only staff see (masked)."""
+
+    topic = models.ForeignKey(DiscussionTopic, on_delete=models.CASCADE, related_name="replies", verbose_name="议题")
+    content = models.TextField("回复内容", max_length=1000)
+    resident_name = models.CharField("姓名", max_length=30)
+    resident_phone = models.CharField("手机号码", max_length=20)
+    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    state = models.CharField("状态", max_length=12, choices=ReplyState.choices, default=ReplyState.PENDING)
+    version = models.PositiveIntegerField("版本", default=0, editable=False)
+    reason = models.CharField("不予公开理由", max_length=200, blank=True)
+    created_at = models.DateTimeField("回复时间", auto_now_add=True)
+    moderated_at = models.DateTimeField("审核时间", null=True, blank=True)
+
+    # Personal data stays out of the history table (it never changes after submission).
+    history = HistoricalRecords(excluded_fields=["resident_name", "resident_phone"])
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = "议题回复"
+        verbose_name_plural = "议题回复"
+        indexes = [models.Index(fields=["topic", "state"])]
+
+    def __str__(self):
+        return f"{self.topic.title} · 回复 #{self.pk}"
+
+    # Read-only views for listings and detail pages: personal data masked.
+    def masked_resident_name(self) -> str:
+        return mask_name(self.resident_name)
+
+    masked_resident_name.short_description = "姓名（脱敏）"
+
+    def masked_resident_phone(self) -> str:
+        return mask_phone(self.resident_phone)
+
+    masked_resident_phone.short_description = "电话（脱敏）"
 
 
 # The yearly publication page lives in duties.publication; Django finds models in models.py.

@@ -83,3 +83,21 @@ def yearly_points(year: int, deputy_ids: Iterable[int] | None = None) -> dict[in
         rows = rows.filter(deputy_id__in=list(deputy_ids))
     rows = rows.order_by("record__date", "record_id").values_list("deputy_id", "record__item_id", "role")
     return add_up(items, rows.iterator(chunk_size=5000))
+
+
+def deputy_points(year: int, deputy_id: int) -> DeputyYear | None:
+    """One deputy's points in `year` in one query: the items come with the participations
+    (the portal's home; `yearly_points` serves many deputies at once)."""
+    rows = list(
+        DutyParticipant.objects.filter(
+            deputy_id=deputy_id,
+            record__state=RecordState.VERIFIED,
+            record__item__scheme__year=year,
+            record__date__year=year,
+        )
+        .select_related("record__item")
+        .only("deputy_id", "role", "record__date", "record__item")
+        .order_by("record__date", "record_id")
+    )
+    items = {row.record.item_id: row.record.item for row in rows}
+    return add_up(items, ((row.deputy_id, row.record.item_id, row.role) for row in rows)).get(deputy_id)

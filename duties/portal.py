@@ -30,9 +30,10 @@ from content.models import Deputy, Membership, ReceptionSchedule
 from content.reception import occurrences_between
 from duties.automatic import confirm_attendance
 from duties.direct import raise_directly, rate
-from duties.models import DutyAttendance, DutyItem, DutyRecord, RecordState
-from duties.points import yearly_points
+from duties.models import DutyAttendance, DutyItem, DutyRecord, RecordState, TopicState
+from duties.points import deputy_points
 from duties.records import DUTY_RECORDS, Entry, RecordError, deputy_of, report_by_deputy
+from duties.topics import my_topics
 from workflows.models import Category, Department, Opinion, OpinionState, Rating
 from workflows.process import TransitionError
 
@@ -55,7 +56,7 @@ def deputy_required(view):
     return wrapper
 
 
-def _seats(deputy: Deputy):
+def seated_at(deputy: Deputy):
     """The deputy's current memberships at live stations, with their stations."""
     return Membership.objects.current().filter(deputy=deputy, station__live=True).select_related("station")
 
@@ -81,7 +82,7 @@ def _duties(deputy: Deputy, today: dt.date):
 @deputy_required
 def home(request, deputy):
     today = timezone.localdate()
-    memberships = list(_seats(deputy).order_by("station__path"))
+    memberships = list(seated_at(deputy).order_by("station__path"))
     past, upcoming = _duties(deputy, today)
     # Opinions the deputy received or forwarded, their own 直通车 items among them (one query).
     opinions = list(
@@ -100,7 +101,7 @@ def home(request, deputy):
         )
         .order_by("-created_at")[:LISTED]
     )
-    points = yearly_points(today.year, [deputy.pk]).get(deputy.pk)
+    points = deputy_points(today.year, deputy.pk)
     records = list(
         DutyRecord.objects.filter(participants__deputy=deputy)
         .select_related("item")
@@ -122,6 +123,9 @@ def home(request, deputy):
             "records": records,
             "ratings": Rating.choices,
             "replied": OpinionState.REPLIED,
+            "topics": my_topics(deputy, LISTED),
+            "topic_open": TopicState.OPEN,
+            "today": today,
         },
     )
 
@@ -165,7 +169,7 @@ class ReportForm(forms.Form):
 @deputy_required
 @require_http_methods(["GET", "POST"])
 def report(request, deputy):
-    memberships = list(_seats(deputy))
+    memberships = list(seated_at(deputy))
     if not memberships:
         messages.error(request, "您目前没有驻站，不能自报履职。")
         return redirect("duty_portal:home")
@@ -259,7 +263,7 @@ class DirectForm(forms.Form):
 @deputy_required
 @require_http_methods(["GET", "POST"])
 def direct(request, deputy):
-    memberships = list(_seats(deputy))
+    memberships = list(seated_at(deputy))
     if not memberships:
         messages.error(request, "您目前没有驻站，不能使用直通车。")
         return redirect("duty_portal:home")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from duties import portal
+from duties import portal, topic_views
 
 app_name = "duty_portal"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("records/<int:pk>/", portal.record_detail, name="record"),
     path("direct/", portal.direct, name="direct"),
     path("direct/<int:pk>/rate/", portal.rate_direct, name="rate"),
+    path("topics/new/", topic_views.new_topic, name="new_topic"),
+    path("topics/<int:pk>/", topic_views.topic_detail, name="topic"),
 ]

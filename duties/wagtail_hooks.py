@@ -21,17 +21,22 @@ from content.models import Deputy
 from duties import (
     publication,
     reports,  # noqa: F401 - registers the points report's hooks
+    topic_views,
 )
 from duties.models import (
     DeputyAccount,
+    DiscussionTopic,
     DutyAttendance,
     DutyItem,
     DutyRecord,
     DutyScheme,
     RecordAction,
     RecordSource,
+    TopicAction,
+    TopicReply,
 )
 from duties.records import DUTY_RECORDS, Entry, RecordError, check, record_by_staff, stations_to_record_for
+from duties.topics import REPLIES, TOPICS, public_topics
 from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
 
 
@@ -50,9 +55,22 @@ class PastYearsReadOnlyPolicy(ModelPermissionPolicy):
 
 register_permission_policy(DutyRecord, TransitionsOnlyPermissionPolicy(DutyRecord, DUTY_RECORDS.scope))
 register_permission_policy(DutyItem, PastYearsReadOnlyPolicy(DutyItem))
+register_permission_policy(
+    DiscussionTopic, TransitionsOnlyPermissionPolicy(DiscussionTopic, TOPICS.scope, created_elsewhere=True)
+)
+register_permission_policy(
+    TopicReply, TransitionsOnlyPermissionPolicy(TopicReply, REPLIES.scope, created_elsewhere=True)
+)
 
 
 hooks.register("construct_deputy_page_context", publication.deputy_page_points)
+# Every station page lists its discussion topics and takes replies at <station>/topics/<pk>/.
+hooks.register("register_station_page_urls", topic_views.station_topic_urls)
+
+
+@hooks.register("construct_station_page_context")
+def add_station_topics(station, request, context):
+    context["discussion_topics"] = public_topics(station)
 
 
 @hooks.register("before_demo_district_reset")
@@ -60,6 +78,7 @@ def clear_demo_duties():
     """Duty records hold their stations and deputies (PROTECT): they go before the demo
     district is rebuilt, with the attendances and deputies' accounts."""
     DutyAttendance.objects.all().delete()
+    DiscussionTopic.objects.all().delete()
     DutyRecord.objects.all().delete()
     DeputyAccount.objects.all().delete()
 
@@ -67,6 +86,7 @@ def clear_demo_duties():
 @hooks.register("register_audit_actions")
 def register_audit_actions(registry):
     registry.register_choices(RecordAction)
+    registry.register_choices(TopicAction)
 
 
 # --- Records ------------------------------------------------------------------------------------
@@ -167,6 +187,80 @@ class DutyRecordViewSet(ScopedModelViewSet):
 
     def get_urlpatterns(self):
         return [*super().get_urlpatterns(), transition_urlpattern(DUTY_RECORDS, self.get_url_name("inspect"))]
+
+
+# --- Discussion topics and residents' replies ------------------------------------------------------
+
+
+class TopicDetailView(ProcessDetailMixin, ModelInspectView):
+    template_name = "workflows/admin/process_detail.html"
+    process = TOPICS
+    act_url_name = "discussion_topics:act"
+
+
+class DiscussionTopicViewSet(ScopedModelViewSet):
+    """议题讨论: topics deputies opened at the user's stations; staff may take one down."""
+
+    model = DiscussionTopic
+    icon = "comment"
+    menu_label = "议题讨论"
+    form_fields = ["title"]  # never offered: the policy refuses add and change (opened in 代表e站)
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    inspect_view_class = TopicDetailView
+    inspect_view_fields = ["title", "deputy", "station", "description", "closes_on", "state", "summary", "reason"]
+    list_display = [
+        "title",
+        "deputy",
+        "station",
+        "closes_on",
+        Column("state", label="状态", accessor="get_state_display"),
+    ]
+    list_filter = ["state"]
+    search_fields = ["title", "description"]
+    ordering = ["-created_at"]
+
+    def get_queryset(self, request):
+        return DiscussionTopic.objects.select_related("deputy", "station")
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), transition_urlpattern(TOPICS, self.get_url_name("inspect"))]
+
+
+class ReplyDetailView(ProcessDetailMixin, ModelInspectView):
+    template_name = "workflows/admin/process_detail.html"
+    process = REPLIES
+    act_url_name = "topic_replies:act"
+
+
+class TopicReplyViewSet(ScopedModelViewSet):
+    """议题回复: residents' replies, published (公开) or refused by the station's staff or street
+    committee; names and phones masked."""
+
+    model = TopicReply
+    icon = "comment"
+    menu_label = "议题回复审核"
+    form_fields = ["content"]  # never offered: the policy refuses add and change (sent by residents)
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    inspect_view_class = ReplyDetailView
+    inspect_view_fields = ["topic", "content", "masked_resident_name", "masked_resident_phone", "state", "reason"]
+    list_display = [
+        Column("content", label="回复内容", accessor="content"),
+        "topic",
+        Column("masked_resident_name", label="居民"),
+        "created_at",
+        Column("state", label="状态", accessor="get_state_display"),
+    ]
+    list_filter = ["state"]
+    search_fields = ["content", "topic__title"]
+    ordering = ["-created_at"]
+
+    def get_queryset(self, request):
+        return TopicReply.objects.select_related("topic")
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), transition_urlpattern(REPLIES, self.get_url_name("inspect"))]
 
 
 # --- Schemes, items and accounts (district admin) ----------------------------------------------
@@ -271,6 +365,8 @@ class DutiesGroup(ViewSetGroup):
     menu_order = 320
     items = (
         DutyRecordViewSet("duty_records"),
+        DiscussionTopicViewSet("discussion_topics"),
+        TopicReplyViewSet("topic_replies"),
         DutySchemeViewSet("duty_schemes"),
         DutyItemViewSet("duty_items"),
         DeputyAccountViewSet("deputy_accounts"),
@@ -286,5 +382,9 @@ def register_duties_group():
 def add_duty_record_todos(request, panels):
     if request.user.has_perm("duties.view_dutyrecord"):
         panel = ProcessTodoPanel(DUTY_RECORDS, request.user, "duty_records:index", order=56)
+        if panel.has_work():
+            panels.append(panel)
+    if request.user.has_perm("duties.view_topicreply"):
+        panel = ProcessTodoPanel(REPLIES, request.user, "topic_replies:index", order=57)
         if panel.has_work():
             panels.append(panel)

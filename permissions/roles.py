@@ -125,6 +125,8 @@ ROLE_SPECS = {
             "duties.add_dutyrecord",
             "duties.view_dutyitem",
             "duties.view_dutyscheme",
+            "duties.view_discussiontopic",
+            "duties.view_topicreply",
         ),
     ),
     Role.STATION_STAFF: RoleSpec(
@@ -140,6 +142,8 @@ ROLE_SPECS = {
             "duties.add_dutyrecord",
             "duties.view_dutyitem",
             "duties.view_dutyscheme",
+            "duties.view_discussiontopic",
+            "duties.view_topicreply",
         ),
     ),
     Role.DEPARTMENT_HANDLER: RoleSpec(Role.DEPARTMENT_HANDLER, (*_ADMIN_ACCESS, "workflows.view_opinion")),

@@ -55,6 +55,7 @@ from content.models import ContactPointPage, Membership, StationPage
 from content.tree import add_station
 from duties.models import DeputyAccount, DutyItem
 from duties.records import Entry, record_by_staff
+from duties.topics import Opening, Reply, open_topic, submit_reply
 from permissions.models import StaffRequest, StationAssignment
 from tests.conftest import make_deputy, role_user, station_user, street_user
 from workflows.intake import Submission, submit
@@ -187,6 +188,17 @@ def world(two_streets, street, django_user_model):
     deputy_account = DeputyAccount.objects.create(
         deputy=make_deputy("周敏"), user=role_user("zhou-min", role_group_name(Role.DEPUTY))
     )
+    topic = open_topic(
+        deputy,
+        None,
+        Opening(
+            station,
+            f"{MARKER}夜间停车",
+            "小区晚上车位不够，占道停车影响消防通道。",
+            timezone.localdate() + dt.timedelta(days=14),
+        ),
+    )
+    topic_reply, _ = submit_reply(Reply(topic, f"{MARKER}：建议错时共享车位。", "张建国", "13812345678"))
 
     personas = {
         "street_a": secretary,
@@ -228,6 +240,8 @@ def world(two_streets, street, django_user_model):
         "duty_item": duty_item,
         "duty_record": duty_record,
         "deputy_account": deputy_account,
+        "topic": topic,
+        "topic_reply": topic_reply,
         "draft": draft,
         "personas": personas,
     }
@@ -492,6 +506,17 @@ def cases(w) -> list[Case]:
         ],
         *[Case("duty_records:act", OBJECT, {"pk": duty_record, "name": name}) for name in ("void", "verify")],
     ]
+    for viewset, pk, steps in (
+        ("discussion_topics", w["topic"].pk, ("close", "to_direct", "withdraw")),
+        ("topic_replies", w["topic_reply"].pk, ("publish", "reject")),
+    ):
+        out += [
+            *[
+                Case(f"{viewset}:{name}", OBJECT, {"pk": pk})
+                for name in ("inspect", "edit", "delete", "history", "history_results", "usage")
+            ],
+            *[Case(f"{viewset}:act", OBJECT, {"pk": pk, "name": name}) for name in steps],
+        ]
     for viewset, pk in (
         ("duty_items", w["duty_item"].pk),
         ("duty_schemes", w["duty_item"].scheme_id),
@@ -635,6 +660,8 @@ def test_the_fixture_objects_are_reachable_by_their_own_street(client, world):
         "opinions:inspect",
         "opinions:photo",
         "station_staff_requests:inspect",
+        "discussion_topics:inspect",
+        "topic_replies:inspect",
     ):
         response = client.get(by_name[name].url)
         assert response.status_code == 200, (name, response.status_code, response.get("Location"))

@@ -8,7 +8,7 @@ import pytest
 
 from content.models import Membership
 from duties.models import DutyItem, DutyScheme, ParticipantRole, RecordState
-from duties.points import add_up, yearly_points
+from duties.points import add_up, deputy_points, yearly_points
 from duties.records import Entry, record_by_staff
 from tests.conftest import make_deputy, street_user
 
@@ -99,6 +99,8 @@ def test_totals_come_from_verified_records_and_their_years_scheme(tree, street, 
         record_by_staff(Entry(research_2026, day, tree["station"], "调研停车难", wang, [li]), secretary)
     assert yearly_points(2026)[wang.pk].total == D("5.0")
     assert yearly_points(2026)[li.pk].total == D("2.5")
+    # One deputy's points in one query (the portal's home) are the same figures.
+    assert (deputy_points(2026, wang.pk).total, deputy_points(2026, li.pk).total) == (D("5.0"), D("2.5"))
 
     # Next year the district changes the rules: last year's totals stay as they were.
     research_2027 = scheme_item(2027, 9)
@@ -107,6 +109,7 @@ def test_totals_come_from_verified_records_and_their_years_scheme(tree, street, 
     record_by_staff(Entry(research_2027, dt.date(2027, 2, 1), tree["station"], "调研", wang), secretary)
     assert yearly_points(2026)[wang.pk].total == D("5.0")
     assert yearly_points(2027)[wang.pk].total == D("10.0")
+    assert (deputy_points(2026, wang.pk).total, deputy_points(2027, wang.pk).total) == (D("5.0"), D("10.0"))
 
 
 def test_records_not_verified_do_not_count(tree, street, deputies, fixed_today):
@@ -119,6 +122,7 @@ def test_records_not_verified_do_not_count(tree, street, deputies, fixed_today):
     record.state = RecordState.VOID
     record.save()
     assert wang.pk not in yearly_points(2026)
+    assert deputy_points(2026, wang.pk) is None
 
 
 def test_the_default_scheme_has_23_items_in_four_groups(db):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from django_ratelimit.core import get_usage, is_ratelimited
+from django_ratelimit.core import is_ratelimited
 
 from django import forms
 from django.conf import settings
@@ -36,6 +36,7 @@ from workflows.intake import (
     rating_token,
     submit,
 )
+from workflows.limits import OPINION_LIMITS, limited
 from workflows.models import Category, Channel, Opinion, OpinionState, Publication, Rating
 
 S = OpinionState
@@ -50,10 +51,6 @@ PROGRESS = [
 ]
 _ORDER = {state: index for index, (state, _label) in enumerate(PROGRESS)}
 _ORDER[S.REOPENED] = _ORDER[S.ASSIGNED]
-
-
-def _rate(name: str, default: str) -> str:
-    return getattr(settings, name, default)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -160,57 +157,6 @@ class OpinionForm(forms.Form):
         return content
 
 
-def _ip_limited(request) -> bool:
-    """Count this attempt against the sender's address; True once over the limit.
-
-    Every POST counts, valid or not: this is what stops a flood from one address.
-    """
-    return is_ratelimited(
-        request,
-        group="opinion-submit-ip",
-        key="ip",
-        rate=_rate("LIANLUO_OPINION_RATE_IP", "10/h"),
-        increment=True,
-    )
-
-
-def _phone_usage(request, phone: str, *, increment: bool) -> dict | None:
-    # Rate and key must be the same for the check and the count: both are in the cache key.
-    return get_usage(
-        request,
-        group="opinion-submit-phone",
-        key=lambda group, req: phone,
-        rate=_rate("LIANLUO_OPINION_RATE_PHONE", "5/d"),
-        increment=increment,
-    )
-
-
-def _phone_limited(request, phone: str) -> bool:
-    """True when this phone number has used up its stored submissions; counts nothing.
-
-    Only opinions actually stored count (see `_count_phone`), so refused attempts neither
-    cost a citizen quota nor let anyone lock another person's number with invalid posts.
-    """
-    usage = _phone_usage(request, phone, increment=False)
-    if usage is None:  # rate limiting switched off
-        return False
-    # Without incrementing, count is what is already used: this one would be count + 1.
-    # (A cache failure reports should_limit with limit 0: refused, as django-ratelimit does.)
-    return usage["should_limit"] or usage["count"] >= usage["limit"]
-
-
-def _count_phone(request, phone: str) -> None:
-    """Count one stored submission against the phone number."""
-    _phone_usage(request, phone, increment=True)
-
-
-TOO_MANY_SUBMISSIONS = "提交过于频繁，请稍后再试；急事请拨打站点电话或到接待日当面反映。"
-
-
-def _limited(request, message: str):
-    return render(request, "workflows/public/limited.html", {"message": message}, status=429)
-
-
 @require_http_methods(["GET", "POST"])
 def new_opinion(request, station=None):
     """The opinion form: standalone (choose a station) or on a station's page."""
@@ -225,13 +171,13 @@ def new_opinion(request, station=None):
             existing = Opinion.objects.filter(idempotency_key=key).first()
             if existing is not None:  # a double submit: the first receipt, no new row, no count
                 return redirect("opinion_receipt", token=rating_token(existing))
-        if _ip_limited(request):
-            return _limited(request, TOO_MANY_SUBMISSIONS)
+        if OPINION_LIMITS.ip_limited(request):
+            return limited(request)
         if form.is_valid():
             data = form.cleaned_data
             phone = data["citizen_phone"]  # normalised by the form
-            if _phone_limited(request, phone):
-                return _limited(request, TOO_MANY_SUBMISSIONS)
+            if OPINION_LIMITS.phone_limited(request, phone):
+                return limited(request)
             try:
                 fixed = {"channel": channel} | ({"station": station} if station else {})
                 opinion, created = submit(Submission.from_cleaned_data(data, **fixed))
@@ -239,7 +185,7 @@ def new_opinion(request, station=None):
                 form.add_error(None, str(error))
             else:
                 if created:  # a replay of a stored key (e.g. a concurrent double submit) is free
-                    _count_phone(request, phone)
+                    OPINION_LIMITS.count_phone(request, phone)
                 return redirect("opinion_receipt", token=rating_token(opinion))
         status = 400
     else:
@@ -302,9 +248,13 @@ def status(request):
     code = 200
     if form.is_bound:
         if is_ratelimited(
-            request, group="opinion-lookup", key="ip", rate=_rate("LIANLUO_OPINION_LOOKUP_RATE", "30/h"), increment=True
+            request,
+            group="opinion-lookup",
+            key="ip",
+            rate=getattr(settings, "LIANLUO_OPINION_LOOKUP_RATE", "30/h"),
+            increment=True,
         ):
-            return _limited(request, "查询过于频繁，请一小时后再试。")
+            return limited(request, "查询过于频繁，请一小时后再试。")
         opinion = lookup(form.data.get("receipt_no", ""), form.data.get("phone_last4", "")) if form.is_valid() else None
         if opinion is None:
             code = 404 if form.is_valid() else 400
