@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from base.masking import mask_name, mask_phone
+from workflows.storage import private_storage
 
 POINTS = {"max_digits": 6, "decimal_places": 1, "validators": [MinValueValidator(Decimal("0"))]}
 WEIGHT = {"max_digits": 3, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
@@ -200,6 +201,26 @@ class DutyRecord(models.Model):
         return "、".join(f"{p.deputy.name}（{p.get_role_display()}）" for p in parts)
 
     participant_names.short_description = "代表"
+
+
+class DutyRecordPhoto(models.Model):
+    """A photo of the activity (sign-in sheet, the scene), re-encoded without EXIF (location)
+    on upload like a citizen's photo, kept in the private storage and shown only to those
+    who may see the record."""
+
+    record = models.ForeignKey(DutyRecord, on_delete=models.CASCADE, related_name="photos", verbose_name="履职记录")
+    file = models.FileField("照片", upload_to="duties/%Y/%m/", storage=private_storage)
+    width = models.PositiveIntegerField("宽度", default=0)
+    height = models.PositiveIntegerField("高度", default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "履职照片"
+        verbose_name_plural = "履职照片"
+
+    def __str__(self):
+        return f"{self.record} 照片"
 
 
 class ParticipantRole(models.TextChoices):

@@ -30,12 +30,14 @@ from content.models import Deputy, Membership, ReceptionSchedule
 from content.reception import occurrences_between
 from duties.automatic import confirm_attendance
 from duties.direct import raise_directly, rate
-from duties.models import DutyAttendance, DutyItem, DutyRecord, RecordState, TopicState
+from duties.models import DutyAttendance, DutyItem, DutyRecord, DutyRecordPhoto, RecordState, TopicState
 from duties.points import deputy_points
-from duties.records import DUTY_RECORDS, Entry, RecordError, deputy_of, report_by_deputy
+from duties.records import DUTY_RECORDS, PHOTO_HELP, Entry, RecordError, deputy_of, report_by_deputy
 from duties.topics import my_topics
 from workflows.models import Category, Department, Opinion, OpinionState, Rating
 from workflows.process import TransitionError
+from workflows.public_views import MultipleFileField
+from workflows.storage import private_file_response
 
 PAST_DAYS = 45  # how far back unconfirmed duties are offered for confirmation
 AHEAD_DAYS = 60
@@ -144,6 +146,7 @@ class ReportForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="您为牵头人；与您同站的代表一同参加的，请勾选。",
     )
+    photos = MultipleFileField(label="照片（可选）", required=False, help_text=PHOTO_HELP)
 
     def __init__(self, *args, deputy, memberships, **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,7 +165,13 @@ class ReportForm(forms.Form):
     def entry(self) -> Entry:
         data = self.cleaned_data
         return Entry(
-            data["item"], data["date"], self.stations[data["station"]], data["text"], self.deputy, data["others"]
+            data["item"],
+            data["date"],
+            self.stations[data["station"]],
+            data["text"],
+            self.deputy,
+            data["others"],
+            data.get("photos") or [],
         )
 
 
@@ -173,7 +182,7 @@ def report(request, deputy):
     if not memberships:
         messages.error(request, "您目前没有驻站，不能自报履职。")
         return redirect("duty_portal:home")
-    form = ReportForm(request.POST or None, deputy=deputy, memberships=memberships)
+    form = ReportForm(request.POST or None, request.FILES or None, deputy=deputy, memberships=memberships)
     if request.method == "POST" and form.is_valid():
         try:
             record = report_by_deputy(form.entry(), request.user)
@@ -236,8 +245,21 @@ def record_detail(request, deputy, pk):
     return render(
         request,
         "duties/portal/record.html",
-        {"record": record, "form": form, "actions": actions, "pending": record.state == RecordState.PENDING},
+        {
+            "record": record,
+            "form": form,
+            "actions": actions,
+            "pending": record.state == RecordState.PENDING,
+            "photos": list(record.photos.all()),
+        },
     )
+
+
+@deputy_required
+def record_photo(request, deputy, pk):
+    """A photo of one of the deputy's own records."""
+    photo = get_object_or_404(DutyRecordPhoto.objects.filter(record__participants__deputy=deputy), pk=pk)
+    return private_file_response(photo.file)
 
 
 # --- 直通车 ------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django import forms
 from django.db import IntegrityError, transaction
@@ -30,11 +30,13 @@ from duties.models import (
     DutyItem,
     DutyParticipant,
     DutyRecord,
+    DutyRecordPhoto,
     ParticipantRole,
     RecordAction,
     RecordSource,
     RecordState,
 )
+from workflows.intake import MAX_PHOTOS, IntakeError, clean_photo
 from workflows.process import (
     NOTHING,
     REFUSAL,
@@ -101,6 +103,7 @@ class Entry:
     text: str
     lead: Deputy
     others: Iterable[Deputy] = ()
+    photos: list = field(default_factory=list)  # uploaded files: the same checks as opinions' photos
 
 
 def check(entry: Entry, source: str, today: dt.date | None = None) -> list[Deputy]:
@@ -135,7 +138,25 @@ def check(entry: Entry, source: str, today: dt.date | None = None) -> list[Deput
     return deputies
 
 
-def _store(entry: Entry, deputies: list[Deputy], *, source: str, state: str, user, auto_key=None) -> DutyRecord:
+PHOTO_HELP = (
+    f"最多 {MAX_PHOTOS} 张（签到表、活动现场），每张不超过 5 MB，支持 JPG、PNG、WebP；照片中的位置信息会被删除。"
+)
+
+
+def clean_photos(entry: Entry) -> list:
+    """The entry's photos re-encoded without metadata, or RecordError (checked before
+    anything is stored, like an opinion's photos)."""
+    if len(entry.photos) > MAX_PHOTOS:
+        raise RecordError(f"最多上传 {MAX_PHOTOS} 张照片。")
+    try:
+        return [clean_photo(upload) for upload in entry.photos]
+    except IntakeError as error:
+        raise RecordError(str(error)) from None
+
+
+def _store(
+    entry: Entry, deputies: list[Deputy], *, source: str, state: str, user, auto_key=None, photos=()
+) -> DutyRecord:
     record = DutyRecord(
         item=entry.item,
         date=entry.date,
@@ -155,6 +176,8 @@ def _store(entry: Entry, deputies: list[Deputy], *, source: str, state: str, use
     for deputy in deputies:
         role = ParticipantRole.LEAD if deputy is deputies[0] else ParticipantRole.CO
         DutyParticipant.objects.create(record=record, deputy=deputy, role=role)
+    for photo in photos:
+        DutyRecordPhoto.objects.create(record=record, file=photo, width=photo.width, height=photo.height)
     DUTY_RECORDS.created(
         record,
         user=user,
@@ -173,7 +196,8 @@ def record_by_staff(entry: Entry, user, today: dt.date | None = None) -> DutyRec
     if not stations_to_record_for(user).filter(pk=entry.station.pk).exists():
         raise RecordError(f"您不能为“{entry.station.title}”登记履职记录。")
     deputies = check(entry, RecordSource.STAFF, today)
-    return _store(entry, deputies, source=RecordSource.STAFF, state=S.VERIFIED, user=user)
+    photos = clean_photos(entry)
+    return _store(entry, deputies, source=RecordSource.STAFF, state=S.VERIFIED, user=user, photos=photos)
 
 
 @transaction.atomic
@@ -186,7 +210,8 @@ def report_by_deputy(entry: Entry, user, today: dt.date | None = None) -> DutyRe
     deputies = check(entry, RecordSource.SELF, today)
     if deputy.pk not in {d.pk for d in deputies}:
         raise RecordError("自报的履职记录须包括您本人。")
-    return _store(entry, deputies, source=RecordSource.SELF, state=S.PENDING, user=user)
+    photos = clean_photos(entry)
+    return _store(entry, deputies, source=RecordSource.SELF, state=S.PENDING, user=user, photos=photos)
 
 
 def record_automatically(entry: Entry, auto_key: str) -> DutyRecord | None:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("report/", portal.report, name="report"),
     path("confirm/", portal.confirm, name="confirm"),
     path("records/<int:pk>/", portal.record_detail, name="record"),
+    path("photos/<int:pk>/", portal.record_photo, name="photo"),
     path("direct/", portal.direct, name="direct"),
     path("direct/<int:pk>/rate/", portal.rate_direct, name="rate"),
     path("topics/new/", topic_views.new_topic, name="new_topic"),

@@ -4,7 +4,11 @@ accounts, and the "待核实" to-do on the admin home."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path
 from django.utils import timezone
+from django.views import View
 
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -14,7 +18,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from base.policies import TransitionsOnlyPermissionPolicy
+from base.policies import TransitionsOnlyPermissionPolicy, policy_for
 from base.roles import Role
 from base.viewsets import ModelInspectView, ScopedModelViewSet
 from content.models import Deputy
@@ -29,15 +33,27 @@ from duties.models import (
     DutyAttendance,
     DutyItem,
     DutyRecord,
+    DutyRecordPhoto,
     DutyScheme,
     RecordAction,
     RecordSource,
     TopicAction,
     TopicReply,
 )
-from duties.records import DUTY_RECORDS, Entry, RecordError, check, record_by_staff, stations_to_record_for
+from duties.records import (
+    DUTY_RECORDS,
+    PHOTO_HELP,
+    Entry,
+    RecordError,
+    check,
+    clean_photos,
+    record_by_staff,
+    stations_to_record_for,
+)
 from duties.topics import REPLIES, TOPICS, public_topics
 from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
+from workflows.public_views import MultipleFileField
+from workflows.storage import private_file_response
 
 
 class PastYearsReadOnlyPolicy(ModelPermissionPolicy):
@@ -107,6 +123,7 @@ class DutyRecordForm(WagtailAdminModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="牵头代表以外一同参加的代表。",
     )
+    photos = MultipleFileField(label="照片（可选）", required=False, help_text=PHOTO_HELP)
 
     class Meta:
         model = DutyRecord
@@ -128,13 +145,22 @@ class DutyRecordForm(WagtailAdminModelForm):
 
     def entry(self) -> Entry:
         data = self.cleaned_data
-        return Entry(data["item"], data["date"], data["station"], data["text"], data["lead"], data.get("others") or ())
+        return Entry(
+            data["item"],
+            data["date"],
+            data["station"],
+            data["text"],
+            data["lead"],
+            data.get("others") or (),
+            data.get("photos") or [],
+        )
 
     def clean(self):
         data = super().clean()
         if not self.errors:
             try:
                 check(self.entry(), RecordSource.STAFF)
+                clean_photos(self.entry())
             except RecordError as error:
                 raise ValidationError(str(error)) from None
         return data
@@ -148,9 +174,23 @@ class DutyRecordForm(WagtailAdminModelForm):
 
 
 class DutyRecordDetailView(ProcessDetailMixin, ModelInspectView):
-    template_name = "workflows/admin/process_detail.html"
+    template_name = "duties/admin/record_detail.html"
     process = DUTY_RECORDS
     act_url_name = "duty_records:act"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(photos=list(self.object.photos.all()), **kwargs)
+
+
+class RecordPhotoView(View):
+    """A record's photo, to those who may see the record."""
+
+    def get(self, request, pk):
+        if not policy_for(DutyRecord).user_has_permission(request.user, "view"):
+            raise Http404
+        records = DUTY_RECORDS.scope(DutyRecord.objects.all(), request.user)
+        photo = get_object_or_404(DutyRecordPhoto.objects.filter(record__in=records), pk=pk)
+        return private_file_response(photo.file)
 
 
 class DutyRecordViewSet(ScopedModelViewSet):
@@ -186,7 +226,11 @@ class DutyRecordViewSet(ScopedModelViewSet):
         return DutyRecord.objects.select_related("item", "station").prefetch_related("participants__deputy")
 
     def get_urlpatterns(self):
-        return [*super().get_urlpatterns(), transition_urlpattern(DUTY_RECORDS, self.get_url_name("inspect"))]
+        return [
+            *super().get_urlpatterns(),
+            transition_urlpattern(DUTY_RECORDS, self.get_url_name("inspect")),
+            path("photo/<int:pk>/", RecordPhotoView.as_view(), name="photo"),
+        ]
 
 
 # --- Discussion topics and residents' replies ------------------------------------------------------

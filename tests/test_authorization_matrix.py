@@ -53,7 +53,7 @@ from base.roles import (
 )
 from content.models import ContactPointPage, Membership, StationPage
 from content.tree import add_station
-from duties.models import DeputyAccount, DutyItem
+from duties.models import DeputyAccount, DutyItem, DutyRecordPhoto
 from duties.records import Entry, record_by_staff
 from duties.topics import Opening, Reply, open_topic, submit_reply
 from permissions.models import StaffRequest, StationAssignment
@@ -185,6 +185,7 @@ def world(two_streets, street, django_user_model):
     duty_record = record_by_staff(
         Entry(duty_item, dt.date(2026, 11, 2), station, f"{MARKER}集中调研：停车难", deputy), secretary
     )
+    duty_photo = DutyRecordPhoto.objects.create(record=duty_record, file=ContentFile(png_bytes(), "sign-in.png"))
     deputy_account = DeputyAccount.objects.create(
         deputy=make_deputy("周敏"), user=role_user("zhou-min", role_group_name(Role.DEPUTY))
     )
@@ -239,6 +240,7 @@ def world(two_streets, street, django_user_model):
         "staff_request": staff_request,
         "duty_item": duty_item,
         "duty_record": duty_record,
+        "duty_photo": duty_photo,
         "deputy_account": deputy_account,
         "topic": topic,
         "topic_reply": topic_reply,
@@ -505,6 +507,7 @@ def cases(w) -> list[Case]:
             for name in ("inspect", "edit", "delete", "history", "history_results", "usage")
         ],
         *[Case("duty_records:act", OBJECT, {"pk": duty_record, "name": name}) for name in ("void", "verify")],
+        Case("duty_records:photo", OBJECT, {"pk": w["duty_photo"].pk}),
     ]
     for viewset, pk, steps in (
         ("discussion_topics", w["topic"].pk, ("close", "to_direct", "withdraw")),
@@ -662,6 +665,7 @@ def test_the_fixture_objects_are_reachable_by_their_own_street(client, world):
         "station_staff_requests:inspect",
         "discussion_topics:inspect",
         "topic_replies:inspect",
+        "duty_records:photo",
     ):
         response = client.get(by_name[name].url)
         assert response.status_code == 200, (name, response.status_code, response.get("Location"))

@@ -6,7 +6,9 @@ once; a returned report is resubmitted."""
 import datetime as dt
 
 import pytest
+from PIL import Image
 
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -155,3 +157,64 @@ def test_the_portal_asks_for_the_second_step_like_the_admin(client, world, setti
     response = client.get(reverse("duty_portal:home"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("two_factor_setup"))
     assert "next=%2Fe%2F" in response["Location"]
+
+
+# --- Photos of an activity ------------------------------------------------------------------------
+
+
+def test_a_self_reported_photo_is_kept_without_its_location_and_shown_only_to_those_who_see_the_record(client, world):
+    from tests.test_opinion_public import GPS_TAG, jpeg_with_gps
+
+    client.force_login(world["user"])
+    report(client, station=world["station"].pk, photos=[jpeg_with_gps("sign-in.jpg")])
+    record = DutyRecord.objects.get()
+    (photo,) = record.photos.all()
+    with photo.file.open("rb") as stored:
+        exif = Image.open(stored).getexif()
+    assert GPS_TAG not in exif and 0x010F not in exif
+    assert not str(photo.file.path).startswith(str(settings.MEDIA_ROOT))  # outside the public media tree
+
+    page = client.get(reverse("duty_portal:record", args=[record.pk])).content.decode()
+    url = reverse("duty_portal:photo", args=[photo.pk])
+    assert url in page
+    response = client.get(url)
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
+    # The street committee verifying it sees it in the admin; another street does not.
+    client.force_login(world["secretary"])
+    assert (
+        reverse("duty_records:photo", args=[photo.pk])
+        in client.get(reverse("duty_records:inspect", args=[record.pk])).content.decode()
+    )
+    assert client.get(reverse("duty_records:photo", args=[photo.pk])).status_code == 200
+    client.force_login(street_user(world["other_street"], "qingbo-secretary"))
+    assert client.get(reverse("duty_records:photo", args=[photo.pk])).status_code == 404
+
+
+def test_a_file_that_is_not_a_photo_is_refused_and_nothing_is_stored(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(world["user"])
+    fake = SimpleUploadedFile("sign-in.jpg", b"%PDF-1.4 not an image", content_type="image/jpeg")
+    response = report(client, station=world["station"].pk, photos=[fake])
+    assert "不是可以识别的图片文件" in response.content.decode()
+    assert not DutyRecord.objects.exists()
+
+
+def test_staff_attach_photos_when_recording_in_the_admin(client, world):
+    from tests.test_opinion_public import jpeg_with_gps
+
+    client.force_login(world["staff"])
+    response = client.post(
+        reverse("duty_records:add"),
+        {
+            "item": item(10).pk,
+            "date": "2026-11-02",
+            "station": world["station"].pk,
+            "text": "视察东平巷加装电梯进展",
+            "lead": world["wang"].pk,
+            "photos": [jpeg_with_gps("a.jpg"), jpeg_with_gps("b.jpg")],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    record = DutyRecord.objects.get()
+    assert record.photos.count() == 2 and record.state == RecordState.VERIFIED

@@ -16,7 +16,7 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.db.models import Count
-from django.http import FileResponse, HttpResponseForbidden
+from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -48,6 +48,7 @@ from workflows.opinions import HANDLER, OPINIONS, STAFF
 from workflows.process import TransitionError
 from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
 from workflows.stats import loop_rates
+from workflows.storage import private_file_response
 
 # --- Listing --------------------------------------------------------------------------------
 
@@ -272,9 +273,7 @@ class PhotoView(View):
             # A plain 403 (Wagtail would turn PermissionDenied into a redirect to the dashboard).
             return HttpResponseForbidden("只有办理该意见的工作人员和承办单位可以查看群众上传的照片。")
         audit.record(PersonalDataAction.VIEWED, request=request, obj=photo.opinion, field="photo")
-        response = FileResponse(photo.file.open("rb"))
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return private_file_response(photo.file)
 
 
 # --- Bulk assignment ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import os
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse
 from django.utils.deconstruct import deconstructible
 
 
@@ -28,3 +29,10 @@ class PrivateStorage(FileSystemStorage):
 
 
 private_storage = PrivateStorage()
+
+
+def private_file_response(file) -> FileResponse:
+    """A stored private file, to the one person asking (never kept by a cache on the way)."""
+    response = FileResponse(file.open("rb"))
+    response["Cache-Control"] = "private, no-store"
+    return response
