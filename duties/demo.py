@@ -2,7 +2,8 @@
 
 For the demo street's stations: a season of activities recorded by the station's staff, each
 counting at once; the demo deputy's own self-reports (one waiting for the street committee,
-one returned with a reason) and their confirmed reception duties. Run once per district by
+one returned with a reason), their confirmed reception duties, and two discussion topics
+with residents' replies (one closed with its summary). Run once per district by
 `ensure_demo_admin` (after `build_demo`); `build_demo --reset` clears them with the district.
 """
 
@@ -16,8 +17,9 @@ from django.utils import timezone
 from content.models import Membership
 from content.reception import occurrences_between
 from duties.automatic import confirm_attendance
-from duties.models import DutyItem, DutyRecord, DutyScheme
+from duties.models import DiscussionTopic, DutyItem, DutyRecord, DutyScheme
 from duties.records import DUTY_RECORDS, Entry, RecordError, record_by_staff, report_by_deputy
+from duties.topics import REPLIES, TOPICS, Opening, Reply, TopicError, open_topic, submit_reply
 
 # (item number, what was done): self-reportable items of the default scheme.
 ACTIVITIES = [
@@ -93,4 +95,51 @@ def ensure_demo_duties(station, staff_user, street_user, deputy_user, deputy, se
         made += 1
         if position == 1:
             DUTY_RECORDS.perform(record, "return", user=street_user, note="请补充参加的志愿者人数和清理的楼栋。")
+    made += ensure_demo_topics(station, staff_user, deputy_user, deputy, today)
+    return made
+
+
+# (title, description, residents' replies, the deputy's summary or "" while it is open)
+TOPICS_TOLD = [
+    (
+        "小区夜间停车怎么管",
+        "晚上车位不够，占道停车堵住消防通道。想听听大家的办法：错时共享单位车位、划定临时车位，还是别的？",
+        [
+            ("建议和旁边的区机关大院商量，晚上七点到早上七点开放车位。", "陈建华", "13805710001"),
+            ("消防通道必须画线，占了就贴条，不然出事来不及。", "王丽萍", "13805710002"),
+            ("老人家里没车，别把绿化改成车位。", "周国平", "13805710003"),
+        ],
+        "多数居民赞成错时共享周边单位车位，反对占用绿地；消防通道须画线并加强巡查。"
+        "已与街道沟通，请区城管局牵头协调共享车位。",
+    ),
+    (
+        "菜场周边早高峰交通秩序",
+        "早上七点到八点菜场门口电动车、三轮车和行人挤在一起。大家觉得怎样改善？",
+        [
+            ("三轮车卸货能不能改到六点半以前？", "林晓东", "13805710004"),
+            ("门口那段人行道上的摊位要清掉。", "徐美娟", "13805710005"),
+        ],
+        "",
+    ),
+]
+
+
+def ensure_demo_topics(station, staff_user, deputy_user, deputy, today: dt.date) -> int:
+    """Two discussion topics of the demo deputy at `station`: one closed with its summary, one
+    open with replies published and one waiting for the staff's moderation."""
+    if DiscussionTopic.objects.filter(station=station).exists():
+        return 0
+    made = 0
+    for title, description, replies, summary in TOPICS_TOLD:
+        try:
+            topic = open_topic(deputy, deputy_user, Opening(station, title, description, today + dt.timedelta(days=21)))
+        except TopicError:
+            continue
+        made += 1
+        for index, (content, name, phone) in enumerate(replies):
+            reply, _ = submit_reply(Reply(topic, content, name, phone))
+            if summary or index < len(replies) - 1:  # the open topic's last reply waits for moderation
+                REPLIES.perform(reply, "publish", user=staff_user)
+        if summary:
+            TOPICS.perform(topic, "close", user=deputy_user, summary=summary)
     return made

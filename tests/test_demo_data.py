@@ -262,7 +262,7 @@ def test_the_build_reports_one_duration_in_both_languages(db):
 
 def test_ensure_demo_admin_gives_a_deputy_account_with_duty_records_once(settings, two_streets, fixed_today):
     from content.models import Membership
-    from duties.models import DeputyAccount, DutyRecord
+    from duties.models import DeputyAccount, DiscussionTopic, DutyRecord, TopicReply
     from tests.conftest import make_deputy
 
     settings.DEBUG = True
@@ -276,6 +276,10 @@ def test_ensure_demo_admin_gives_a_deputy_account_with_duty_records_once(setting
     records = DutyRecord.objects.filter(station=two_streets["other_station"])
     assert records.filter(source="staff", state="verified").count() >= 10
     assert set(records.filter(source="self").values_list("state", flat=True)) == {"pending", "returned"}
+    topics = DiscussionTopic.objects.filter(station=two_streets["other_station"], deputy=account.deputy)
+    assert sorted(topics.values_list("state", flat=True)) == ["closed", "open"]
+    assert TopicReply.objects.filter(topic__in=topics, state="pending").count() == 1
     count = records.count()
     call_command("ensure_demo_admin", stdout=StringIO())  # idempotent
     assert DutyRecord.objects.count() == count and DeputyAccount.objects.count() == 1
+    assert DiscussionTopic.objects.count() == 2
