@@ -14,6 +14,7 @@ whatever the number of records, opinions or duties (tests/test_duty_portal.py).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import wraps
 
 from django import forms
@@ -35,7 +36,7 @@ from duties.points import deputy_points
 from duties.records import DUTY_RECORDS, PHOTO_HELP, Entry, RecordError, deputy_of, report_by_deputy
 from duties.topics import my_topics
 from workflows.models import Category, Department, Opinion, OpinionState, Rating
-from workflows.process import TransitionError
+from workflows.process import Process, TransitionError
 from workflows.public_views import MultipleFileField
 from workflows.storage import private_file_response
 
@@ -56,6 +57,54 @@ def deputy_required(view):
         return view(request, deputy, *args, **kwargs)
 
     return wrapper
+
+
+@dataclass
+class PortalSteps:
+    """The transitions the signed-in person may take on one row from a portal page: a form
+    for each (bound to the POST for the one posted as `action`)."""
+
+    process: Process
+    row: object
+    action: str
+    forms: dict
+
+    @classmethod
+    def of(cls, request, process: Process, row, exclude=()) -> PortalSteps:
+        action = request.POST.get("action", "") if request.method == "POST" else ""
+        names = [t.name for t in process.available(request.user, row) if t.name not in exclude]
+        forms_by_name = {
+            name: process.by_name[name].form_class(
+                request.POST if action == name else None,
+                process=process,
+                transition=process.by_name[name],
+                row=row,
+                user=request.user,
+            )
+            for name in names
+        }
+        return cls(process, row, action, forms_by_name)
+
+    def run(self, request):
+        """Perform the posted step: the row as it is now, or None when refused (the reason on
+        the step's form, or as a message when the step is not open to this person now)."""
+        form = self.forms.get(self.action)
+        if form is None:
+            messages.error(request, f"该{self.process.noun}当前不能进行这一操作。")
+            return None
+        if not form.is_valid():
+            return None
+        try:
+            return self.process.perform(
+                self.row,
+                self.action,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+                **form.perform_kwargs(),
+            )
+        except TransitionError as error:
+            form.add_error(None, str(error))
+            return None
 
 
 def seated_at(deputy: Deputy):

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from duties.models import DiscussionTopic, ReplyState, TopicReply, TopicState
-from duties.portal import deputy_required, seated_at
+from duties.portal import PortalSteps, deputy_required, seated_at
 from duties.topics import (
     LONGEST_DISCUSSION,
     TOPICS,
@@ -36,7 +36,6 @@ from duties.topics import (
 )
 from workflows.intake import MOBILE, normalise_phone
 from workflows.limits import SubmissionLimits, limited
-from workflows.process import TransitionError
 
 REPLY_LIMITS = SubmissionLimits(
     "topic-reply", "LIANLUO_TOPIC_REPLY_RATE_IP", "10/h", "LIANLUO_TOPIC_REPLY_RATE_PHONE", "5/d"
@@ -213,11 +212,6 @@ def new_topic(request, deputy):
     return render(request, "duties/portal/topic_new.html", {"deputy": deputy, "form": form})
 
 
-def _step_form(name, topic, user, data=None):
-    transition = TOPICS.by_name[name]
-    return transition.form_class(data, process=TOPICS, transition=transition, row=topic, user=user)
-
-
 @deputy_required
 @require_http_methods(["GET", "POST"])
 def topic_detail(request, deputy, pk):
@@ -227,40 +221,21 @@ def topic_detail(request, deputy, pk):
     )
     if topic.state == TopicState.WITHDRAWN:
         raise Http404
-    action = request.POST.get("action", "") if request.method == "POST" else ""
-    steps = {t.name for t in TOPICS.available(request.user, topic)}
-    if action == "to_direct" and topic.direct_opinion_id:
-        steps.discard("to_direct")
-    forms_by_step = {
-        name: _step_form(name, topic, request.user, request.POST if action == name else None) for name in steps
-    }
-    if action:
-        form = forms_by_step.get(action)
-        if form is None:
-            messages.error(request, "该议题当前不能进行这一操作。")
-            return redirect("duty_portal:topic", pk=topic.pk)
-        if form.is_valid():
-            try:
-                topic = TOPICS.perform(
-                    topic,
-                    action,
-                    user=request.user,
-                    expected_version=form.cleaned_data["version"],
-                    **form.perform_kwargs(),
-                )
-            except TransitionError as error:
-                form.add_error(None, str(error))
+    steps = PortalSteps.of(request, TOPICS, topic, exclude=("to_direct",) if topic.direct_opinion_id else ())
+    if steps.action:
+        moved = steps.run(request)
+        if moved is not None:
+            if steps.action == "close":
+                messages.success(request, "讨论已结束，总结已在站点页面公开。")
             else:
-                if action == "close":
-                    messages.success(request, "讨论已结束，总结已在站点页面公开。")
-                else:
-                    opinion = topic.direct_opinion
-                    messages.success(
-                        request,
-                        f"已作为直通车事项交办{opinion.department.name}（编号 {opinion.receipt_no}），"
-                        f"办理期限 {opinion.deadline:%Y-%m-%d}。",
-                    )
-                return redirect("duty_portal:topic", pk=topic.pk)
+                opinion = moved.direct_opinion
+                messages.success(
+                    request,
+                    f"已作为直通车事项交办{opinion.department.name}（编号 {opinion.receipt_no}），"
+                    f"办理期限 {opinion.deadline:%Y-%m-%d}。",
+                )
+        if moved is not None or steps.action not in steps.forms:
+            return redirect("duty_portal:topic", pk=topic.pk)
     replies = list(
         topic.replies.exclude(state=ReplyState.REJECTED)
         .only("content", "resident_name", "state", "created_at", "topic_id")
@@ -273,9 +248,9 @@ def topic_detail(request, deputy, pk):
             "deputy": deputy,
             "topic": topic,
             "replies": replies,
-            "close_form": forms_by_step.get("close"),
-            "direct_form": None if topic.direct_opinion_id else forms_by_step.get("to_direct"),
+            "close_form": steps.forms.get("close"),
+            "direct_form": steps.forms.get("to_direct"),
             "overdue": topic.state == TopicState.OPEN and timezone.localdate() > topic.closes_on,
         },
-        status=400 if action else 200,
+        status=400 if steps.action else 200,
     )
