@@ -26,7 +26,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import random
 import statistics
 import sys
 import tempfile
@@ -34,6 +33,8 @@ import time
 import tracemalloc
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from points_district import add_deputies, add_records
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -85,14 +86,13 @@ def configure(args) -> str:
 
 
 def build(args) -> None:
-    """The district, in bulk: no history rows, revisions or search index for the bulk rows."""
-    from content.models import CentreStationPage, Deputy, GeneralStationPage, LiaisonStationPage, Membership, Street
+    """The district, in bulk (points_district): no history rows, revisions or search index."""
+    from content.models import CentreStationPage, GeneralStationPage, LiaisonStationPage, Street
     from content.tree import add_station, district_home
-    from duties.models import DutyItem, DutyParticipant, DutyRecord, ParticipantRole, RecordSource, RecordState
+    from duties.models import DutyRecord
 
     if DutyRecord.objects.exists():
         sys.exit("The database already holds duty records: use a fresh one (--reset for PostgreSQL).")
-    rng = random.Random(args.seed)
     street = Street.objects.create(name="基准街道", slug="bench")
     general = add_station(district_home(), GeneralStationPage(title="基准联络总站", slug="bench-general"))
     centre = add_station(general, CentreStationPage(title="基准街道中心站", slug="bench-centre", street=street))
@@ -100,40 +100,8 @@ def build(args) -> None:
         add_station(centre, LiaisonStationPage(title=f"基准联络站{n:02d}", slug=f"bench-{n:02d}"))
         for n in range(args.stations)
     ]
-    deputies = Deputy.objects.bulk_create(
-        Deputy(name=f"代表{n:04d}", congress_level="district", term="第十八届") for n in range(args.deputies)
-    )
-    by_station = {station.pk: [] for station in stations}
-    memberships = []
-    for n, deputy in enumerate(deputies):
-        station = stations[n % len(stations)]
-        by_station[station.pk].append(deputy)
-        memberships.append(Membership(station=station, deputy=deputy, sort_order=n))
-    Membership.objects.bulk_create(memberships)
-    items = list(DutyItem.objects.filter(scheme__year=YEAR))
-    days = (LAST_DAY - dt.date(YEAR, 1, 1)).days
-    records, casts = [], []
-    for _ in range(args.records):
-        station = rng.choice(stations)
-        records.append(
-            DutyRecord(
-                item=rng.choice(items),
-                date=dt.date(YEAR, 1, 1) + dt.timedelta(days=rng.randint(0, days)),
-                station=station,
-                street=street,
-                text="基准履职记录",
-                source=RecordSource.STAFF,
-                state=RecordState.VERIFIED,
-            )
-        )
-        casts.append(rng.sample(by_station[station.pk], rng.randint(1, 3)))
-    records = DutyRecord.objects.bulk_create(records, batch_size=2000)
-    participants = [
-        DutyParticipant(record=record, deputy=deputy, role=ParticipantRole.LEAD if i == 0 else ParticipantRole.CO)
-        for record, cast in zip(records, casts, strict=True)
-        for i, deputy in enumerate(cast)
-    ]
-    DutyParticipant.objects.bulk_create(participants, batch_size=5000)
+    by_station = add_deputies(stations, args.deputies)
+    add_records(by_station, args.records, YEAR, LAST_DAY, seed=args.seed)
 
 
 def measure(name, function, runs):
