@@ -4,6 +4,7 @@ one way a stored value is shown to people (in a process's timeline and the histo
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 from collections.abc import Iterable
 
@@ -147,3 +148,20 @@ def shorten(value, longest: int | None = LONGEST_SHOWN) -> str:
         value = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
     text = str(value)
     return text if longest is None or len(text) <= longest else text[:longest] + "…"
+
+
+def text_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """What changed from `old` to `new`, character by character (Chinese has no spaces to
+    split words on): a list of ("same" | "del" | "ins", text) segments, for a template to
+    show with <del> and <ins> (it escapes the text)."""
+    segments: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(None, old or "", new or "", autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            segments.append(("same", old[a1:a2]))
+            continue
+        if a2 > a1:
+            segments.append(("del", old[a1:a2]))
+        if b2 > b1:
+            segments.append(("ins", new[b1:b2]))
+    return segments

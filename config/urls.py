@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/2fa/verify/", two_factor.verify, name="two_factor_verify"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("e/suggestions/", include("suggestions.urls")),
     path("e/", include("duties.urls")),
     path("", include("content.urls")),
     path("", include("workflows.urls")),

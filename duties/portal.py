@@ -25,6 +25,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from wagtail import hooks
+
 from base.calendar import WorkdayCalendar
 from base.ids import parse_id
 from content.models import Deputy, Membership, ReceptionSchedule
@@ -107,6 +109,18 @@ class PortalSteps:
             return None
 
 
+def portal_links() -> list[tuple[str, str]]:
+    """Buttons other apps add to the portal's home (`register_portal_links` hook: a function
+    returning [(label, url)]), e.g. 代表建议."""
+    return [link for register in hooks.get_hooks("register_portal_links") for link in register()]
+
+
+def follow_ups(row) -> list[tuple[str, str]]:
+    """What a deputy can go on to do with an opinion or a topic of theirs, offered by other
+    apps (`portal_follow_ups` hook: a function of the row returning [(label, url)])."""
+    return [link for offer in hooks.get_hooks("portal_follow_ups") for link in offer(row)]
+
+
 def seated_at(deputy: Deputy):
     """The deputy's current memberships at live stations, with their stations."""
     return Membership.objects.current().filter(deputy=deputy, station__live=True).select_related("station")
@@ -152,6 +166,8 @@ def home(request, deputy):
         )
         .order_by("-created_at")[:LISTED]
     )
+    for opinion in opinions:
+        opinion.follow_ups = follow_ups(opinion)
     points = deputy_points(today.year, deputy.pk)
     records = list(
         DutyRecord.objects.filter(participants__deputy=deputy)
@@ -175,6 +191,7 @@ def home(request, deputy):
             "ratings": Rating.choices,
             "replied": OpinionState.REPLIED,
             "topics": my_topics(deputy, LISTED),
+            "portal_links": portal_links(),
             "topic_open": TopicState.OPEN,
             "today": today,
         },

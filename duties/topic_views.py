@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from duties.models import DiscussionTopic, ReplyState, TopicReply, TopicState
-from duties.portal import PortalSteps, deputy_required, seated_at
+from duties.portal import PortalSteps, deputy_required, follow_ups, seated_at
 from duties.topics import (
     LONGEST_DISCUSSION,
     TOPICS,
@@ -249,6 +249,7 @@ def topic_detail(request, deputy, pk):
             "topic": topic,
             "replies": replies,
             "close_form": steps.forms.get("close"),
+            "follow_ups": follow_ups(topic) if topic.state == TopicState.CLOSED else [],
             "direct_form": steps.forms.get("to_direct"),
             "overdue": topic.state == TopicState.OPEN and timezone.localdate() > topic.closes_on,
         },

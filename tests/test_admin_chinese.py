@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db
 # abbreviations. No product names: the admin is the district's platform, not "Wagtail".
 ALLOWED = {
     *("CSV", "XLSX", "PDF", "DOCX", "ODT", "PPTX", "TXT", "ZIP", "PNG", "JPG", "JPEG", "GIF", "SVG", "WEBP", "AVIF"),
-    *("URL", "HTML", "ICP", "TOTP", "API", "RSS", "SEO", "Email", "email", "iCal", "iCalendar"),
+    *("WebP", "URL", "HTML", "ICP", "TOTP", "API", "RSS", "SEO", "Email", "email", "iCal", "iCalendar"),
     *("Ctrl", "Alt", "Shift", "Cmd", "Esc", "Enter", "Tab", "Option"),
     # Names of things, written as their makers write them: the authenticator apps the two-step
     # sign-in page suggests, a spreadsheet format, and a language's own name in the language list.

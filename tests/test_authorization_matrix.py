@@ -57,6 +57,7 @@ from duties.models import DeputyAccount, DutyItem, DutyRecordPhoto
 from duties.records import Entry, record_by_staff
 from duties.topics import Opening, Reply, open_topic, submit_reply
 from permissions.models import StaffRequest, StationAssignment
+from suggestions.drafting import Draft, start_draft
 from tests.conftest import make_deputy, role_user, station_user, street_user
 from workflows.intake import Submission, submit
 from workflows.models import Category, Department, OpinionPhoto
@@ -199,6 +200,17 @@ def world(two_streets, street, django_user_model):
             timezone.localdate() + dt.timedelta(days=14),
         ),
     )
+    suggestion = start_draft(
+        deputy,
+        None,
+        Draft(
+            "recess",
+            f"关于{MARKER}周边停车的建议",
+            Category.objects.first(),
+            "小区晚上车位不够，占道停车影响消防通道，居民多次反映。",
+            "建议错时共享周边单位车位。",
+        ),
+    )
     topic_reply, _ = submit_reply(Reply(topic, f"{MARKER}：建议错时共享车位。", "张建国", "13812345678"))
 
     personas = {
@@ -244,6 +256,7 @@ def world(two_streets, street, django_user_model):
         "deputy_account": deputy_account,
         "topic": topic,
         "topic_reply": topic_reply,
+        "suggestion": suggestion,
         "draft": draft,
         "personas": personas,
     }
@@ -512,6 +525,7 @@ def cases(w) -> list[Case]:
     for viewset, pk, steps in (
         ("discussion_topics", w["topic"].pk, ("close", "to_direct", "withdraw")),
         ("topic_replies", w["topic_reply"].pk, ("publish", "reject")),
+        ("suggestions", w["suggestion"].pk, ("submit", "accept", "return", "convert", "withdraw")),
     ):
         out += [
             *[

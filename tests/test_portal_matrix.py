@@ -1,4 +1,5 @@
-"""The authorization matrix of 代表e站 (`/e/`, the `duty_portal` namespace), for every persona.
+"""The authorization matrix of 代表e站 (`/e/`: the `duty_portal` and `suggestion_portal`
+namespaces), for every persona.
 
 The cases come from the URL resolver: every portal URL must be listed below (OBJECT: it
 takes one of deputy A's rows; OWN: it acts only for the signed-in deputy), so a URL added
@@ -27,6 +28,7 @@ from duties.direct import raise_directly
 from duties.models import DeputyAccount, DutyItem
 from duties.records import Entry, report_by_deputy
 from duties.topics import Opening, Reply, open_topic, submit_reply
+from suggestions.drafting import Draft, start_draft
 from tests.conftest import make_deputy, role_user, street_user
 from tests.test_authorization_matrix import fingerprint
 from workflows import opinions
@@ -79,8 +81,20 @@ def world(two_streets, street, fixed_today):
     handler = role_user("cgj", role_group_name(Role.DEPARTMENT_HANDLER), department_group_name(department))
     direct = opinions.perform(direct, "sign", user=handler)
     direct = opinions.perform(direct, "reply", user=handler, outcome="resolved", text="已协调。")
+    suggestion = start_draft(
+        wang,
+        accounts["王芳"],
+        Draft(
+            "recess",
+            MARKER,
+            Category.objects.first(),
+            "小区晚上车位不够，占道停车影响消防通道，居民多次反映。",
+            "建议错时共享周边单位车位。",
+        ),
+    )
     return {
         **two_streets,
+        "suggestion": suggestion,
         "record": record,
         "photo": record.photos.get(),
         "topic": topic,
@@ -92,11 +106,15 @@ def world(two_streets, street, fixed_today):
     }
 
 
+PORTAL_NAMESPACES = ("duty_portal", "suggestion_portal")  # everything under /e/
+
+
 def portal_patterns() -> set[str]:
-    (resolver,) = [
-        p for p in get_resolver().url_patterns if isinstance(p, URLResolver) and p.namespace == "duty_portal"
-    ]
-    return {f"duty_portal:{pattern.name}" for pattern in resolver.url_patterns}
+    found = set()
+    for resolver in get_resolver().url_patterns:
+        if isinstance(resolver, URLResolver) and resolver.namespace in PORTAL_NAMESPACES:
+            found |= {f"{resolver.namespace}:{pattern.name}" for pattern in resolver.url_patterns}
+    return found
 
 
 def cases(w) -> dict[str, tuple[str, list]]:
@@ -111,6 +129,10 @@ def cases(w) -> dict[str, tuple[str, list]]:
         "duty_portal:photo": (OBJECT, [w["photo"].pk]),
         "duty_portal:topic": (OBJECT, [w["topic"].pk]),
         "duty_portal:rate": (OBJECT, [w["direct"].pk]),
+        "suggestion_portal:index": (OWN, []),
+        "suggestion_portal:new": (OWN, []),
+        "suggestion_portal:detail": (OBJECT, [w["suggestion"].pk]),
+        "suggestion_portal:edit": (OBJECT, [w["suggestion"].pk]),
     }
 
 
@@ -123,6 +145,10 @@ def posted(client, name, args):
     data = {"action": "withdraw", "version": "1", "rating": "satisfied", "close-summary": "总结", "close-version": "0"}
     if name == "duty_portal:topic":
         data["action"] = "close"
+    if name == "suggestion_portal:detail":
+        data |= {"action": "submit", "submit-version": "0"}
+    if name == "suggestion_portal:edit":
+        data |= {"kind": "session", "title": "改过的标题", "category": "1", "problem": "改" * 30, "measures": "改" * 20}
     return client.post(reverse(name, args=args), data)
 
 

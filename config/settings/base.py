@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "content",
     "workflows",
     "duties",
+    "suggestions",
     "permissions",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -1,0 +1,169 @@
+"""Deputy suggestions (代表建议).
+
+A deputy drafts a suggestion in 代表e站, alone or as its lead with co-signers (附议), each
+of whom confirms it in their own portal; once everyone has confirmed, the lead submits it
+for pre-review (初审/预审) by the standing committee's liaison office (代表工委), which
+returns it with comments or accepts it, numbering it in its year's series of its kind
+(大会期间 / 闭会期间), possibly as a 批评和意见 rather than a suggestion proper. Every
+round of pre-review keeps the text as it was submitted, so rounds can be compared.
+"""
+
+from __future__ import annotations
+
+from simple_history.models import HistoricalRecords
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class SuggestionKind(models.TextChoices):
+    SESSION = "session", "大会期间"
+    RECESS = "recess", "闭会期间"
+
+
+class SuggestionType(models.TextChoices):
+    SUGGESTION = "suggestion", "建议"
+    CRITICISM = "criticism", "批评和意见"
+
+
+class SuggestionState(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    REVIEW = "review", "待预审"
+    RETURNED = "returned", "退回修改"
+    FILED = "filed", "已立案"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class SuggestionAction(models.TextChoices):
+    """Audit actions (registered in suggestions.wagtail_hooks)."""
+
+    DRAFTED = "suggestion_drafted", "代表建议起草"
+    TRANSITION = "suggestion_transition", "代表建议办理"
+    COSIGN = "suggestion_cosign", "代表建议附议"
+
+
+class Suggestion(models.Model):
+    """One deputy suggestion, from its draft on."""
+
+    year = models.PositiveSmallIntegerField("年度")
+    kind = models.CharField("类别", max_length=8, choices=SuggestionKind.choices)
+    type = models.CharField("性质", max_length=12, choices=SuggestionType.choices, default=SuggestionType.SUGGESTION)
+    serial = models.PositiveIntegerField("序号", null=True, blank=True, editable=False)
+    title = models.CharField("标题", max_length=80)
+    category = models.ForeignKey(
+        "workflows.Category", on_delete=models.PROTECT, related_name="suggestions", verbose_name="分类"
+    )
+    problem = models.TextField("问题和理由", max_length=5000)
+    measures = models.TextField("建议措施", max_length=5000)
+    lead = models.ForeignKey(
+        "content.Deputy", on_delete=models.PROTECT, related_name="suggestions_led", verbose_name="领衔代表"
+    )
+    state = models.CharField("状态", max_length=12, choices=SuggestionState.choices, default=SuggestionState.DRAFT)
+    version = models.PositiveIntegerField("版本", default=0, editable=False)
+    # Where it started, kept as links (each may be empty).
+    source_opinion = models.ForeignKey(
+        "workflows.Opinion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="suggestions",
+        verbose_name="来源：群众意见或直通车",
+    )
+    source_topic = models.ForeignKey(
+        "duties.DiscussionTopic",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="suggestions",
+        verbose_name="来源：议题讨论",
+    )
+    review_comment = models.TextField("预审意见", max_length=2000, blank=True)
+    conversion_reason = models.CharField("转为批评和意见的理由", max_length=300, blank=True)
+    created_at = models.DateTimeField("起草时间", auto_now_add=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    filed_at = models.DateTimeField("立案时间", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "代表建议"
+        verbose_name_plural = "代表建议"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "kind", "serial"], condition=Q(serial__isnull=False), name="suggestion_serial_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "year"])]
+
+    def __str__(self):
+        return f"{self.number} {self.title}" if self.serial else self.title
+
+    @property
+    def number(self) -> str:
+        """第N号 of its year and kind, once filed: 2027年大会期间第12号."""
+        if not self.serial:
+            return ""
+        return f"{self.year}年{self.get_kind_display()}第{self.serial}号"
+
+
+class CosignState(models.TextChoices):
+    INVITED = "invited", "待确认"
+    CONFIRMED = "confirmed", "已确认附议"
+    DECLINED = "declined", "不附议"
+
+
+class CoSigner(models.Model):
+    """A deputy asked to co-sign (附议) a suggestion, and whether they have confirmed."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="cosigners")
+    deputy = models.ForeignKey(
+        "content.Deputy", on_delete=models.PROTECT, related_name="cosigned_suggestions", verbose_name="附议代表"
+    )
+    state = models.CharField("状态", max_length=12, choices=CosignState.choices, default=CosignState.INVITED)
+    version = models.PositiveIntegerField("版本", default=0, editable=False)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "附议代表"
+        verbose_name_plural = "附议代表"
+        constraints = [models.UniqueConstraint(fields=["suggestion", "deputy"], name="cosigner_once")]
+
+    def __str__(self):
+        return f"{self.deputy.name}（{self.get_state_display()}）"
+
+
+class ReviewDecision(models.TextChoices):
+    PENDING = "", "待预审"
+    RETURNED = "returned", "退回修改"
+    ACCEPTED = "accepted", "受理立案"
+    CONVERTED = "converted", "转为批评和意见"
+
+
+class ReviewRound(models.Model):
+    """One round of pre-review: the text as submitted, and the office's decision on it."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="rounds")
+    number = models.PositiveSmallIntegerField("轮次")
+    title = models.CharField("标题", max_length=80)
+    problem = models.TextField("问题和理由")
+    measures = models.TextField("建议措施")
+    submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
+    decision = models.CharField("预审结果", max_length=12, choices=ReviewDecision.choices, blank=True)
+    comment = models.TextField("预审意见", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField("预审时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["suggestion", "number"]
+        verbose_name = "预审轮次"
+        verbose_name_plural = "预审轮次"
+        constraints = [models.UniqueConstraint(fields=["suggestion", "number"], name="review_round_once")]
+
+    def __str__(self):
+        return f"第{self.number}轮"
