@@ -8,6 +8,7 @@ years it does not cover yet, weekends plus the fixed-date holidays.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -125,3 +126,12 @@ def years_without_holiday_data(today: dt.date | None = None) -> list[int]:
         CalendarDay.objects.filter(date__year__in=missing, kind="holiday").values_list("date__year", flat=True)
     )
     return [year for year in missing if year not in entered]
+
+
+def add_months(date: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or the month's last day when it has no such day
+    (31 January + 1 month = 28 or 29 February)."""
+    month_index = date.month - 1 + months
+    year, month = date.year + month_index // 12, month_index % 12 + 1
+    last_day = calendar.monthrange(year, month)[1]
+    return date.replace(year=year, month=month, day=min(date.day, last_day))

@@ -147,7 +147,15 @@ ROLE_SPECS = {
             "duties.view_topicreply",
         ),
     ),
-    Role.DEPARTMENT_HANDLER: RoleSpec(Role.DEPARTMENT_HANDLER, (*_ADMIN_ACCESS, "workflows.view_opinion")),
+    Role.DEPARTMENT_HANDLER: RoleSpec(
+        Role.DEPARTMENT_HANDLER,
+        (
+            *_ADMIN_ACCESS,
+            "workflows.view_opinion",
+            "suggestions.view_suggestion",
+            "suggestions.view_suggestionassignment",
+        ),
+    ),
     Role.DEPUTY: RoleSpec(Role.DEPUTY, (*_ADMIN_ACCESS, "duties.view_dutyrecord")),
     # Wagtail knows no "view page" permission: its page history, revision compare, revision
     # preview and draft views ask for "change". The auditor holds it on the whole tree, and

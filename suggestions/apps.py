@@ -7,3 +7,7 @@ class SuggestionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "suggestions"
     verbose_name = "代表建议"
+
+    def ready(self):
+        # Each stage adds its transitions to the declared processes when imported.
+        from suggestions import assignment  # noqa: F401

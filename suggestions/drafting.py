@@ -30,17 +30,19 @@ from base.roles import Roles
 from content.models import Deputy
 from duties.models import DiscussionTopic
 from suggestions.models import (
+    AssignmentState,
     CoSigner,
     CosignState,
     ReviewDecision,
     ReviewRound,
     Suggestion,
     SuggestionAction,
+    SuggestionAssignment,
     SuggestionKind,
     SuggestionState,
     SuggestionType,
 )
-from workflows.models import Category, Opinion
+from workflows.models import Category, Department, Opinion
 from workflows.process import (
     NOTHING,
     REFUSAL,
@@ -58,6 +60,7 @@ S, C = SuggestionState, CosignState
 AUTHOR = "author"  # the lead deputy
 COSIGNER = "cosigner"  # a deputy asked to co-sign (reads the suggestion)
 OFFICE = "office"  # the standing committee's liaison office (代表工委): the district admin role
+HANDLING = "handling"  # a handler of a department assigned to it (主办 or 协办), not released
 
 
 class SuggestionError(TransitionError):
@@ -70,10 +73,14 @@ def _own(roles: Roles, path: str) -> Q:
 
 def suggestion_capacities(roles: Roles) -> dict[str, Q]:
     cosigned = CoSigner.objects.filter(deputy__account_link__user=roles.user).values("suggestion_id")
+    handled = SuggestionAssignment.objects.filter(
+        department__in=Department.objects.handled_by(roles).values("pk")
+    ).exclude(state=AssignmentState.RELEASED)
     return {
         AUTHOR: _own(roles, "lead__"),
         COSIGNER: NOTHING if roles.district_wide else Q(pk__in=cosigned),
         OFFICE: Q() if roles.is_district_admin else NOTHING,
+        HANDLING: Q(pk__in=handled.values("suggestion_id")),
     }
 
 

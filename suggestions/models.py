@@ -32,6 +32,7 @@ class SuggestionState(models.TextChoices):
     REVIEW = "review", "待预审"
     RETURNED = "returned", "退回修改"
     FILED = "filed", "已立案"
+    ASSIGNED = "assigned", "已交办"
     WITHDRAWN = "withdrawn", "已撤回"
 
 
@@ -41,6 +42,7 @@ class SuggestionAction(models.TextChoices):
     DRAFTED = "suggestion_drafted", "代表建议起草"
     TRANSITION = "suggestion_transition", "代表建议办理"
     COSIGN = "suggestion_cosign", "代表建议附议"
+    ASSIGNMENT = "suggestion_assignment", "代表建议承办"
 
 
 class Suggestion(models.Model):
@@ -83,6 +85,8 @@ class Suggestion(models.Model):
     created_at = models.DateTimeField("起草时间", auto_now_add=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     filed_at = models.DateTimeField("立案时间", null=True, blank=True)
+    assigned_at = models.DateTimeField("交办时间", null=True, blank=True)
+    deadline = models.DateField("办理期限", null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -167,3 +171,54 @@ class ReviewRound(models.Model):
 
     def __str__(self):
         return f"第{self.number}轮"
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", "主办"
+    CO = "co", "协办"
+
+
+class AssignmentState(models.TextChoices):
+    ASSIGNED = "assigned", "待签收"
+    SIGNED = "signed", "已签收"
+    ADJUST = "adjust", "申请调整"
+    RELEASED = "released", "已调整出"
+
+
+class SuggestionAssignment(models.Model):
+    """One department's part in handling a suggestion: its lead (主办) or a co-handler (协办).
+
+    A department signs for it (签收) or asks to be taken off it with a reason (申请调整), which
+    the liaison office grants (the department is released and another assigned) or refuses."""
+
+    suggestion = models.ForeignKey(
+        Suggestion, on_delete=models.CASCADE, related_name="assignments", verbose_name="建议"
+    )
+    department = models.ForeignKey(
+        "workflows.Department", on_delete=models.PROTECT, related_name="suggestion_assignments", verbose_name="承办单位"
+    )
+    role = models.CharField("承办方式", max_length=8, choices=AssignmentRole.choices)
+    state = models.CharField("状态", max_length=12, choices=AssignmentState.choices, default=AssignmentState.ASSIGNED)
+    version = models.PositiveIntegerField("版本", default=0, editable=False)
+    reason = models.CharField("调整理由或决定", max_length=300, blank=True)
+    assigned_at = models.DateTimeField("交办时间", auto_now_add=True)
+    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["suggestion", "role", "pk"]
+        verbose_name = "建议承办"
+        verbose_name_plural = "建议承办"
+        constraints = [
+            # One lead at a time, and a department once, among those not released.
+            models.UniqueConstraint(
+                fields=["suggestion"], condition=Q(role="lead") & ~Q(state="released"), name="suggestion_one_lead"
+            ),
+            models.UniqueConstraint(
+                fields=["suggestion", "department"], condition=~Q(state="released"), name="suggestion_department_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.suggestion} · {self.department.name}（{self.get_role_display()}）"

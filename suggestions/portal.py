@@ -18,7 +18,7 @@ from content.models import Deputy, Membership
 from duties.models import DiscussionTopic
 from duties.portal import PortalSteps, deputy_required
 from suggestions.drafting import COSIGNS, SUGGESTIONS, Draft, SuggestionError, revise, start_draft
-from suggestions.models import CoSigner, CosignState, Suggestion, SuggestionKind, SuggestionState
+from suggestions.models import AssignmentState, CoSigner, CosignState, Suggestion, SuggestionKind, SuggestionState
 from workflows.models import Category, Opinion
 
 
@@ -212,6 +212,9 @@ def detail(request, deputy, pk):
             "deputy": deputy,
             "suggestion": suggestion,
             "cosigners": cosigners,
+            "assignments": list(
+                suggestion.assignments.exclude(state=AssignmentState.RELEASED).select_related("department")
+            ),
             "rounds": rounds,
             "steps": steps.forms,
             "cosign_steps": cosign_steps.forms if cosign_steps else {},

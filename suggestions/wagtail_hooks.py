@@ -6,19 +6,25 @@ from django.urls import reverse
 
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from base.policies import TransitionsOnlyPermissionPolicy
 from base.viewsets import ModelInspectView, ScopedModelViewSet
 from duties.models import DiscussionTopic
+from suggestions.assignment import ASSIGNMENTS
 from suggestions.drafting import SUGGESTIONS
-from suggestions.models import Suggestion, SuggestionAction
+from suggestions.models import Suggestion, SuggestionAction, SuggestionAssignment
 from suggestions.portal import round_changes
 from workflows.models import Opinion
 from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
 
 register_permission_policy(
     Suggestion, TransitionsOnlyPermissionPolicy(Suggestion, SUGGESTIONS.scope, created_elsewhere=True)
+)
+register_permission_policy(
+    SuggestionAssignment,
+    TransitionsOnlyPermissionPolicy(SuggestionAssignment, ASSIGNMENTS.scope, created_elsewhere=True),
 )
 
 
@@ -61,7 +67,10 @@ class SuggestionDetailView(ProcessDetailMixin, ModelInspectView):
         for before, after in zip([None, *rounds], rounds, strict=False):
             after.changes = round_changes(before, after)
         return super().get_context_data(
-            rounds=rounds, cosigners=list(self.object.cosigners.select_related("deputy")), **kwargs
+            rounds=rounds,
+            cosigners=list(self.object.cosigners.select_related("deputy")),
+            assignments=list(self.object.assignments.select_related("department")),
+            **kwargs,
         )
 
 
@@ -70,9 +79,7 @@ class SuggestionViewSet(ScopedModelViewSet):
 
     model = Suggestion
     icon = "doc-full"
-    menu_label = "代表建议"
-    add_to_admin_menu = True
-    menu_order = 330
+    menu_label = "建议预审与交办"
     form_fields = ["title"]  # never offered: the policy refuses add and change (drafted in 代表e站)
     copy_view_enabled = False
     inspect_view_enabled = True
@@ -109,14 +116,61 @@ class SuggestionViewSet(ScopedModelViewSet):
         return [*super().get_urlpatterns(), transition_urlpattern(SUGGESTIONS, self.get_url_name("inspect"))]
 
 
+class AssignmentDetailView(ProcessDetailMixin, ModelInspectView):
+    template_name = "workflows/admin/process_detail.html"
+    process = ASSIGNMENTS
+    act_url_name = "suggestion_assignments:act"
+
+
+class AssignmentViewSet(ScopedModelViewSet):
+    """承办与签收: each department's part in the suggestions assigned to it (签收, 申请调整), and
+    the office's decisions on requests to be taken off one."""
+
+    model = SuggestionAssignment
+    icon = "tasks"
+    menu_label = "承办与签收"
+    form_fields = ["role"]  # never offered: the policy refuses add and change (made by 交办)
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    inspect_view_class = AssignmentDetailView
+    inspect_view_fields = ["suggestion", "department", "role", "state", "reason", "assigned_at", "signed_at"]
+    list_display = [
+        "suggestion",
+        "department",
+        Column("role", label="承办方式", accessor="get_role_display"),
+        Column("state", label="状态", accessor="get_state_display"),
+        Column("deadline", label="办理期限", accessor="suggestion.deadline"),
+    ]
+    list_filter = ["state", "role"]
+    search_fields = ["suggestion__title", "department__name"]
+    ordering = ["-assigned_at"]
+
+    def get_queryset(self, request):
+        return SuggestionAssignment.objects.select_related("suggestion", "department")
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), transition_urlpattern(ASSIGNMENTS, self.get_url_name("inspect"))]
+
+
+class SuggestionsGroup(ViewSetGroup):
+    menu_label = "代表建议"
+    menu_icon = "doc-full"
+    menu_order = 330
+    items = (SuggestionViewSet("suggestions"), AssignmentViewSet("suggestion_assignments"))
+
+
 @hooks.register("register_admin_viewset")
 def register_suggestions():
-    return SuggestionViewSet("suggestions")
+    return SuggestionsGroup()
 
 
 @hooks.register("construct_homepage_panels")
 def add_suggestion_todos(request, panels):
     if request.user.has_perm("suggestions.view_suggestion"):
         panel = ProcessTodoPanel(SUGGESTIONS, request.user, "suggestions:index", order=58)
+        if panel.has_work():
+            panels.append(panel)
+    if request.user.has_perm("suggestions.view_suggestionassignment"):
+        panel = ProcessTodoPanel(ASSIGNMENTS, request.user, "suggestion_assignments:index", order=59)
         if panel.has_work():
             panels.append(panel)

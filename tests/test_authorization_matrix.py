@@ -57,7 +57,8 @@ from duties.models import DeputyAccount, DutyItem, DutyRecordPhoto
 from duties.records import Entry, record_by_staff
 from duties.topics import Opening, Reply, open_topic, submit_reply
 from permissions.models import StaffRequest, StationAssignment
-from suggestions.drafting import Draft, start_draft
+from suggestions.drafting import SUGGESTIONS, Draft, start_draft
+from suggestions.models import Suggestion
 from tests.conftest import make_deputy, role_user, station_user, street_user
 from workflows.intake import Submission, submit
 from workflows.models import Category, Department, OpinionPhoto
@@ -211,6 +212,25 @@ def world(two_streets, street, django_user_model):
             "建议错时共享周边单位车位。",
         ),
     )
+    # A filed suggestion assigned to the department (区城管局), for the departments' screens.
+    assigned_suggestion = Suggestion.objects.create(
+        year=2026,
+        kind="recess",
+        serial=1,
+        state="filed",
+        title=f"关于{MARKER}门前路灯的建议",
+        category=Category.objects.first(),
+        problem="门前路灯长期不亮，老人晚上出行不便，居民多次反映。",
+        measures="建议城管部门尽快修复并定期巡查。",
+        lead=deputy,
+    )
+    assigned_suggestion = SUGGESTIONS.perform(
+        assigned_suggestion,
+        "assign",
+        user=role_user("office", role_group_name(Role.DISTRICT_ADMIN)),
+        lead=department,
+        months=3,
+    )
     topic_reply, _ = submit_reply(Reply(topic, f"{MARKER}：建议错时共享车位。", "张建国", "13812345678"))
 
     personas = {
@@ -257,6 +277,7 @@ def world(two_streets, street, django_user_model):
         "topic": topic,
         "topic_reply": topic_reply,
         "suggestion": suggestion,
+        "suggestion_assignment": assigned_suggestion.assignments.get(),
         "draft": draft,
         "personas": personas,
     }
@@ -525,7 +546,13 @@ def cases(w) -> list[Case]:
     for viewset, pk, steps in (
         ("discussion_topics", w["topic"].pk, ("close", "to_direct", "withdraw")),
         ("topic_replies", w["topic_reply"].pk, ("publish", "reject")),
-        ("suggestions", w["suggestion"].pk, ("submit", "accept", "return", "convert", "withdraw")),
+        ("suggestions", w["suggestion"].pk, ("submit", "accept", "return", "convert", "withdraw", "assign")),
+        ("suggestions", w["suggestion_assignment"].suggestion_id, ("add_department",)),
+        (
+            "suggestion_assignments",
+            w["suggestion_assignment"].pk,
+            ("sign", "request_adjust", "grant_adjust", "refuse_adjust"),
+        ),
     ):
         out += [
             *[

@@ -32,7 +32,7 @@ from suggestions.drafting import (
 from suggestions.models import CosignState, ReviewDecision, Suggestion, SuggestionKind, SuggestionState
 from tests import process_contract as contract
 from tests.conftest import make_deputy, new_opinion, role_user, street_user
-from workflows.models import Category
+from workflows.models import Category, Department
 from workflows.process import SYSTEM, Conflict
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +57,9 @@ def world(two_streets, street, fixed_today):
         "office": role_user("office", role_group_name(Role.DISTRICT_ADMIN)),
         "secretary": street_user(street),
         "category": Category.objects.get(name="交通出行"),
+        "lead_department": Department.objects.create(name="区公安分局交警大队"),
+        "co_department": Department.objects.create(name="区城管局"),
+        "third_department": Department.objects.create(name="区住建局"),
     }
 
 
@@ -98,6 +101,7 @@ class SuggestionDriver(contract.Driver):
             S.REVIEW: [("submit", lead, {})],
             S.RETURNED: [("submit", lead, {}), ("return", office, {"note": "请补充路口位置和车流量。"})],
             S.FILED: [("submit", lead, {}), ("accept", office, {})],
+            S.ASSIGNED: [("submit", lead, {}), ("accept", office, {}), ("assign", office, self.assign_data())],
             S.WITHDRAWN: [("withdraw", lead, {})],
         }[state]
         for name, user, data in path:
@@ -111,8 +115,16 @@ class SuggestionDriver(contract.Driver):
     def outsider(self):
         return self.world["赵敏"]
 
+    def assign_data(self):
+        return {"lead": self.world["lead_department"], "co": [self.world["co_department"]], "months": 3}
+
     def data(self, transition, row):
-        return {"return": {"note": "请补充。"}, "convert": {"note": "属于对工作的批评。"}}.get(transition.name, {})
+        return {
+            "return": {"note": "请补充。"},
+            "convert": {"note": "属于对工作的批评。"},
+            "assign": self.assign_data(),
+            "add_department": {"department": self.world["third_department"], "role": "co"},
+        }.get(transition.name, {})
 
 
 class CosignDriver(contract.Driver):

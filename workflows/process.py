@@ -189,19 +189,28 @@ class Process:
     by_name: dict[str, Transition] = field(init=False)
 
     def __post_init__(self):
-        self.transitions = tuple(self.transitions)
-        self.by_name = {t.name: t for t in self.transitions}
+        declared, self.transitions, self.by_name = tuple(self.transitions), (), {}
+        self.extend(*declared)
+        for todo in self.todos:
+            if not (todo.state or todo.when is not None) or not todo.capacities:
+                raise ValueError(f"{self.model.__name__} to-do {todo.key}: give its state or condition and capacities")
+        _BY_ACTION[self.transition_action] = self
+
+    def extend(self, *transitions: Transition) -> None:
+        """Add transitions to the declaration: a process's later stages may be declared in a
+        module of their own (代表建议: drafting, then assignment, then replies), each module
+        adding its steps when it is imported (the app's ready() imports them all)."""
         states = {value for value, _label in self.model._meta.get_field("state").choices}
-        for t in self.transitions:
+        for t in transitions:
+            if t.name in self.by_name:
+                raise ValueError(f"{self.model.__name__}.{t.name}: declared twice")
             unknown = (set(t.sources) | set(t.targets(t.sources[0]))) - states
             if unknown:
                 raise ValueError(f"{self.model.__name__}.{t.name}: unknown states {sorted(unknown)}")
             if t.kind not in KINDS:
                 raise ValueError(f"{self.model.__name__}.{t.name}: kind must be one of {KINDS}")
-        for todo in self.todos:
-            if not (todo.state or todo.when is not None) or not todo.capacities:
-                raise ValueError(f"{self.model.__name__} to-do {todo.key}: give its state or condition and capacities")
-        _BY_ACTION[self.transition_action] = self
+        self.transitions = (*self.transitions, *transitions)
+        self.by_name = {t.name: t for t in self.transitions}
 
     # --- Who holds which capacity ------------------------------------------------------------
 

@@ -307,6 +307,12 @@ LIANLUO_OPINION_RATE_IP = env_str("LIANLUO_OPINION_RATE_IP", "10/h")
 LIANLUO_OPINION_RATE_PHONE = env_str("LIANLUO_OPINION_RATE_PHONE", "5/d")
 LIANLUO_OPINION_LOOKUP_RATE = env_str("LIANLUO_OPINION_LOOKUP_RATE", "30/h")
 LIANLUO_RATING_WAIT_DAYS = env_int("LIANLUO_RATING_WAIT_DAYS", 7)
+# Residents' replies to discussion topics (议题讨论): per address, and stored per phone number.
+LIANLUO_TOPIC_REPLY_RATE_IP = env_str("LIANLUO_TOPIC_REPLY_RATE_IP", "10/h")
+LIANLUO_TOPIC_REPLY_RATE_PHONE = env_str("LIANLUO_TOPIC_REPLY_RATE_PHONE", "5/d")
+# Deputy suggestions (代表建议): the statutory handling time in months, and the longest allowed.
+LIANLUO_SUGGESTION_DEADLINE_MONTHS = env_int("LIANLUO_SUGGESTION_DEADLINE_MONTHS", 3)
+LIANLUO_SUGGESTION_MAX_MONTHS = env_int("LIANLUO_SUGGESTION_MAX_MONTHS", 6)
 LIANLUO_REMINDER_WORKDAYS = env_int("LIANLUO_REMINDER_WORKDAYS", 2)
 # Deputies' duties: the start of the current term, from which a district deputy's report to
 # the voters (向选民报告履职) counts, for deputies without a term start of their own.
