@@ -1,4 +1,9 @@
-"""Shared fixtures: a small district built with the same helpers the demo uses."""
+"""Shared fixtures: a small district built with the same helpers the demo uses.
+
+`tree` and `two_streets` are built once per worker and shared, each test running in a savepoint
+inside the transaction that holds them (tests/shared_base.py); a test that cannot share them
+builds its own. LIANLUO_SHARED_FIXTURES=0 makes every test build its own.
+"""
 
 import datetime as dt
 
@@ -13,6 +18,8 @@ from content.models import (
     Street,
 )
 from content.tree import add_station, district_home
+from tests.shared_base import SPECS, Spec
+from tests.shared_base import STATE as SHARED
 
 
 @pytest.fixture(autouse=True)
@@ -29,19 +36,11 @@ def _empty_cache():
     cache.clear()
 
 
-@pytest.fixture
-def home(db):
-    return district_home()
-
-
-@pytest.fixture
-def street(db):
+def _new_street() -> Street:
     return Street.objects.create(name="湖滨街道", slug="hubin")
 
 
-@pytest.fixture
-def tree(home, street):
-    """总站 → 中心站 → 联络站 → 联络点, all published."""
+def _build_tree(home, street) -> dict:
     general = add_station(home, GeneralStationPage(title="区人大代表联络总站", slug="zongzhan", address="解放路1号"))
     centre = add_station(
         general,
@@ -64,6 +63,76 @@ def tree(home, street):
     return {"home": home, "general": general, "centre": centre, "station": station, "point": point}
 
 
+def _build_two_streets(tree, street) -> dict:
+    from django.core.management import call_command
+
+    other = Street.objects.create(name="清波街道", slug="qingbo")
+    other_centre = add_station(tree["general"], CentreStationPage(title="清波街道中心站", slug="qingbo", street=other))
+    other_station = add_station(other_centre, LiaisonStationPage(title="清波联络站", slug="qingbo-station"))
+    call_command("sync_roles", verbosity=0)
+    return {**tree, "other_street": other, "other_centre": other_centre, "other_station": other_station}
+
+
+# `tree` and `two_streets` are built once and shared by the tests that follow (tests/shared_base.py);
+# each fixture below hands out the test's own copy of the shared objects, or builds them itself.
+def _shared_or(request, name, build, *args):
+    found = SHARED.shared(request, name)
+    return found if found is not None else build(*args)
+
+
+def _build_tree_level() -> dict:
+    home = district_home()
+    street = _new_street()
+    return {"home": home, "street": street, "tree": _build_tree(home, street)}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    if fixturedef.argname == "_django_db_helper":
+        # Before the test's transaction opens: keep, build or roll back the shared district.
+        SHARED.prepare(
+            request.node,
+            None if _is_transactional(request) else SHARED.wanted_level(request.node),
+            request.getfixturevalue("django_db_blocker"),
+        )
+    result = yield
+    if fixturedef.argname == "django_db_setup":
+        fixturedef.addfinalizer(SHARED.finish)  # runs before the test database is destroyed
+    return result
+
+
+def _is_transactional(request) -> bool:
+    """pytest-django's own test: such a test commits, so it must not run inside the shared transaction."""
+    marker = request.node.get_closest_marker("django_db")
+    kwargs = marker.kwargs if marker else {}
+    return bool(
+        kwargs.get("transaction")
+        or kwargs.get("reset_sequences")
+        or kwargs.get("databases") not in (None, ["default"], ("default",), {"default"})
+        or {"transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames)
+        or (marker and marker.args)
+    )
+
+
+@pytest.fixture
+def home(db, request):
+    return _shared_or(request, "home", district_home)
+
+
+@pytest.fixture
+def street(db, request):
+    return _shared_or(request, "street", _new_street)
+
+
+def _tree(home, street, request):
+    """总站 → 中心站 → 联络站 → 联络点, all published."""
+    return _shared_or(request, "tree", _build_tree, home, street)
+
+
+tree = pytest.fixture(_tree, name="tree")
+SPECS["tree"] = Spec("tree", None, _build_tree_level, _tree)
+
+
 def make_deputy(name="王秀英", level="district", **extra) -> Deputy:
     return Deputy.objects.create(name=name, congress_level=level, term="第十八届", **extra)
 
@@ -76,16 +145,15 @@ def deputy(db):
 PASSWORD = "a-long-passphrase-2026"
 
 
-@pytest.fixture
-def two_streets(tree, street):
+def _two_streets(tree, street, request):
     """The tree of 湖滨街道 plus a second street (清波街道) with one station; roles synced."""
-    from django.core.management import call_command
+    return _shared_or(request, "two_streets", _build_two_streets, tree, street)
 
-    other = Street.objects.create(name="清波街道", slug="qingbo")
-    other_centre = add_station(tree["general"], CentreStationPage(title="清波街道中心站", slug="qingbo", street=other))
-    other_station = add_station(other_centre, LiaisonStationPage(title="清波联络站", slug="qingbo-station"))
-    call_command("sync_roles", verbosity=0)
-    return {**tree, "other_street": other, "other_centre": other_centre, "other_station": other_station}
+
+two_streets = pytest.fixture(_two_streets, name="two_streets")
+SPECS["two_streets"] = Spec(
+    "two_streets", "tree", lambda below: _build_two_streets(below["tree"], below["street"]), _two_streets
+)
 
 
 def role_user(username, *group_names, **extra):

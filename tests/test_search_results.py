@@ -20,6 +20,7 @@ from content.search import kind_index_predicate
 from content.search_query import SiteSearch
 from content.tree import add_station
 from tests.conftest import make_deputy
+from tests.shared_base import shared_fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def add_activity(station, title, summary="", day=None):
     return activity
 
 
-@pytest.fixture
+@shared_fixture(base="tree")
 def parking(tree):
     """25 activities about parking (more than a page), plus a station and a deputy that mention it."""
     station = tree["station"]
@@ -150,7 +151,7 @@ def test_an_unknown_kind_means_all_kinds(client, parking, kind):
     assert len(hit_titles(client, "停车", kind=kind)) == 20
 
 
-@pytest.fixture
+@shared_fixture(base="tree")
 def two_streets_with_parking(tree, street):
     other = Street.objects.create(name="清波街道", slug="qingbo")
     centre = add_station(tree["general"], CentreStationPage(title="清波街道中心站", slug="qingbo", street=other))

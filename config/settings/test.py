@@ -24,3 +24,9 @@ if REDIS_URL and _worker.startswith("gw"):  # noqa: F405
     _base, _, _db = REDIS_URL.rpartition("/")  # noqa: F405
     _db = int(_db) if _db.isdigit() else 0
     CACHES["default"]["LOCATION"] = f"{_base}/{(_db - 1 - int(_worker[2:])) % 16}"  # noqa: F405
+
+# The PostgreSQL test database is thrown away after the run: its commits (migrations, the
+# browser tests' flushes) need not wait for the disk. Only this connection's setting.
+if IS_POSTGRES:  # noqa: F405
+    _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    _options["options"] = f"{_options.get('options', '')} -c synchronous_commit=off".strip()
