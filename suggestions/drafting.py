@@ -30,6 +30,7 @@ from base.roles import Roles
 from content.models import Deputy
 from duties.models import DiscussionTopic
 from suggestions.models import (
+    AssignmentRole,
     AssignmentState,
     CoSigner,
     CosignState,
@@ -61,6 +62,7 @@ AUTHOR = "author"  # the lead deputy
 COSIGNER = "cosigner"  # a deputy asked to co-sign (reads the suggestion)
 OFFICE = "office"  # the standing committee's liaison office (代表工委): the district admin role
 HANDLING = "handling"  # a handler of a department assigned to it (主办 or 协办), not released
+LEAD_HANDLER = "lead_handler"  # a handler of its lead department (主办), not released
 
 
 class SuggestionError(TransitionError):
@@ -81,6 +83,7 @@ def suggestion_capacities(roles: Roles) -> dict[str, Q]:
         COSIGNER: NOTHING if roles.district_wide else Q(pk__in=cosigned),
         OFFICE: Q() if roles.is_district_admin else NOTHING,
         HANDLING: Q(pk__in=handled.values("suggestion_id")),
+        LEAD_HANDLER: Q(pk__in=handled.filter(role=AssignmentRole.LEAD).values("suggestion_id")),
     }
 
 

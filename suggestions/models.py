@@ -16,6 +16,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from workflows.models import Rating
+from workflows.storage import private_storage
+
 
 class SuggestionKind(models.TextChoices):
     SESSION = "session", "大会期间"
@@ -33,6 +36,9 @@ class SuggestionState(models.TextChoices):
     RETURNED = "returned", "退回修改"
     FILED = "filed", "已立案"
     ASSIGNED = "assigned", "已交办"
+    REPLIED = "replied", "已答复"
+    REOPENED = "reopened", "重新办理"
+    CLOSED = "closed", "办结"
     WITHDRAWN = "withdrawn", "已撤回"
 
 
@@ -181,6 +187,7 @@ class AssignmentRole(models.TextChoices):
 class AssignmentState(models.TextChoices):
     ASSIGNED = "assigned", "待签收"
     SIGNED = "signed", "已签收"
+    OPINED = "opined", "已提交协办意见"
     ADJUST = "adjust", "申请调整"
     RELEASED = "released", "已调整出"
 
@@ -203,6 +210,8 @@ class SuggestionAssignment(models.Model):
     reason = models.CharField("调整理由或决定", max_length=300, blank=True)
     assigned_at = models.DateTimeField("交办时间", auto_now_add=True)
     signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    opinion = models.TextField("协办意见", max_length=3000, blank=True)
+    opinion_at = models.DateTimeField("协办意见提交时间", null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -222,3 +231,53 @@ class SuggestionAssignment(models.Model):
 
     def __str__(self):
         return f"{self.suggestion} · {self.department.name}（{self.get_role_display()}）"
+
+
+class ReplyCategory(models.TextChoices):
+    A = "A", "A类：已解决或基本解决"
+    B = "B", "B类：正在解决或列入计划解决"
+    C = "C", "C类：因条件限制留作参考说明"
+
+
+class ContactMethod(models.TextChoices):
+    MEETING = "meeting", "当面沟通"
+    PHONE = "phone", "电话沟通"
+    FORUM = "forum", "座谈会"
+    SITE = "site", "现场察看"
+    LETTER = "letter", "书面征求意见"
+
+
+class SuggestionReply(models.Model):
+    """The lead department's reply (答复): its category, text and attachment, how and when the
+    deputy was contacted before it, the promised date of a B reply, and the deputy's rating.
+    A reply rated 不满意 reopens the suggestion; the second reply is kept beside the first."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="replies", verbose_name="建议")
+    number = models.PositiveSmallIntegerField("第几次答复")
+    department = models.ForeignKey(
+        "workflows.Department", on_delete=models.PROTECT, related_name="suggestion_replies", verbose_name="主办单位"
+    )
+    category = models.CharField("答复类别", max_length=1, choices=ReplyCategory.choices)
+    text = models.TextField("答复内容", max_length=10000)
+    attachment = models.FileField("附件", upload_to="suggestions/%Y/%m/", storage=private_storage, blank=True)
+    contact_method = models.CharField("沟通方式", max_length=12, choices=ContactMethod.choices)
+    contacted_on = models.DateField("沟通日期")
+    promised_on = models.DateField("承诺解决日期", null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="答复人"
+    )
+    replied_at = models.DateTimeField("答复时间", auto_now_add=True)
+    rating = models.CharField("代表评价", max_length=12, choices=Rating.choices, blank=True)
+    rated_at = models.DateTimeField("评价时间", null=True, blank=True)
+    followed_up_at = models.DateTimeField("承诺到期跟踪时间", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["suggestion", "number"]
+        verbose_name = "建议答复"
+        verbose_name_plural = "建议答复"
+        constraints = [models.UniqueConstraint(fields=["suggestion", "number"], name="suggestion_reply_once")]
+
+    def __str__(self):
+        return f"{self.suggestion} · 第{self.number}次答复（{self.category}类）"

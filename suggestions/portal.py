@@ -167,6 +167,7 @@ DONE = {
     "withdraw": "建议已撤回。",
     "confirm": "已确认附议。",
     "decline": "已表示不附议。",
+    "rate": "谢谢您的评价。",
 }
 
 
@@ -216,6 +217,7 @@ def detail(request, deputy, pk):
                 suggestion.assignments.exclude(state=AssignmentState.RELEASED).select_related("department")
             ),
             "rounds": rounds,
+            "replies": list(suggestion.replies.select_related("department").order_by("number")),
             "steps": steps.forms,
             "cosign_steps": cosign_steps.forms if cosign_steps else {},
             "is_lead": suggestion.lead_id == deputy.pk,

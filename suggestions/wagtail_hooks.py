@@ -2,22 +2,26 @@
 buttons and to-dos), each suggestion with its co-signers and every round of pre-review
 compared with the one before."""
 
-from django.urls import reverse
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.views import View
 
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
-from base.policies import TransitionsOnlyPermissionPolicy
+from base.policies import TransitionsOnlyPermissionPolicy, policy_for
 from base.viewsets import ModelInspectView, ScopedModelViewSet
 from duties.models import DiscussionTopic
 from suggestions.assignment import ASSIGNMENTS
 from suggestions.drafting import SUGGESTIONS
-from suggestions.models import Suggestion, SuggestionAction, SuggestionAssignment
+from suggestions.models import Suggestion, SuggestionAction, SuggestionAssignment, SuggestionReply
 from suggestions.portal import round_changes
 from workflows.models import Opinion
 from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
+from workflows.storage import private_file_response
 
 register_permission_policy(
     Suggestion, TransitionsOnlyPermissionPolicy(Suggestion, SUGGESTIONS.scope, created_elsewhere=True)
@@ -70,6 +74,7 @@ class SuggestionDetailView(ProcessDetailMixin, ModelInspectView):
             rounds=rounds,
             cosigners=list(self.object.cosigners.select_related("deputy")),
             assignments=list(self.object.assignments.select_related("department")),
+            replies=list(self.object.replies.select_related("department")),
             **kwargs,
         )
 
@@ -113,7 +118,23 @@ class SuggestionViewSet(ScopedModelViewSet):
         return Suggestion.objects.select_related("lead")
 
     def get_urlpatterns(self):
-        return [*super().get_urlpatterns(), transition_urlpattern(SUGGESTIONS, self.get_url_name("inspect"))]
+        return [
+            *super().get_urlpatterns(),
+            transition_urlpattern(SUGGESTIONS, self.get_url_name("inspect")),
+            path("attachment/<int:pk>/", ReplyAttachmentView.as_view(), name="attachment"),
+        ]
+
+
+class ReplyAttachmentView(View):
+    """A reply's attachment, to those who may see the suggestion."""
+
+    def get(self, request, pk):
+        if not policy_for(Suggestion).user_has_permission(request.user, "view"):
+            raise Http404
+        suggestions = SUGGESTIONS.scope(Suggestion.objects.all(), request.user)
+        with_files = SuggestionReply.objects.filter(suggestion__in=suggestions).exclude(attachment="")
+        reply = get_object_or_404(with_files, pk=pk)
+        return private_file_response(reply.attachment)
 
 
 class AssignmentDetailView(ProcessDetailMixin, ModelInspectView):

@@ -58,7 +58,7 @@ from duties.records import Entry, record_by_staff
 from duties.topics import Opening, Reply, open_topic, submit_reply
 from permissions.models import StaffRequest, StationAssignment
 from suggestions.drafting import SUGGESTIONS, Draft, start_draft
-from suggestions.models import Suggestion
+from suggestions.models import Suggestion, SuggestionReply
 from tests.conftest import make_deputy, role_user, station_user, street_user
 from workflows.intake import Submission, submit
 from workflows.models import Category, Department, OpinionPhoto
@@ -278,6 +278,16 @@ def world(two_streets, street, django_user_model):
         "topic_reply": topic_reply,
         "suggestion": suggestion,
         "suggestion_assignment": assigned_suggestion.assignments.get(),
+        "suggestion_reply": SuggestionReply.objects.create(
+            suggestion=assigned_suggestion,
+            number=1,
+            department=department,
+            category="A",
+            text="已修复。",
+            contact_method="phone",
+            contacted_on=dt.date(2026, 11, 2),
+            attachment=ContentFile(b"%PDF-1.4 reply", "reply.pdf"),
+        ),
         "draft": draft,
         "personas": personas,
     }
@@ -543,15 +553,16 @@ def cases(w) -> list[Case]:
         *[Case("duty_records:act", OBJECT, {"pk": duty_record, "name": name}) for name in ("void", "verify")],
         Case("duty_records:photo", OBJECT, {"pk": w["duty_photo"].pk}),
     ]
+    out.append(Case("suggestions:attachment", OBJECT, {"pk": w["suggestion_reply"].pk}))
     for viewset, pk, steps in (
         ("discussion_topics", w["topic"].pk, ("close", "to_direct", "withdraw")),
         ("topic_replies", w["topic_reply"].pk, ("publish", "reject")),
         ("suggestions", w["suggestion"].pk, ("submit", "accept", "return", "convert", "withdraw", "assign")),
-        ("suggestions", w["suggestion_assignment"].suggestion_id, ("add_department",)),
+        ("suggestions", w["suggestion_assignment"].suggestion_id, ("add_department", "reply", "rate", "follow_up")),
         (
             "suggestion_assignments",
             w["suggestion_assignment"].pk,
-            ("sign", "request_adjust", "grant_adjust", "refuse_adjust"),
+            ("sign", "request_adjust", "grant_adjust", "refuse_adjust", "send_opinion"),
         ),
     ):
         out += [

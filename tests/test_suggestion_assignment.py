@@ -47,11 +47,13 @@ class AssignmentDriver(contract.Driver):
 
     def bring(self, state):
         suggestion = assigned(self.world)
-        row = suggestion.assignments.get(role=AssignmentRole.LEAD)
-        handler, office = self.handlers["lead_department"], self.world["office"]
+        row = suggestion.assignments.get(role=AssignmentRole.CO)  # a co-handler's part has every step
+        handler, office = self.handlers["co_department"], self.world["office"]
+        opinion = {"opinion": "同意延长绿灯，配合设置提示牌。"}
         path = {
             A.ASSIGNED: [],
             A.SIGNED: [("sign", handler, {})],
+            A.OPINED: [("sign", handler, {}), ("send_opinion", handler, opinion)],
             A.ADJUST: [("request_adjust", handler, {"note": "不属于本单位职责。"})],
             A.RELEASED: [
                 ("request_adjust", handler, {"note": "不属于本单位职责。"}),
@@ -64,7 +66,7 @@ class AssignmentDriver(contract.Driver):
         return row
 
     def actor(self, capacity):
-        return {HANDLER: self.handlers["lead_department"], OFFICE: self.world["office"]}[capacity]
+        return {HANDLER: self.handlers["co_department"], OFFICE: self.world["office"]}[capacity]
 
     def outsider(self):
         return self.handlers["third_department"]
@@ -73,7 +75,13 @@ class AssignmentDriver(contract.Driver):
         return {
             "request_adjust": {"note": "不属于本单位职责。"},
             "refuse_adjust": {"note": "属于本单位职责，请签收。"},
+            "send_opinion": {"opinion": "同意延长绿灯，配合设置提示牌。"},
         }.get(transition.name, {})
+
+    def waiting(self, todo, transition):
+        if todo.key == "to_opine":
+            return self.bring(A.SIGNED)
+        return super().waiting(todo, transition)
 
 
 CASES = [

@@ -15,13 +15,15 @@ from django.db import connection
 from django.urls import reverse
 
 from base.models import AuditEvent
-from base.roles import Role, role_group_name
+from base.roles import Role, department_group_name, role_group_name
 from content.models import Membership
 from duties.models import DeputyAccount
+from suggestions.assignment import ASSIGNMENTS
 from suggestions.drafting import (
     AUTHOR,
     COSIGNER,
     COSIGNS,
+    LEAD_HANDLER,
     OFFICE,
     SUGGESTIONS,
     Draft,
@@ -50,7 +52,7 @@ def world(two_streets, street, fixed_today):
         Membership.objects.create(station=station, deputy=deputy)
         users[name] = role_user(f"deputy-{index}", role_group_name(Role.DEPUTY))
         DeputyAccount.objects.create(deputy=deputy, user=users[name])
-    return {
+    world = {
         **two_streets,
         **{f"d_{name}": deputy for name, deputy in deputies.items()},
         **users,
@@ -61,6 +63,10 @@ def world(two_streets, street, fixed_today):
         "co_department": Department.objects.create(name="区城管局"),
         "third_department": Department.objects.create(name="区住建局"),
     }
+    world["lead_handler"] = role_user(
+        "jj-handler", role_group_name(Role.DEPARTMENT_HANDLER), department_group_name(world["lead_department"])
+    )
+    return world
 
 
 def draft(world, **overrides):
@@ -103,14 +109,43 @@ class SuggestionDriver(contract.Driver):
             S.FILED: [("submit", lead, {}), ("accept", office, {})],
             S.ASSIGNED: [("submit", lead, {}), ("accept", office, {}), ("assign", office, self.assign_data())],
             S.WITHDRAWN: [("withdraw", lead, {})],
-        }[state]
+        }.get(state)
+        if path is None:  # replied, reopened, closed: assigned, signed by the lead department, replied
+            path = [("submit", lead, {}), ("accept", office, {}), ("assign", office, self.assign_data())]
         for name, user, data in path:
             suggestion = SUGGESTIONS.perform(suggestion, name, user=user, **data)
+        if suggestion.state == S.ASSIGNED:  # the lead department has signed for it
+            ASSIGNMENTS.perform(suggestion.assignments.get(role="lead"), "sign", user=self.world["lead_handler"])
+        if state in (S.REPLIED, S.REOPENED, S.CLOSED):
+            suggestion = self.replied(suggestion, category="B" if state == S.CLOSED else "A")
+        if state in (S.REOPENED, S.CLOSED):
+            rating = "unsatisfied" if state == S.REOPENED else "satisfied"
+            suggestion = SUGGESTIONS.perform(suggestion, "rate", user=lead, rating=rating)
+        if state == S.CLOSED:  # its B promise has fallen due since (time passes for the follow-up)
+            suggestion.replies.update(promised_on=TODAY - dt.timedelta(days=1))
         assert suggestion.state == state
         return suggestion
 
+    def replied(self, suggestion, category="A"):
+        return SUGGESTIONS.perform(suggestion, "reply", user=self.world["lead_handler"], **self.reply_data(category))
+
+    @staticmethod
+    def reply_data(category="A"):
+        data = {
+            "category": category,
+            "text": "已将行人绿灯延长至30秒。",
+            "contact_method": "phone",
+            "contacted_on": TODAY,
+        }
+        return data | ({"promised_on": TODAY + dt.timedelta(days=30)} if category == "B" else {})
+
     def actor(self, capacity):
-        return {AUTHOR: self.world["王芳"], OFFICE: self.world["office"], COSIGNER: self.world["李强"]}[capacity]
+        return {
+            AUTHOR: self.world["王芳"],
+            OFFICE: self.world["office"],
+            COSIGNER: self.world["李强"],
+            LEAD_HANDLER: self.world["lead_handler"],
+        }[capacity]
 
     def outsider(self):
         return self.world["赵敏"]
@@ -124,6 +159,9 @@ class SuggestionDriver(contract.Driver):
             "convert": {"note": "属于对工作的批评。"},
             "assign": self.assign_data(),
             "add_department": {"department": self.world["third_department"], "role": "co"},
+            "reply": self.reply_data(),
+            "rate": {"rating": "satisfied"},
+            "follow_up": {"note": "已完成改造，居民反映良好。"},
         }.get(transition.name, {})
 
 

@@ -137,9 +137,9 @@ class TransitionForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, data=None, *, process, transition, row, user):
+    def __init__(self, data=None, files=None, *, process, transition, row, user):
         self.process, self.transition, self.row, self.user = process, transition, row, user
-        super().__init__(data, initial={"version": row.version, **self.initial_for(row)}, prefix=transition.name)
+        super().__init__(data, files, initial={"version": row.version, **self.initial_for(row)}, prefix=transition.name)
 
     def initial_for(self, row) -> dict:
         return {}

@@ -71,7 +71,9 @@ class TransitionView(View):
         transition = process.by_name.get(name)
         if transition is None:
             raise Http404
-        form = transition.form_class(request.POST, process=process, transition=transition, row=row, user=request.user)
+        form = transition.form_class(
+            request.POST, request.FILES, process=process, transition=transition, row=row, user=request.user
+        )
         detail = reverse(self.detail_url_name, args=[pk])
         if not form.is_valid():
             problems = "；".join(
