@@ -306,7 +306,7 @@ def test_each_round_keeps_the_text_as_submitted_and_filing_numbers_the_series_of
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent filings need a server database")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_filings_at_once_get_two_numbers(world):
     suggestions = []
     for _ in range(2):
