@@ -18,6 +18,7 @@ urlpatterns = [
     path("e/", include("duties.urls")),
     path("", include("content.urls")),
     path("", include("workflows.urls")),
+    path("", include("suggestions.public_urls")),
 ]
 
 if settings.DEBUG:

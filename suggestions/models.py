@@ -93,6 +93,7 @@ class Suggestion(models.Model):
     filed_at = models.DateTimeField("立案时间", null=True, blank=True)
     assigned_at = models.DateTimeField("交办时间", null=True, blank=True)
     deadline = models.DateField("办理期限", null=True, blank=True)
+    published_at = models.DateTimeField("公开时间", null=True, blank=True)
 
     history = HistoricalRecords()
 

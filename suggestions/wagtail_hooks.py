@@ -101,6 +101,8 @@ class SuggestionViewSet(ScopedModelViewSet):
         "conversion_reason",
         "source_opinion",
         "source_topic",
+        "deadline",
+        "published_at",
     ]
     list_display = [
         "title",

@@ -558,7 +558,11 @@ def cases(w) -> list[Case]:
         ("discussion_topics", w["topic"].pk, ("close", "to_direct", "withdraw")),
         ("topic_replies", w["topic_reply"].pk, ("publish", "reject")),
         ("suggestions", w["suggestion"].pk, ("submit", "accept", "return", "convert", "withdraw", "assign")),
-        ("suggestions", w["suggestion_assignment"].suggestion_id, ("add_department", "reply", "rate", "follow_up")),
+        (
+            "suggestions",
+            w["suggestion_assignment"].suggestion_id,
+            ("add_department", "reply", "rate", "follow_up", "publish", "unpublish"),
+        ),
         (
             "suggestion_assignments",
             w["suggestion_assignment"].pk,

@@ -164,6 +164,11 @@ class SuggestionDriver(contract.Driver):
             "follow_up": {"note": "已完成改造，居民反映良好。"},
         }.get(transition.name, {})
 
+    def waiting(self, todo, transition):
+        if todo.key == "to_publish":  # closed, not yet approved for publication
+            return self.bring(S.CLOSED)
+        return super().waiting(todo, transition)
+
 
 class CosignDriver(contract.Driver):
     def __init__(self, world):
