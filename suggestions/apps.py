@@ -10,4 +10,4 @@ class SuggestionsConfig(AppConfig):
 
     def ready(self):
         # Each stage adds its transitions to the declared processes when imported.
-        from suggestions import assignment, publication, replies  # noqa: F401
+        from suggestions import assignment, publication, replies, supervision  # noqa: F401

@@ -94,6 +94,11 @@ class Suggestion(models.Model):
     assigned_at = models.DateTimeField("交办时间", null=True, blank=True)
     deadline = models.DateField("办理期限", null=True, blank=True)
     published_at = models.DateTimeField("公开时间", null=True, blank=True)
+    is_key = models.BooleanField("重点督办", default=False)
+    key_leader = models.CharField("牵头督办的常委会领导", max_length=40, blank=True)
+    key_group = models.ManyToManyField(
+        "content.Deputy", blank=True, related_name="supervised_suggestions", verbose_name="督办组代表"
+    )
 
     history = HistoricalRecords()
 
@@ -110,6 +115,9 @@ class Suggestion(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.title}" if self.serial else self.title
+
+    def key_label(self) -> str:
+        return "重点" if self.is_key else ""
 
     @property
     def number(self) -> str:
@@ -282,3 +290,35 @@ class SuggestionReply(models.Model):
 
     def __str__(self):
         return f"{self.suggestion} · 第{self.number}次答复（{self.category}类）"
+
+
+class SupervisionKind(models.TextChoices):
+    INSPECTION = "inspection", "视察"
+    MEETING = "meeting", "督办会"
+    FORUM = "forum", "座谈会"
+    RESEARCH = "research", "调研"
+
+
+class SupervisionRecord(models.Model):
+    """An inspection or meeting of a key suggestion's supervision (重点督办), with what it found."""
+
+    suggestion = models.ForeignKey(
+        Suggestion, on_delete=models.CASCADE, related_name="supervision_records", verbose_name="建议"
+    )
+    kind = models.CharField("形式", max_length=12, choices=SupervisionKind.choices)
+    date = models.DateField("日期")
+    findings = models.TextField("情况和问题", max_length=3000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="记录人"
+    )
+    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["suggestion", "date", "pk"]
+        verbose_name = "督办记录"
+        verbose_name_plural = "督办记录"
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()}"

@@ -75,6 +75,8 @@ class SuggestionDetailView(ProcessDetailMixin, ModelInspectView):
             cosigners=list(self.object.cosigners.select_related("deputy")),
             assignments=list(self.object.assignments.select_related("department")),
             replies=list(self.object.replies.select_related("department")),
+            key_group=list(self.object.key_group.all()),
+            supervision_records=list(self.object.supervision_records.all()),
             **kwargs,
         )
 
@@ -103,18 +105,21 @@ class SuggestionViewSet(ScopedModelViewSet):
         "source_topic",
         "deadline",
         "published_at",
+        "is_key",
+        "key_leader",
     ]
     list_display = [
         "title",
+        Column("key", label="重点督办", accessor="key_label"),
         Column("number", label="编号"),
         "lead",
         Column("kind", label="类别", accessor="get_kind_display"),
         Column("state", label="状态", accessor="get_state_display"),
         "submitted_at",
     ]
-    list_filter = ["state", "kind", "type", "year"]
+    list_filter = ["is_key", "state", "kind", "type", "year"]
     search_fields = ["title", "problem", "lead__name"]
-    ordering = ["-created_at"]
+    ordering = ["-is_key", "-created_at"]  # key suggestions (重点督办) first
 
     def get_queryset(self, request):
         return Suggestion.objects.select_related("lead")

@@ -561,7 +561,7 @@ def cases(w) -> list[Case]:
         (
             "suggestions",
             w["suggestion_assignment"].suggestion_id,
-            ("add_department", "reply", "rate", "follow_up", "publish", "unpublish"),
+            ("add_department", "reply", "rate", "follow_up", "publish", "unpublish", "mark_key", "record_supervision"),
         ),
         (
             "suggestion_assignments",

@@ -162,6 +162,8 @@ class SuggestionDriver(contract.Driver):
             "reply": self.reply_data(),
             "rate": {"rating": "satisfied"},
             "follow_up": {"note": "已完成改造，居民反映良好。"},
+            "mark_key": {"leader": "区人大常委会副主任张明", "group": [self.world["d_赵敏"]]},
+            "record_supervision": {"kind": "inspection", "date": TODAY, "findings": "现场察看路口，绿灯已延长。"},
         }.get(transition.name, {})
 
     def waiting(self, todo, transition):
