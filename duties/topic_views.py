@@ -10,8 +10,6 @@ resident's name or phone.
 
 from __future__ import annotations
 
-import uuid
-
 from django import forms
 from django.contrib import messages
 from django.core import signing
@@ -34,8 +32,8 @@ from duties.topics import (
     submit_reply,
     topic_url,
 )
-from workflows.intake import MOBILE, normalise_phone
 from workflows.limits import SubmissionLimits, limited
+from workflows.public_views import IdempotentForm, MobilePhoneField, name_field
 
 REPLY_LIMITS = SubmissionLimits(
     "topic-reply", "LIANLUO_TOPIC_REPLY_RATE_IP", "10/h", "LIANLUO_TOPIC_REPLY_RATE_PHONE", "5/d"
@@ -45,7 +43,7 @@ RECEIPT_SALT = "lianluo.topic.reply"
 # --- The public topic page ------------------------------------------------------------------------
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(IdempotentForm):
     content = forms.CharField(
         label="您的看法",
         max_length=1000,
@@ -53,30 +51,8 @@ class ReplyForm(forms.Form):
         help_text="不超过 1000 字。经站点工作人员审核后公开，公开时不显示姓名和电话。",
         error_messages={"required": "请填写您的看法。", "max_length": "回复不能超过 1000 字。"},
     )
-    resident_name = forms.CharField(
-        label="姓名",
-        max_length=30,
-        error_messages={"required": "请填写姓名。", "max_length": "姓名不能超过 30 字。"},
-    )
-    resident_phone = forms.CharField(
-        label="手机号码",
-        max_length=20,
-        help_text="仅供代表和工作人员联系您，不会公开。",
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}),
-        error_messages={"required": "请填写手机号码。"},
-    )
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
-
-    def clean_resident_phone(self):
-        phone = normalise_phone(self.cleaned_data["resident_phone"])
-        if not MOBILE.match(phone):
-            raise forms.ValidationError("请填写 11 位中国大陆手机号码，例如 13812345678。")
-        return phone
+    resident_name = name_field()
+    resident_phone = MobilePhoneField(help_text="仅供代表和工作人员联系您，不会公开。")
 
     def clean_content(self):
         content = self.cleaned_data["content"].strip()

@@ -89,7 +89,7 @@ def _reply(
     lead = suggestion.assignments.exclude(state=A.RELEASED).filter(role=AssignmentRole.LEAD).first()
     if lead is None:
         raise SuggestionError("这件建议目前没有主办单位。")
-    if lead.state == A.ASSIGNED or lead.state == A.ADJUST:
+    if lead.state in (A.ASSIGNED, A.ADJUST):
         raise SuggestionError(f"{lead.department.name}还没有签收这件建议，请先签收。")
     if category not in ReplyCategory.values:
         raise SuggestionError("请选择答复类别（A、B 或 C）。")

@@ -69,7 +69,44 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
-class OpinionForm(forms.Form):
+class MobilePhoneField(forms.CharField):
+    """A mainland mobile number as people type it (spaces, dashes, +86), cleaned to 11 digits."""
+
+    def __init__(self, *, help_text: str, **kwargs):
+        kwargs.setdefault("label", "手机号码")
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}))
+        kwargs.setdefault("error_messages", {"required": "请填写手机号码。"})
+        super().__init__(help_text=help_text, **kwargs)
+
+    def clean(self, value):
+        phone = normalise_phone(super().clean(value))
+        if not MOBILE.match(phone):
+            raise forms.ValidationError("请填写 11 位中国大陆手机号码，例如 13812345678。")
+        return phone
+
+
+def name_field() -> forms.CharField:
+    """The submitter's name: required, at most 30 characters."""
+    return forms.CharField(
+        label="姓名",
+        max_length=30,
+        error_messages={"required": "请填写姓名。", "max_length": "姓名不能超过 30 字。"},
+    )
+
+
+class IdempotentForm(forms.Form):
+    """A public submission form carrying a fresh key, so that sending it twice stores it once."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+
+class OpinionForm(IdempotentForm):
     """What a citizen fills in. Field checks here; intake.submit() checks again before storing."""
 
     station = forms.ModelChoiceField(
@@ -101,20 +138,9 @@ class OpinionForm(forms.Form):
         required=False,
         help_text=f"最多 {MAX_PHOTOS} 张，每张不超过 5 MB，支持 JPG、PNG、WebP；照片中的位置信息会被删除。",
     )
-    citizen_name = forms.CharField(
-        label="姓名",
-        max_length=30,
-        error_messages={"required": "请填写姓名。", "max_length": "姓名不能超过 30 字。"},
-    )
-    citizen_phone = forms.CharField(
-        label="手机号码",
-        max_length=20,
-        help_text="用于查询进度和回访，不会公开。",
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}),
-        error_messages={"required": "请填写手机号码。"},
-    )
+    citizen_name = name_field()
+    citizen_phone = MobilePhoneField(help_text="用于查询进度和回访，不会公开。")
     publish_consent = forms.BooleanField(label="同意公开答复（不公开姓名和电话）", required=False)
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args, station=None, street=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -124,8 +150,6 @@ class OpinionForm(forms.Form):
             del self.fields["station"]
         else:
             self._offer_stations(street)
-        if not self.is_bound:
-            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
     def _offer_stations(self, street) -> None:
         stations = StationPage.objects.live().exclude(level=StationLevel.GENERAL).select_related("street")
@@ -143,12 +167,6 @@ class OpinionForm(forms.Form):
 
         # A callable is read only when the form is drawn, not when a good submission is checked.
         self.fields["station"].choices = grouped
-
-    def clean_citizen_phone(self):
-        phone = normalise_phone(self.cleaned_data["citizen_phone"])
-        if not MOBILE.match(phone):
-            raise forms.ValidationError("请填写 11 位中国大陆手机号码，例如 13812345678。")
-        return phone
 
     def clean_content(self):
         content = self.cleaned_data["content"].strip()
