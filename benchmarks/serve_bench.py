@@ -527,10 +527,11 @@ def _points_targets(deputies: int = 600, records: int = 60_000) -> list[Target]:
     from django.urls import reverse
     from django.utils import timezone
 
+    from base.reports import default_year
     from base.roles import Role, role_group_name
     from content.models import Deputy, Membership
     from duties.models import DutyParticipant, RecordState
-    from duties.reports import URL_NAME, PointsReportView, default_year, scheme_years
+    from duties.reports import URL_NAME, PointsReportView, scheme_years
     from duties.totals import yearly_totals
 
     year = default_year(scheme_years())

@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import django_filters
 
-from django import forms
 from django.conf import settings
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
 
 from wagtail import hooks
-from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
 
+from base.reports import YearFilterSet, YearlyReportMixin
 from base.viewsets import AuditedExportMixin
 from content.models import Deputy, Street
 from duties.models import DutyScheme
@@ -38,17 +36,7 @@ def scheme_years() -> list[int]:
     return list(DutyScheme.objects.order_by("-year").values_list("year", flat=True))
 
 
-def default_year(years: list[int]) -> int:
-    """This year when it has a scheme, else the latest year that has one."""
-    this_year = timezone.localdate().year
-    if this_year in years or not years:
-        return this_year
-    past = [year for year in years if year <= this_year]
-    return max(past) if past else min(years)
-
-
-class PointsReportFilterSet(WagtailFilterSet):
-    year = django_filters.ChoiceFilter(label="年度", empty_label=None, widget=forms.RadioSelect, method="keep")
+class PointsReportFilterSet(YearFilterSet):
     street = django_filters.ModelChoiceFilter(
         label="街道", queryset=Street.objects.none(), empty_label="全部街道", method="keep"
     )
@@ -57,21 +45,16 @@ class PointsReportFilterSet(WagtailFilterSet):
         model = Deputy
         fields = []
 
-    def __init__(self, *args, years=(), year=None, streets=None, **kwargs):
+    def __init__(self, *args, streets=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["year"].extra["choices"] = [(str(y), f"{y}年") for y in years]
-        self.form.fields["year"].initial = str(year)
         if streets is None or streets.count() < 2:
             del self.filters["street"]
             self.form.fields.pop("street", None)
         else:
             self.form.fields["street"].queryset = streets.order_by("name")
 
-    def keep(self, rows, name, value):
-        return rows  # the view reads the values itself: the rows are a list, not a queryset
 
-
-class PointsReportView(AuditedExportMixin, ReportView):
+class PointsReportView(YearlyReportMixin, AuditedExportMixin, ReportView):
     """年度履职积分: one line per active deputy, with the voter-report coverage above the list."""
 
     model = Deputy  # what the rows are about: named so in the audit record of an export
@@ -102,32 +85,16 @@ class PointsReportView(AuditedExportMixin, ReportView):
         return may_see_totals(self.request.user)
 
     @cached_property
-    def years(self) -> list[int]:
-        return scheme_years()
-
-    @cached_property
     def visible_streets(self):
         """The streets the person may filter by (None: none to choose from)."""
         visible = visible_street_ids(self.request.user)
         return Street.objects.all() if visible is None else Street.objects.filter(pk__in=sorted(visible))
 
-    def get_filterset_kwargs(self):
-        data = self.request.GET.copy()
-        if data.get("year") not in {str(year) for year in self.years}:
-            data["year"] = str(default_year(self.years))
-        return {
-            **super().get_filterset_kwargs(),
-            "data": data,
-            "years": self.years,
-            "year": default_year(self.years),
-            "streets": self.visible_streets,
-        }
+    def get_years(self) -> list[int]:
+        return scheme_years()
 
-    @cached_property
-    def year(self) -> int:
-        if self.filters and self.filters.is_valid() and self.filters.form.cleaned_data.get("year"):
-            return int(self.filters.form.cleaned_data["year"])
-        return default_year(self.years)
+    def get_filterset_kwargs(self):
+        return {**super().get_filterset_kwargs(), "streets": self.visible_streets}
 
     @cached_property
     def street(self) -> Street | None:
@@ -144,15 +111,6 @@ class PointsReportView(AuditedExportMixin, ReportView):
         if self.street is not None:
             rows = [row for row in rows if self.street.pk in row.street_ids()]
         return rows
-
-    def filter_queryset(self, queryset):
-        return queryset  # applied in get_queryset
-
-    def get_filename(self):
-        return f"{self.export_filename}-{self.year}"
-
-    def get_page_subtitle(self):
-        return f"{self.year}年"
 
     def get_context_data(self, *args, **kwargs):
         context = super().get_context_data(*args, **kwargs)

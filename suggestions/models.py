@@ -225,7 +225,7 @@ class SuggestionAssignment(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["suggestion", "role", "pk"]
+        ordering = ["suggestion", "-role", "pk"]  # "lead" after "co" in the alphabet: the lead first
         verbose_name = "建议承办"
         verbose_name_plural = "建议承办"
         constraints = [
@@ -276,6 +276,9 @@ class SuggestionReply(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="答复人"
     )
     replied_at = models.DateTimeField("答复时间", auto_now_add=True)
+    # The deadline this reply answered (a second reply has the shorter one of its reopening):
+    # whether it came on time is judged against it in the year-end report.
+    due_on = models.DateField("答复期限", null=True, blank=True)
     rating = models.CharField("代表评价", max_length=12, choices=Rating.choices, blank=True)
     rated_at = models.DateTimeField("评价时间", null=True, blank=True)
     followed_up_at = models.DateTimeField("承诺到期跟踪时间", null=True, blank=True)

@@ -118,6 +118,7 @@ def _reply(
         contacted_on=contacted_on,
         promised_on=promised_on,
         replied_by=user,
+        due_on=suggestion.deadline,
     )
     if attachment:
         reply.attachment = clean_attachment(attachment)

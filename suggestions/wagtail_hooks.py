@@ -15,6 +15,7 @@ from wagtail.permissions import register_permission_policy
 from base.policies import TransitionsOnlyPermissionPolicy, policy_for
 from base.viewsets import ModelInspectView, ScopedModelViewSet
 from duties.models import DiscussionTopic
+from suggestions import reports  # noqa: F401 - registers the year-end report's hooks
 from suggestions.assignment import ASSIGNMENTS
 from suggestions.drafting import SUGGESTIONS
 from suggestions.models import Suggestion, SuggestionAction, SuggestionAssignment, SuggestionReply

@@ -37,6 +37,7 @@ def test_only_approved_suggestions_are_public_with_the_deputies_names_and_the_re
     assert listing.count(shown.title) == 1  # the other closed suggestion, not approved, is not there
     page = client.get(reverse("suggestion_result", args=[shown.pk])).content.decode()
     assert "已将行人绿灯延长至30秒。" in page and "B类：正在解决或列入计划解决" in page
+    assert page.index("区公安分局交警大队（主办）") < page.index("区城管局（协办）")  # the lead department first
     for personal in ("张建国", "13812345678", "5678"):
         assert personal not in listing and personal not in page
     assert client.get(reverse("suggestion_result", args=[hidden.pk])).status_code == 404
