@@ -33,6 +33,8 @@ Usage (from the repository root, with the virtualenv active):
   python benchmarks/serve_bench.py --reuse --targets portal,healthz   # 代表e站, 300 records
   python benchmarks/serve_bench.py --targets points,points-export,healthz --concurrency 2 \\
       --requests 200 --warmup 10   # 年度履职积分: 600 deputies, 60,000 records of the year
+  python benchmarks/serve_bench.py --reuse --targets suggestions-report,suggestions-report-export,healthz \\
+      --concurrency 2 --requests 200   # 代表建议办理年度统计: 5,000 suggestions, 20,000 assignments
 --scale is build_demo's: the total number of stations (default district: 220). The exit
 code is 0 when every request answered 200, 1 when some did not, 2 on a setup failure.
 The public search (/search/?q=停车 by default; --search QUERY, repeatable) is a target too:
@@ -132,7 +134,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         "names: station, contact_point, staff_listing, submit_opinion, search, search2…, healthz, "
         "portal (代表e站, only when named: it writes 300 duty records), "
         "points, points-export (年度履职积分 and its Excel file, only when named: they top the district up "
-        "to 600 deputies and 60,000 verified records of the year)",
+        "to 600 deputies and 60,000 verified records of the year), "
+        "suggestions-report, suggestions-report-export (代表建议办理年度统计 and its Excel file, only when named: "
+        "they top the year up to 5,000 filed suggestions with 20,000 department assignments)",
     )
 
     out = parser.add_argument_group("output")
@@ -589,6 +593,65 @@ def _points_targets(deputies: int = 600, records: int = 60_000) -> list[Target]:
     ]
 
 
+def _suggestion_report_targets(suggestions: int = 5_000) -> list[Target]:
+    """代表建议办理年度统计 (the year-end report of deputy suggestions) as the liaison office
+    opens it (this year), and its Excel export. This year is topped up in bulk
+    (benchmarks/suggestions_district.py) to `suggestions` filed suggestions, each with one
+    lead and three co-handling departments, most answered and rated."""
+    from suggestions_district import PARTS, add_suggestions, bench_suggestions
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from base.roles import Role, role_group_name
+    from suggestions.models import Suggestion, SuggestionAssignment
+    from suggestions.reports import URL_NAME, SuggestionReportView
+    from suggestions.statistics import yearly_report
+
+    today = timezone.localdate()
+    missing = suggestions - bench_suggestions(today.year)
+    if missing > 0:
+        started = time.perf_counter()
+        add_suggestions(missing, today.year, today)
+        print(
+            f"suggestions: {missing} filed suggestions of {today.year} written in {time.perf_counter() - started:.1f} s"
+        )
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-district-admin", defaults={"display_name": "基准测试区管理员"}
+    )
+    user.groups.add(*Group.objects.filter(name=role_group_name(Role.DISTRICT_ADMIN)))
+    report_ms = []
+    for _ in range(3):  # the computation alone, in-process
+        started = time.perf_counter()
+        rows = yearly_report(today.year)
+        report_ms.append((time.perf_counter() - started) * 1000)
+    filed = Suggestion.objects.filter(year=today.year, serial__isnull=False)
+    detail = {
+        "year": today.year,
+        "suggestions": filed.count(),
+        "assignments": SuggestionAssignment.objects.filter(suggestion__in=filed).count(),
+        "departments_per_suggestion": PARTS,
+        "rows": len(rows),
+        "yearly_report_ms_median": round(statistics.median(report_ms), 1),
+    }
+    path = reverse(URL_NAME)
+    cookie = {"Cookie": signed_in_cookie(user)}
+    return [
+        Target(
+            name="suggestions-report",
+            path=path,
+            headers=cookie,
+            probe_repeats=5,
+            detail={"title": SuggestionReportView.page_title, **detail},
+        ),
+        Target(
+            name="suggestions-report-export", path=f"{path}?export=xlsx", headers=cookie, probe_repeats=5, detail=detail
+        ),
+    ]
+
+
 def _submission_target(station_target: Target) -> Target:
     """A citizen posting the opinion form of the benchmarked station (each post a new opinion).
 
@@ -676,6 +739,8 @@ def choose_targets(args) -> list[Target]:
                 targets.append(portal)
         if wanted is not None and wanted & {"points", "points-export"}:  # only when asked: they write rows
             targets += _points_targets()
+        if wanted is not None and wanted & {"suggestions-report", "suggestions-report-export"}:  # they write rows
+            targets += _suggestion_report_targets()
         targets.append(_submission_target(targets[0]))
         targets += _search_targets(args.search)
         targets.append(Target(name="healthz", path="/healthz/", detail={"view": "content.views.healthz"}))

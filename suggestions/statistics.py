@@ -15,15 +15,15 @@ Definitions (the README repeats them for the people who read the report):
   rating is 满意 or 基本满意.
 - 重新办理 reopened: of the same rated suggestions, those the deputy rated 不满意 at least once.
 
-The figures come from four queries of plain values however many suggestions the year holds;
-counting happens here, in one pass.
+The figures come from five queries however many suggestions the year holds (the co-handled
+counts grouped by the database); the rest is counted here, in one pass.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from base.roles import roles_of
@@ -89,7 +89,7 @@ class Facts:
     state: str
     deadline: object
     assigned: bool
-    replies: list = field(default_factory=list)  # (number, category, rating, replied on, due on)
+    replies: list = field(default_factory=list)  # (number, category, rating, came by its deadline)
 
     def count_into(self, row: ReportRow, today) -> None:
         row.filed += 1
@@ -99,7 +99,7 @@ class Facts:
         row.overdue.add(self.state in AWAITING_REPLY and self.deadline is not None and self.deadline < today)
         if replies or (self.deadline is not None and self.deadline < today):
             first = replies[0] if replies else None
-            row.on_time.add(first is not None and (first[4] is None or first[3] <= first[4]))
+            row.on_time.add(first is not None and first[3])
         if replies:
             category = replies[-1][1]
             row.category_a.add(category == "A")
@@ -135,23 +135,27 @@ def yearly_report(year: int, *, today=None) -> list[ReportRow]:
     """The district's line first, then each department that leads a suggestion of the year."""
     today = today or timezone.localdate()
     filed = Suggestion.objects.filter(year=year, serial__isnull=False)
+    # Truth values worked out by the database: no timestamps to parse and convert row by row.
+    assigned = ExpressionWrapper(Q(assigned_at__isnull=False), output_field=BooleanField())
     facts = {
-        pk: Facts(state, deadline, assigned_at is not None)
-        for pk, state, deadline, assigned_at in filed.values_list("pk", "state", "deadline", "assigned_at")
+        pk: Facts(state, deadline, is_assigned)
+        for pk, state, deadline, is_assigned in filed.values_list("pk", "state", "deadline", assigned)
     }
-    for suggestion_id, number, category, rating, replied_at, due_on in SuggestionReply.objects.filter(
-        suggestion__in=filed
-    ).values_list("suggestion_id", "number", "category", "rating", "replied_at", "due_on"):
-        facts[suggestion_id].replies.append((number, category, rating, timezone.localtime(replied_at).date(), due_on))
+    # The reply's day in the district's time zone (the __date lookup converts), against its deadline.
+    in_time = ExpressionWrapper(Q(due_on__isnull=True) | Q(replied_at__date__lte=F("due_on")), BooleanField())
+    replies = SuggestionReply.objects.filter(suggestion__in=filed)
+    for suggestion_id, *reply in replies.values_list("suggestion_id", "number", "category", "rating", in_time):
+        facts[suggestion_id].replies.append(tuple(reply))
 
-    lead_of: dict[int, int] = {}
-    co_handled: dict[int, int] = defaultdict(int)
-    parts = SuggestionAssignment.objects.filter(suggestion__in=filed).exclude(state=AssignmentState.RELEASED)
-    for suggestion_id, department_id, role in parts.values_list("suggestion_id", "department_id", "role"):
-        if role == AssignmentRole.LEAD:
-            lead_of[suggestion_id] = department_id
-        else:
-            co_handled[department_id] += 1
+    active = SuggestionAssignment.objects.filter(suggestion__in=filed).exclude(state=AssignmentState.RELEASED)
+    lead_of = dict(active.filter(role=AssignmentRole.LEAD).values_list("suggestion_id", "department_id"))
+    co_handled = dict(
+        active.filter(role=AssignmentRole.CO)
+        .values("department_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("department_id", "n")
+    )
 
     departments = dict(Department.objects.filter(pk__in={*lead_of.values(), *co_handled}).values_list("pk", "name"))
     overall = ReportRow(OVERALL)
