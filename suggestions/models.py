@@ -94,13 +94,17 @@ class Suggestion(models.Model):
     assigned_at = models.DateTimeField("交办时间", null=True, blank=True)
     deadline = models.DateField("办理期限", null=True, blank=True)
     published_at = models.DateTimeField("公开时间", null=True, blank=True)
+    # The daily sweep's claims (suggestions.reminders): the deadline it last reminded of, and
+    # the deadline whose passing it reported; a new deadline (reopened) is reminded of anew.
+    reminded_for = models.DateField("已提醒的期限", null=True, blank=True, editable=False)
+    overdue_notified_for = models.DateField("已通知超期的期限", null=True, blank=True, editable=False)
     is_key = models.BooleanField("重点督办", default=False)
     key_leader = models.CharField("牵头督办的常委会领导", max_length=40, blank=True)
     key_group = models.ManyToManyField(
         "content.Deputy", blank=True, related_name="supervised_suggestions", verbose_name="督办组代表"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["reminded_for", "overdue_notified_for"])  # the sweep's claims
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -282,8 +286,9 @@ class SuggestionReply(models.Model):
     rating = models.CharField("代表评价", max_length=12, choices=Rating.choices, blank=True)
     rated_at = models.DateTimeField("评价时间", null=True, blank=True)
     followed_up_at = models.DateTimeField("承诺到期跟踪时间", null=True, blank=True)
+    promise_notified_at = models.DateTimeField("承诺到期通知时间", null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["promise_notified_at"])  # the sweep's claim
 
     class Meta:
         ordering = ["suggestion", "number"]

@@ -314,6 +314,8 @@ LIANLUO_TOPIC_REPLY_RATE_PHONE = env_str("LIANLUO_TOPIC_REPLY_RATE_PHONE", "5/d"
 LIANLUO_SUGGESTION_DEADLINE_MONTHS = env_int("LIANLUO_SUGGESTION_DEADLINE_MONTHS", 3)
 LIANLUO_SUGGESTION_MAX_MONTHS = env_int("LIANLUO_SUGGESTION_MAX_MONTHS", 6)
 LIANLUO_SUGGESTION_REOPEN_MONTHS = env_int("LIANLUO_SUGGESTION_REOPEN_MONTHS", 1)  # after 不满意
+# The suggestions' daily sweep reminds the departments this many working days before a deadline.
+LIANLUO_SUGGESTION_REMINDER_WORKDAYS = env_int("LIANLUO_SUGGESTION_REMINDER_WORKDAYS", 10)
 LIANLUO_REMINDER_WORKDAYS = env_int("LIANLUO_REMINDER_WORKDAYS", 2)
 # Deputies' duties: the start of the current term, from which a district deputy's report to
 # the voters (向选民报告履职) counts, for deputies without a term start of their own.
