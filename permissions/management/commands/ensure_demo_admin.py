@@ -17,6 +17,7 @@ from duties.models import DeputyAccount
 from permissions.models import StaffRequest, StationAssignment
 from permissions.roles import sync_all_roles
 from permissions.staff_requests import file_request
+from suggestions.demo import ensure_demo_suggestions
 from workflows.models import Department
 
 DEMO_USERNAME = "admin"
@@ -132,6 +133,16 @@ def ensure_demo_people(password: str) -> list[tuple[str, str]]:
         deputy_user = User.objects.get(username="demo-deputy")
         street_user = User.objects.get(username="demo-street")
         ensure_demo_duties(station, demo_station_user, street_user, deputy_user, deputy)
+        office_user = User.objects.filter(username=DEMO_USERNAME, is_superuser=True).first()
+        if department is not None and office_user is not None:
+            ensure_demo_suggestions(
+                deputy,
+                deputy_user,
+                station=station,
+                office_user=office_user,
+                department=department,
+                department_user=User.objects.get(username="demo-department"),
+            )
     return made
 
 
