@@ -16,7 +16,7 @@ from tests.browser.conftest import DESKTOP_VIEWPORT, PHONE_VIEWPORT
 from tests.browser.test_public_walkthrough import assert_no_serious_axe_violations, assert_stayed_on_live_server
 from tests.conftest import PASSWORD, role_user, station_user
 from workflows.models import Department, Opinion
-from workflows.opinions import TRANSITIONS
+from workflows.opinions import OPINIONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -40,8 +40,12 @@ def sign_in(page: Page, live_server, username: str):
     expect(page.locator("body")).not_to_contain_text("请输入正确的")
 
 
-def act(page: Page, transition: str, fields: dict | None = None):
-    """Fill and submit one action form on the opinion's admin page; wait for the message."""
+def act(page: Page, transition: str, fields: dict | None = None, checks: tuple = (), process=OPINIONS):
+    """Fill and submit one action form on an admin detail page (the opinion's by default);
+    wait for the success message.
+
+    `fields` are filled (or chosen, for a select) by their name; `checks` are radio buttons
+    or checkboxes of the form ticked by their label."""
     form = page.locator(f"form:has(button[data-transition='{transition}'])")
     for name, value in (fields or {}).items():
         field = form.locator(f"[name='{transition}-{name}']")
@@ -49,10 +53,11 @@ def act(page: Page, transition: str, fields: dict | None = None):
             field.select_option(label=value)
         else:
             field.fill(value)
+    for label in checks:
+        form.get_by_label(label, exact=True).check()
     form.locator(f"button[data-transition='{transition}']").click()
     page.wait_for_load_state()
-    label = TRANSITIONS[transition].label
-    expect(page.locator(".messages")).to_contain_text(f"已{label}。")
+    expect(page.locator(".messages")).to_contain_text(f"已{process.by_name[transition].label}。")
 
 
 def test_an_opinion_goes_round_the_whole_loop(live_server, people, open_page):

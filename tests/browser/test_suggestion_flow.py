@@ -24,6 +24,7 @@ from suggestions.assignment import ASSIGNMENTS
 from suggestions.drafting import SUGGESTIONS
 from suggestions.models import Suggestion
 from tests.browser.conftest import DESKTOP_VIEWPORT, PHONE_VIEWPORT
+from tests.browser.test_opinion_flow import act as admin_act
 from tests.browser.test_opinion_flow import sign_in
 from tests.browser.test_public_walkthrough import assert_no_serious_axe_violations, assert_stayed_on_live_server
 from tests.conftest import make_deputy, role_user
@@ -59,22 +60,8 @@ def people(two_streets):
 
 
 def act(page: Page, process, transition: str, fields: dict | None = None, checks: tuple = ()):
-    """Fill and submit one action form on an admin detail page; wait for the success message.
-
-    `fields` are filled (or chosen, for a select) by their name; `checks` are radio buttons
-    or checkboxes of the form ticked by their label."""
-    form = page.locator(f"form:has(button[data-transition='{transition}'])")
-    for name, value in (fields or {}).items():
-        field = form.locator(f"[name='{transition}-{name}']")
-        if field.evaluate("node => node.tagName") == "SELECT":
-            field.select_option(label=value)
-        else:
-            field.fill(value)
-    for label in checks:
-        form.get_by_label(label, exact=True).check()
-    form.locator(f"button[data-transition='{transition}']").click()
-    page.wait_for_load_state()
-    expect(page.locator(".messages")).to_contain_text(f"已{process.by_name[transition].label}。")
+    """One action on an admin detail page of `process` (the opinion flow's helper)."""
+    admin_act(page, transition, fields, checks, process=process)
 
 
 def portal_step(page: Page, button: str, message: str):
