@@ -19,11 +19,19 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def record(action: str, *, actor=None, request=None, obj=None, username: str = "", **detail) -> AuditEvent:
-    """Append one audit event. `action` must be registered (see `base.audit_actions`)."""
+def record(
+    action: str, *, actor=None, request=None, obj=None, username: str = "", anonymous: bool = False, **detail
+) -> AuditEvent:
+    """Append one audit event. `action` must be registered (see `base.audit_actions`).
+
+    `anonymous` records the event without the person or their address, even when a signed-in
+    request is being served: a secret ballot's casting is logged, but not by whom."""
     if action not in actions:
         raise ValueError(f"Audit action {action!r} is not registered (register_audit_actions hook).")
-    request = request if request is not None else current_request()
+    if anonymous:
+        actor, request = None, None
+    else:
+        request = request if request is not None else current_request()
     if actor is None and request is not None and getattr(request, "user", None) and request.user.is_authenticated:
         actor = request.user
     return AuditEvent.objects.create(

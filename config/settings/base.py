@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "workflows",
     "duties",
     "suggestions",
+    "livelihood",
     "permissions",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
