@@ -43,6 +43,8 @@ class LivelihoodAction(models.TextChoices):
     BALLOT_ISSUED = "livelihood_ballot_issued", "民生实事发放选票"
     BALLOT_CAST = "livelihood_ballot_cast", "民生实事投票"
     PAPER_ENTRY = "livelihood_paper_entry", "民生实事纸质选票录入"
+    NOMINATED = "livelihood_nominated", "民生实事项目提名"
+    NOMINATION = "livelihood_nomination", "民生实事提名办理"
 
 
 class ProjectRound(models.Model):
@@ -120,6 +122,79 @@ class Candidate(models.Model):
 
     def __str__(self):
         return f"{self.number}. {self.title}"
+
+
+class NominationSource(models.TextChoices):
+    PUBLIC = "public", "群众"
+    DEPUTY = "deputy", "代表"
+    STATION = "station", "联络站"
+
+
+class NominationState(models.TextChoices):
+    SUBMITTED = "submitted", "待审核"
+    LISTED = "listed", "已公开，待筛选"
+    REJECTED = "rejected", "不予受理"
+    MERGED = "merged", "已合并"
+    ADOPTED = "adopted", "列为候选项目"
+    DECLINED = "declined", "未列入候选"
+
+
+class Nomination(models.Model):
+    """A proposed project (点菜): from anyone on a station's page or the round's page, from a
+    deputy in 代表e站, or entered by a station's staff. Every one gets an answer."""
+
+    round = models.ForeignKey(ProjectRound, on_delete=models.CASCADE, related_name="nominations", verbose_name="轮次")
+    station = models.ForeignKey(
+        "content.StationPage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="livelihood_nominations",
+        verbose_name="提交站点",
+    )
+    source = models.CharField("来源", max_length=8, choices=NominationSource.choices, default=NominationSource.PUBLIC)
+    deputy = models.ForeignKey(
+        "content.Deputy",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="livelihood_nominations",
+        verbose_name="提名代表",
+    )
+    title = models.CharField("项目名称", max_length=60)
+    need = models.TextField("群众需求", max_length=2000)
+    place = models.CharField("地点", max_length=120)
+    scale = models.CharField("大致规模", max_length=120, blank=True)
+    nominator_name = models.CharField("提名人姓名", max_length=30)
+    nominator_phone = models.CharField("提名人手机", max_length=11, blank=True)
+    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    state = models.CharField("状态", max_length=12, choices=NominationState.choices, default=NominationState.SUBMITTED)
+    version = models.PositiveIntegerField("版本", default=0, editable=False)
+    answer = models.TextField("答复", max_length=2000, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged", verbose_name="合并到"
+    )
+    candidate = models.ForeignKey(
+        Candidate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="nominations",
+        verbose_name="列为的候选项目",
+    )
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["nominator_name", "nominator_phone"])
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "项目征集（点菜）"
+        verbose_name_plural = "项目征集（点菜）"
+        indexes = [models.Index(fields=["round", "state"])]
+
+    def __str__(self):
+        return self.title
 
 
 class BallotMethod(models.TextChoices):
