@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("e/suggestions/", include("suggestions.urls")),
+    path("e/livelihood/", include("livelihood.portal_urls")),
     path("e/", include("duties.urls")),
     path("", include("content.urls")),
     path("", include("workflows.urls")),
