@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("content.urls")),
     path("", include("workflows.urls")),
     path("", include("suggestions.public_urls")),
+    path("", include("livelihood.public_urls")),
 ]
 
 if settings.DEBUG:

@@ -9,5 +9,6 @@ class LivelihoodConfig(AppConfig):
     verbose_name = "民生实事"
 
     def ready(self):
-        # The round's process registers itself (and its audit action's timeline) when imported.
-        from livelihood import rounds  # noqa: F401
+        # The processes register themselves (and their audit actions' timelines) when imported;
+        # the public views add the rounds collecting nominations to every station page.
+        from livelihood import nominations, public_views, rounds  # noqa: F401

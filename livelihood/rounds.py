@@ -17,7 +17,7 @@ from django.utils import timezone
 from base.roles import MANAGE_STREET, Roles
 from content.models import Street
 from livelihood import ballot
-from livelihood.models import LivelihoodAction, ProjectRound, RoundState
+from livelihood.models import LivelihoodAction, NominationState, ProjectRound, RoundState
 from workflows.process import NOTHING, Process, Todo, Transition, TransitionError
 
 S = RoundState
@@ -32,6 +32,9 @@ def round_capacities(roles: Roles) -> dict[str, Q]:
 
 
 def _publish_candidates(round: ProjectRound, **_):
+    waiting = round.nominations.filter(state__in=(NominationState.SUBMITTED, NominationState.LISTED)).count()
+    if waiting:
+        raise TransitionError(f"还有 {waiting} 条项目提名没有答复：每一条提名都要答复后才能公布候选项目。")
     count = round.candidates.count()
     if count != round.candidate_count:
         raise TransitionError(f"本轮应有 {round.candidate_count} 个候选项目，现在有 {count} 个。")
