@@ -1,0 +1,117 @@
+"""民生实事票决 in 代表e站: a deputy on the roll signs in and gets the ballot in the response,
+casts it with the token alone, never gets a second one; one not on the roll gets 404; an
+over-voted ballot is refused without storing anything and the corrected one counts; the cast
+leaves no trace of who cast it; the published count is shown on the round's page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from django.urls import reverse
+
+from base.models import AuditEvent
+from base.roles import Role, role_group_name
+from duties.models import DeputyAccount
+from livelihood import ballot
+from livelihood.models import Ballot, BallotToken, LivelihoodAction
+from livelihood.rounds import ROUNDS
+from tests.conftest import make_deputy, role_user
+from tests.test_livelihood_ballot import balloting
+from tests.test_livelihood_ballot import district as district  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def account_of(deputy, username):
+    user = role_user(username, role_group_name(Role.DEPUTY))
+    DeputyAccount.objects.create(deputy=deputy, user=user)
+    return user
+
+
+def token_in(html: str) -> str:
+    found = re.search(r'name="token" value="([^"]+)"', html)
+    assert found, "no ballot form"
+    return found.group(1)
+
+
+def test_a_deputy_signs_in_casts_once_and_gets_no_second_ballot(client, district):
+    round = balloting(district)
+    client.force_login(account_of(district["deputies"][0], "voter"))
+    index = client.get(reverse("livelihood_portal:index")).content.decode()
+    assert round.title in index
+    detail = client.get(reverse("livelihood_portal:round", args=[round.pk])).content.decode()
+    assert "签到领票" in detail and "最多选 2 项" in detail
+    signed = client.post(reverse("livelihood_portal:sign_in", args=[round.pk]))
+    assert signed.status_code == 200  # the ballot comes in the response, not behind a redirect
+    html = signed.content.decode()
+    token = token_in(html)
+    assert "最多选 2 项" in html and "候选项目4" in html and "区民政局" in html
+    cast = client.post(reverse("livelihood_portal:cast", args=[round.pk]), {"token": token, "choice": ["2", "4"]})
+    assert cast.status_code == 200
+    thanks = cast.content.decode()
+    assert "已投票" in thanks and "候选项目2" not in thanks and "候选项目4" not in thanks
+    assert Ballot.objects.get(round=round).choices == [2, 4]
+    again = client.post(reverse("livelihood_portal:sign_in", args=[round.pk]), follow=True).content.decode()
+    assert "已经领取过选票" in again and 'name="token"' not in again
+    assert "您已领取选票" in client.get(reverse("livelihood_portal:round", args=[round.pk])).content.decode()
+    replay = client.post(reverse("livelihood_portal:cast", args=[round.pk]), {"token": token, "choice": ["1"]})
+    assert replay.status_code == 400 and "已经投过" in replay.content.decode()
+    assert Ballot.objects.filter(round=round).count() == 1 and not BallotToken.objects.exists()
+
+
+def test_the_cast_leaves_no_trace_of_the_voter(client, district):
+    round = balloting(district)
+    client.force_login(account_of(district["deputies"][1], "voter"))
+    token = token_in(client.post(reverse("livelihood_portal:sign_in", args=[round.pk])).content.decode())
+    client.post(
+        reverse("livelihood_portal:cast", args=[round.pk]), {"token": token, "choice": ["1"]}, REMOTE_ADDR="10.9.8.7"
+    )
+    event = AuditEvent.objects.get(action=LivelihoodAction.BALLOT_CAST)
+    assert (event.actor_id, event.actor_username, event.ip_address) == (None, "", None)
+    assert not AuditEvent.objects.filter(action=LivelihoodAction.BALLOT_CAST).exclude(actor=None).exists()
+    assert not AuditEvent.objects.filter(action=LivelihoodAction.BALLOT_CAST).exclude(ip_address=None).exists()
+
+
+def test_an_over_voted_ballot_is_refused_with_the_same_token_then_the_corrected_one_counts(client, district):
+    round = balloting(district)
+    client.force_login(account_of(district["deputies"][0], "voter"))
+    token = token_in(client.post(reverse("livelihood_portal:sign_in", args=[round.pk])).content.decode())
+    url = reverse("livelihood_portal:cast", args=[round.pk])
+    over = client.post(url, {"token": token, "choice": ["1", "2", "3"]})
+    assert over.status_code == 400
+    html = over.content.decode()
+    assert "最多选 2 项，您选了 3 项" in html and token_in(html) == token
+    assert not Ballot.objects.exists()
+    assert client.post(url, {"token": token, "choice": ["1", "3"]}).status_code == 200
+    assert Ballot.objects.get().choices == [1, 3]
+
+
+def test_a_deputy_not_on_the_roll_gets_404(client, district):
+    round = balloting(district)
+    outsider = make_deputy("名单外代表", level="city")
+    client.force_login(account_of(outsider, "outsider"))
+    assert client.get(reverse("livelihood_portal:round", args=[round.pk])).status_code == 404
+    assert client.post(reverse("livelihood_portal:sign_in", args=[round.pk])).status_code == 404
+    assert round.title not in client.get(reverse("livelihood_portal:index")).content.decode()
+    assert not round.electors.exclude(issued="").exists()
+
+
+def test_the_published_count_is_shown_on_the_rounds_page(client, district):
+    round = balloting(district)
+    voter = account_of(district["deputies"][0], "voter")
+    client.force_login(voter)
+    for deputy in district["deputies"]:
+        if deputy == district["deputies"][0]:
+            token = token_in(client.post(reverse("livelihood_portal:sign_in", args=[round.pk])).content.decode())
+            client.post(reverse("livelihood_portal:cast", args=[round.pk]), {"token": token, "choice": ["1", "2"]})
+        else:
+            ballot.cast(round, ballot.issue(round, deputy, "online"), [1])
+    round = ROUNDS.perform(round, "close_ballot", user=district["office"])
+    counted = client.get(reverse("livelihood_portal:round", args=[round.pk])).content.decode()
+    assert "结果经复核后公布" in counted and "5 票" not in counted
+    ROUNDS.perform(round, "publish_results", user=district["office"])
+    published = client.get(reverse("livelihood_portal:round", args=[round.pk])).content.decode()
+    assert "票决结果" in published and "候选项目1：5 票" in published and "确定" in published
+    assert "空缺 1 个名额" in published
