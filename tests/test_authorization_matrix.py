@@ -56,6 +56,7 @@ from content.tree import add_station
 from duties.models import DeputyAccount, DutyItem, DutyRecordPhoto
 from duties.records import Entry, record_by_staff
 from duties.topics import Opening, Reply, open_topic, submit_reply
+from livelihood.models import Candidate, ProjectRound
 from permissions.models import StaffRequest, StationAssignment
 from suggestions.drafting import SUGGESTIONS, Draft, start_draft
 from suggestions.models import Suggestion, SuggestionReply
@@ -232,6 +233,16 @@ def world(two_streets, street, django_user_model):
         months=3,
     )
     topic_reply, _ = submit_reply(Reply(topic, f"{MARKER}：建议错时共享车位。", "张建国", "13812345678"))
+    # 民生实事: street A's round, still open for candidates, with one candidate.
+    livelihood_round = ProjectRound.objects.create(year=2027, street=street, title=f"{MARKER}民生实事")
+    livelihood_candidate = Candidate.objects.create(
+        round=livelihood_round,
+        number=1,
+        title="加装电梯",
+        description="老旧小区加装电梯。",
+        budget=300,
+        department=department,
+    )
 
     personas = {
         "street_a": secretary,
@@ -289,6 +300,8 @@ def world(two_streets, street, django_user_model):
             attachment=ContentFile(b"%PDF-1.4 reply", "reply.pdf"),
         ),
         "draft": draft,
+        "livelihood_round": livelihood_round,
+        "livelihood_candidate": livelihood_candidate,
         "personas": personas,
     }
 
@@ -576,6 +589,21 @@ def cases(w) -> list[Case]:
             ],
             *[Case(f"{viewset}:act", OBJECT, {"pk": pk, "name": name}) for name in steps],
         ]
+    livelihood_round, livelihood_candidate = w["livelihood_round"].pk, w["livelihood_candidate"].pk
+    out += [
+        *[
+            Case(f"livelihood_rounds:{name}", OBJECT, {"pk": livelihood_round})
+            for name in ("inspect", "edit", "delete", "history", "history_results", "usage", "sign_in", "paper")
+        ],
+        *[
+            Case("livelihood_rounds:act", OBJECT, {"pk": livelihood_round, "name": name})
+            for name in ("open_nominations", "open_ballot", "close_ballot", "publish_results")
+        ],
+        *[
+            Case(f"livelihood_candidates:{name}", OBJECT, {"pk": livelihood_candidate})
+            for name in ("inspect", "edit", "delete", "history", "history_results", "usage")
+        ],
+    ]
     for viewset, pk in (
         ("duty_items", w["duty_item"].pk),
         ("duty_schemes", w["duty_item"].scheme_id),
@@ -722,6 +750,11 @@ def test_the_fixture_objects_are_reachable_by_their_own_street(client, world):
         "discussion_topics:inspect",
         "topic_replies:inspect",
         "duty_records:photo",
+        "livelihood_rounds:inspect",
+        "livelihood_rounds:edit",
+        "livelihood_rounds:sign_in",
+        "livelihood_rounds:paper",
+        "livelihood_candidates:edit",
     ):
         response = client.get(by_name[name].url)
         assert response.status_code == 200, (name, response.status_code, response.get("Location"))

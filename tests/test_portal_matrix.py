@@ -1,5 +1,5 @@
-"""The authorization matrix of 代表e站 (`/e/`: the `duty_portal` and `suggestion_portal`
-namespaces), for every persona.
+"""The authorization matrix of 代表e站 (`/e/`: the `duty_portal`, `suggestion_portal` and
+`livelihood_portal` namespaces), for every persona.
 
 The cases come from the URL resolver: every portal URL must be listed below (OBJECT: it
 takes one of deputy A's rows; OWN: it acts only for the signed-in deputy), so a URL added
@@ -28,6 +28,7 @@ from duties.direct import raise_directly
 from duties.models import DeputyAccount, DutyItem
 from duties.records import Entry, report_by_deputy
 from duties.topics import Opening, Reply, open_topic, submit_reply
+from livelihood.models import Candidate, Elector, ProjectRound, RoundState
 from suggestions.drafting import Draft, start_draft
 from tests.conftest import make_deputy, role_user, street_user
 from tests.test_authorization_matrix import fingerprint
@@ -38,7 +39,7 @@ pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 30)
 MARKER = "王芳的东平巷停车调研"
 OBJECT, OWN = "object", "own"
-POST_ONLY = {"duty_portal:rate", "duty_portal:confirm"}
+POST_ONLY = {"duty_portal:rate", "duty_portal:confirm", "livelihood_portal:sign_in"}
 
 
 def photo_upload():
@@ -92,8 +93,23 @@ def world(two_streets, street, fixed_today):
             "建议错时共享周边单位车位。",
         ),
     )
+    # 民生实事: a round being voted on whose roll has 王芳 and not 李强.
+    livelihood_round = ProjectRound.objects.create(
+        year=2026, title="民生实事票决", seats=1, candidate_count=2, state=RoundState.BALLOTING, entitled=1
+    )
+    for number in (1, 2):
+        Candidate.objects.create(
+            round=livelihood_round,
+            number=number,
+            title=f"项目{number}",
+            description="内容",
+            budget=10,
+            department=department,
+        )
+    Elector.objects.create(round=livelihood_round, deputy=wang)
     return {
         **two_streets,
+        "livelihood_round": livelihood_round,
         "suggestion": suggestion,
         "record": record,
         "photo": record.photos.get(),
@@ -106,7 +122,7 @@ def world(two_streets, street, fixed_today):
     }
 
 
-PORTAL_NAMESPACES = ("duty_portal", "suggestion_portal")  # everything under /e/
+PORTAL_NAMESPACES = ("duty_portal", "suggestion_portal", "livelihood_portal")  # everything under /e/
 
 
 def portal_patterns() -> set[str]:
@@ -133,6 +149,12 @@ def cases(w) -> dict[str, tuple[str, list]]:
         "suggestion_portal:new": (OWN, []),
         "suggestion_portal:detail": (OBJECT, [w["suggestion"].pk]),
         "suggestion_portal:edit": (OBJECT, [w["suggestion"].pk]),
+        "livelihood_portal:index": (OWN, []),
+        # The round's page and its sign-in are for the deputies on its roll only.
+        "livelihood_portal:round": (OBJECT, [w["livelihood_round"].pk]),
+        "livelihood_portal:sign_in": (OBJECT, [w["livelihood_round"].pk]),
+        # Casting acts by the single-use token it carries, never by who is signed in.
+        "livelihood_portal:cast": (OWN, [w["livelihood_round"].pk]),
     }
 
 
@@ -147,6 +169,8 @@ def posted(client, name, args):
         data["action"] = "close"
     if name == "suggestion_portal:detail":
         data |= {"action": "submit", "submit-version": "0"}
+    if name == "livelihood_portal:cast":
+        data |= {"token": "not-a-ballot", "choice": ["1"]}
     if name == "suggestion_portal:edit":
         data |= {"kind": "session", "title": "改过的标题", "category": "1", "problem": "改" * 30, "measures": "改" * 20}
     return client.post(reverse(name, args=args), data)
