@@ -13,6 +13,7 @@ from livelihood import ballot
 from livelihood.models import Ballot, Candidate, Elector, ProjectRound, RoundState
 from livelihood.rounds import ROUNDS
 from tests.conftest import role_user, street_user
+from tests.test_admin_chinese import ALLOWED, english_words, entered_words, read_page
 from tests.test_livelihood_ballot import balloting, new_round
 from tests.test_livelihood_ballot import district as district  # noqa: F401
 
@@ -216,3 +217,43 @@ def test_the_auditor_reads_the_round_but_posts_nothing(client, district):
     posted = client.post(reverse("livelihood_rounds:paper", args=[round.pk]), {"sheet": "1", "choices": ["1"]})
     assert posted.status_code == 403
     assert ballot.issued_counts(round) == {"online": 0, "paper": 0} and not round.paper_entries.exists()
+
+
+# --- The home page's to-dos, and the screens in Chinese ---------------------------------------
+
+
+def test_rounds_waiting_for_their_runner_are_on_the_admin_home(client, district):
+    round = new_round(district, street=district["street"])
+    for name in ("open_nominations", "close_nominations"):
+        round = ROUNDS.perform(round, name, user=district["office"])
+    client.force_login(street_user(district["street"]))
+    home = page(client.get(reverse("wagtailadmin_home")))
+    assert "我的待办 · 民生实事轮次" in home and "待筛选论证的民生实事" in home
+    client.force_login(street_user(district["other_street"], username="qingbo-secretary"))
+    assert "待筛选论证的民生实事" not in page(client.get(reverse("wagtailadmin_home")))
+
+
+def test_the_ballot_screens_are_in_chinese(client, district):
+    round = balloting(district)
+    ballot.issue(round, district["deputies"][0], "paper")
+    client.force_login(district["office"])
+    urls = [
+        reverse("livelihood_rounds:index"),
+        reverse("livelihood_rounds:add"),
+        reverse("livelihood_rounds:edit", args=[round.pk]),
+        reverse("livelihood_rounds:sign_in", args=[round.pk]),
+        reverse("livelihood_rounds:paper", args=[round.pk]),
+        reverse("livelihood_candidates:index"),
+        reverse("livelihood_candidates:add"),
+        reverse("livelihood_candidates:edit", args=[round.candidates.first().pk]),
+    ]
+    ROUNDS.perform(round, "close_ballot", user=district["office"])
+    urls.append(reverse("livelihood_rounds:inspect", args=[round.pk]))
+    found = {}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        words = english_words(read_page(page(response)).texts, ALLOWED | entered_words())
+        if words:
+            found[url] = words
+    assert found == {}
