@@ -18,7 +18,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from content.models import Deputy, ReceptionSchedule
+from content.models import Deputy, Membership, ReceptionSchedule
 from content.reception import occurrences_between
 from duties.models import AutoSource, DutyAttendance, DutyItem
 from duties.records import Entry, RecordError, deputy_of, record_automatically, stations_to_record_for
@@ -117,3 +117,29 @@ def opinion_closed(opinion) -> None:
         opinion.received_by_deputy,
         f"opinion_closed:{opinion.pk}",
     )
+
+
+# --- Livelihood projects (民生实事) ----------------------------------------------------------------
+
+
+def first_seat(deputy: Deputy, day: dt.date):
+    """The deputy's first live station that day, where a fact of theirs without a station of
+    its own (a vote at the congress session, a project's inspection) is recorded."""
+    seat = (
+        Membership.objects.current(day)
+        .filter(deputy=deputy, station__live=True)
+        .select_related("station")
+        .order_by("station__path")
+        .first()
+    )
+    return seat.station if seat is not None else None
+
+
+def livelihood_fact(source: str, day: dt.date, deputy: Deputy, text: str, key: str):
+    """A deputy's part in the livelihood projects (signing in for the vote, an inspection of a
+    chosen project), recorded once under the year's item that counts it, if there is one."""
+    station = first_seat(deputy, day)
+    if station is None:
+        log.info("%s has no station on %s: %s not recorded", deputy, day, key)
+        return None
+    return _record(source, day, station, text, deputy, key)

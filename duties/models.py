@@ -42,6 +42,8 @@ class AutoSource(models.TextChoices):
     RECEPTION = "reception", "接待日到岗（已确认）"
     OPINION_RECEIVED = "opinion_received", "接待日收集或转交群众意见"
     OPINION_CLOSED = "opinion_closed", "跟踪群众意见至办结销号"
+    LIVELIHOOD_VOTE = "livelihood_vote", "民生实事项目票决签到领票"
+    LIVELIHOOD_SUPERVISION = "livelihood_supervision", "民生实事项目监督活动"
 
 
 class DutyScheme(models.Model):

@@ -11,4 +11,4 @@ class LivelihoodConfig(AppConfig):
     def ready(self):
         # The processes register themselves (and their audit actions' timelines) when imported;
         # the public views add the rounds collecting nominations to every station page.
-        from livelihood import nominations, public_views, rounds  # noqa: F401
+        from livelihood import implementation, nominations, public_views, rounds  # noqa: F401

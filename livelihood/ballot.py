@@ -27,6 +27,8 @@ from django.utils import timezone
 
 from base import audit
 from content.models import CongressLevel, Deputy, Membership
+from duties.automatic import livelihood_fact
+from duties.models import AutoSource
 from livelihood.models import (
     Ballot,
     BallotCount,
@@ -130,6 +132,14 @@ def issue(round: ProjectRound, deputy, method: str, *, user=None) -> str:
             token = secrets.token_urlsafe(24)
             BallotToken.objects.create(round=round, digest=digest(token))
         audit.record(LivelihoodAction.BALLOT_ISSUED, actor=user, obj=elector, method=method, round=round.pk)
+        # Taking part in the vote counts in the deputy's duty points (that they voted is no secret).
+        livelihood_fact(
+            AutoSource.LIVELIHOOD_VOTE,
+            timezone.localdate(),
+            deputy,
+            f"参加“{round.title}”票决",
+            f"livelihood_vote:{round.pk}:{deputy.pk}",
+        )
     return token
 
 

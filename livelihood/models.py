@@ -23,6 +23,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from workflows.models import Rating
+
 
 class RoundState(models.TextChoices):
     DRAFT = "draft", "筹备中"
@@ -44,6 +46,9 @@ class LivelihoodAction(models.TextChoices):
     BALLOT_CAST = "livelihood_ballot_cast", "民生实事投票"
     PAPER_ENTRY = "livelihood_paper_entry", "民生实事纸质选票录入"
     NOMINATED = "livelihood_nominated", "民生实事项目提名"
+    PROGRESS = "livelihood_progress", "民生实事实施进展"
+    INSPECTION = "livelihood_inspection", "民生实事监督活动"
+    RATED = "livelihood_rated", "民生实事满意度测评"
     NOMINATION = "livelihood_nomination", "民生实事提名办理"
 
 
@@ -111,6 +116,18 @@ class Candidate(models.Model):
         "workflows.Department", on_delete=models.PROTECT, related_name="livelihood_candidates", verbose_name="责任单位"
     )
     location = models.CharField("实施地点", max_length=120, blank=True)
+    # Once chosen: the deputies' supervision group (监督组) that follows it to the end.
+    supervisors = models.ManyToManyField(
+        "content.Deputy", blank=True, related_name="livelihood_supervised", verbose_name="监督组代表"
+    )
+    supervision_leader = models.ForeignKey(
+        "content.Deputy",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="livelihood_led",
+        verbose_name="监督组组长",
+    )
 
     history = HistoricalRecords()
 
@@ -307,3 +324,136 @@ class BallotCount(models.Model):
 
     def __str__(self):
         return f"{self.round} 计票结果"
+
+
+# --- Implementation, supervision and evaluation of the chosen projects --------------------------
+
+
+class Milestone(models.Model):
+    """A step of a chosen project's plan (实施计划), with the date it is due and the date done."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="milestones", verbose_name="项目")
+    title = models.CharField("节点", max_length=80)
+    due_on = models.DateField("计划完成")
+    done_on = models.DateField("实际完成", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["candidate", "due_on", "pk"]
+        verbose_name = "实施计划节点"
+        verbose_name_plural = "实施计划节点"
+
+    def __str__(self):
+        return self.title
+
+
+class ProgressReport(models.Model):
+    """The responsible department's report on a chosen project: how far it is, what has been
+    spent, what was done, a milestone reached, photos."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="reports", verbose_name="项目")
+    reported_on = models.DateField("报告日期")
+    progress = models.PositiveSmallIntegerField("完成进度（%）")
+    spent = models.DecimalField("累计完成投资（万元）", max_digits=10, decimal_places=2)
+    text = models.TextField("进展情况", max_length=3000)
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="完成的节点"
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="报告人"
+    )
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["candidate", "-reported_on", "-pk"]
+        verbose_name = "实施进展报告"
+        verbose_name_plural = "实施进展报告"
+        constraints = [models.CheckConstraint(condition=Q(progress__lte=100), name="livelihood_progress_percent")]
+
+    def __str__(self):
+        return f"{self.reported_on:%Y-%m-%d} {self.progress}%"
+
+
+class InspectionKind(models.TextChoices):
+    SITE = "site", "现场视察"
+    VISIT = "visit", "走访群众"
+    FORUM = "forum", "座谈会"
+    UNANNOUNCED = "unannounced", "暗访"
+
+
+class InspectionState(models.TextChoices):
+    RAISED = "raised", "待责任单位答复"
+    ANSWERED = "answered", "已答复"
+    NO_PROBLEM = "no_problem", "未发现问题"
+
+
+class Inspection(models.Model):
+    """A supervision group's inspection of a chosen project: when, who took part, what was
+    found and the problems raised, and the responsible department's answer to them. Each
+    deputy taking part has it counted in their duty points (where the year's scheme counts it)."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="inspections", verbose_name="项目")
+    date = models.DateField("日期")
+    kind = models.CharField("形式", max_length=12, choices=InspectionKind.choices)
+    deputies = models.ManyToManyField(
+        "content.Deputy", related_name="livelihood_inspections", verbose_name="参加的代表"
+    )
+    findings = models.TextField("情况", max_length=3000)
+    problems = models.TextField("发现的问题", max_length=3000, blank=True)
+    state = models.CharField("状态", max_length=12, choices=InspectionState.choices)
+    version = models.PositiveIntegerField("版本", default=0, editable=False)
+    answer = models.TextField("责任单位答复", max_length=3000, blank=True)
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="记录人"
+    )
+    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["candidate", "-date", "-pk"]
+        verbose_name = "监督活动"
+        verbose_name_plural = "监督活动"
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
+
+
+class ProjectPhoto(models.Model):
+    """A public photo of a chosen project, from a progress report or an inspection; re-encoded
+    without metadata (EXIF location) like a citizen's photo."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="photos", verbose_name="项目")
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, null=True, blank=True, related_name="photos")
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, null=True, blank=True, related_name="photos")
+    file = models.ImageField("照片", upload_to="livelihood/%Y/%m/")
+
+    class Meta:
+        verbose_name = "项目照片"
+        verbose_name_plural = "项目照片"
+
+    def __str__(self):
+        return f"{self.candidate} 照片"
+
+
+class ProjectRating(models.Model):
+    """A deputy's year-end rating of a chosen project (满意度测评): one per deputy and project."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="ratings", verbose_name="项目")
+    deputy = models.ForeignKey(
+        "content.Deputy", on_delete=models.PROTECT, related_name="livelihood_ratings", verbose_name="代表"
+    )
+    rating = models.CharField("评价", max_length=12, choices=Rating.choices)
+    rated_at = models.DateTimeField("测评时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "满意度测评"
+        verbose_name_plural = "满意度测评"
+        constraints = [models.UniqueConstraint(fields=["candidate", "deputy"], name="livelihood_rating_once")]
+
+    def __str__(self):
+        return f"{self.candidate} {self.get_rating_display()}"

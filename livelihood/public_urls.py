@@ -8,4 +8,5 @@ urlpatterns = [
     path("livelihood/", public_views.index, name="livelihood_rounds"),
     path("livelihood/<int:pk>/", public_views.round_page, name="livelihood_round"),
     path("livelihood/<int:pk>/nominate/", public_views.nominate_page, name="livelihood_nominate"),
+    path("livelihood/<int:pk>/projects/<int:number>/", public_views.project_page, name="livelihood_project"),
 ]

@@ -20,6 +20,7 @@ from wagtail import hooks
 
 from base.ids import parse_id
 from content.models import StationPage
+from livelihood import implementation
 from livelihood.models import BallotCount, Candidate, Nomination, NominationSource, ProjectRound, RoundState
 from livelihood.nominations import PUBLIC_STATES, NominationError, Proposal, nominate
 from workflows.limits import SubmissionLimits, limited
@@ -200,4 +201,35 @@ def nominate_page(request, pk):
         "livelihood/public/nominate.html",
         {"round": round, "station": station, "form": form, "page_title": f"{round.title} · 我要点菜"},
         status=status,
+    )
+
+
+@require_GET
+def project_page(request, pk, number):
+    """A chosen project's page: its progress against the plan, the latest report, photos, the
+    supervision group and its inspections with the department's answers, and the evaluation."""
+    round = get_object_or_404(public_rounds(), pk=pk)
+    project = get_object_or_404(
+        implementation.chosen(round).select_related("department", "supervision_leader"), number=number
+    )
+    reports = list(project.reports.order_by("-reported_on", "-pk"))
+    inspections = list(project.inspections.prefetch_related("deputies", "photos").order_by("-date", "-pk"))
+    evaluation = None
+    if round.state == S.CLOSED:
+        evaluation = next((r for r in implementation.evaluation_results(round) if r.candidate.pk == project.pk), None)
+    return render(
+        request,
+        "livelihood/public/project.html",
+        {
+            "round": round,
+            "project": project,
+            "latest": reports[0] if reports else None,
+            "reports": reports,
+            "milestones": list(project.milestones.all()),
+            "photos": list(project.photos.filter(report__isnull=False).order_by("-pk")[:6]),
+            "supervisors": list(project.supervisors.order_by("name")),
+            "inspections": inspections,
+            "evaluation": evaluation,
+            "page_title": project.title,
+        },
     )

@@ -134,6 +134,8 @@ def test_the_default_scheme_has_23_items_in_four_groups(db):
             "reception",
             "opinion_received",
             "opinion_closed",
+            "livelihood_vote",  # 参加民生实事项目票决: signing in for the vote (duties migration 0008)
+            "livelihood_supervision",  # 参加民生实事项目监督: an inspection of a chosen project
         }
 
 
