@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from duties.portal import deputy_required
@@ -67,6 +68,7 @@ def round_detail(request, deputy, pk):
     )
 
 
+@never_cache  # the response carries the ballot's token: no cache keeps it
 @deputy_required
 @require_POST
 def sign_in(request, deputy, pk):
@@ -80,6 +82,7 @@ def sign_in(request, deputy, pk):
     return _ballot_page(request, round, token)
 
 
+@never_cache
 @deputy_required
 @require_POST
 def cast(request, _deputy, pk):

@@ -45,6 +45,7 @@ def test_a_deputy_signs_in_casts_once_and_gets_no_second_ballot(client, district
     assert "签到领票" in detail and "最多选 2 项" in detail
     signed = client.post(reverse("livelihood_portal:sign_in", args=[round.pk]))
     assert signed.status_code == 200  # the ballot comes in the response, not behind a redirect
+    assert "no-store" in signed["Cache-Control"]
     html = signed.content.decode()
     token = token_in(html)
     assert "最多选 2 项" in html and "候选项目4" in html and "区民政局" in html
