@@ -104,8 +104,32 @@ def build_roll(round: ProjectRound) -> int:
 # --- Issuing and casting ------------------------------------------------------------------------
 
 
+# The ballot code (选票码): 12 characters from an alphabet without look-alikes (no 0/O, 1/I/L),
+# about 60 bits, shown as ABCD-EFGH-JKMN so a deputy can note it and go on voting if the page
+# is lost before casting. Dashes, spaces and case do not matter when it is typed back.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(typed: str) -> str:
+    return "".join(ch for ch in (typed or "").upper() if ch.isalnum())[:32]
+
+
+def show_code(token: str) -> str:
+    return "-".join(token[i : i + 4] for i in range(0, len(token), 4))
+
+
 def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hashlib.sha256(normalise_code(token).encode()).hexdigest()
+
+
+def token_is_live(round: ProjectRound, token: str) -> bool:
+    """Whether the code stands for an online ballot of this round not yet cast."""
+    return bool(normalise_code(token)) and BallotToken.objects.filter(round=round, digest=digest(token)).exists()
 
 
 def _balloting(round: ProjectRound) -> None:
@@ -129,7 +153,7 @@ def issue(round: ProjectRound, deputy, method: str, *, user=None) -> str:
             raise BallotError(f"{deputy.name}已经领取过选票，每位代表只有一张。")
         token = ""
         if method == BallotMethod.ONLINE:
-            token = secrets.token_urlsafe(24)
+            token = new_code()
             BallotToken.objects.create(round=round, digest=digest(token))
         audit.record(LivelihoodAction.BALLOT_ISSUED, actor=user, obj=elector, method=method, round=round.pk)
         # Taking part in the vote counts in the deputy's duty points (that they voted is no secret).

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from duties.portal import deputy_required
 from livelihood import ballot
 from livelihood.ballot import BallotError
-from livelihood.models import BallotMethod, BallotToken, Elector, ProjectRound, RoundState
+from livelihood.models import BallotMethod, Elector, ProjectRound, RoundState
 from livelihood.results import PUBLISHED, result_of
 
 TOKEN_LENGTH = 64
@@ -45,7 +45,13 @@ def _ballot_page(request, round: ProjectRound, token: str, *, chosen=(), status=
     return render(
         request,
         "livelihood/portal/ballot.html",
-        {"round": round, "token": token, "candidates": candidates, "chosen": {str(n) for n in chosen}},
+        {
+            "round": round,
+            "token": ballot.normalise_code(token),
+            "code": ballot.show_code(ballot.normalise_code(token)),
+            "candidates": candidates,
+            "chosen": {str(n) for n in chosen},
+        },
         status=status,
     )
 
@@ -94,9 +100,22 @@ def cast(request, _deputy, pk):
     try:
         ballot.cast(round, token, choices)
     except BallotError as error:
-        live = bool(token) and BallotToken.objects.filter(round=round, digest=ballot.digest(token)).exists()
-        if not live:  # spent, lapsed or never this round's: no form to fill in again
+        if not ballot.token_is_live(round, token):  # spent, lapsed or never this round's: no form to fill in again
             return render(request, "livelihood/portal/refused.html", {"round": round, "error": str(error)}, status=400)
         messages.error(request, str(error))
         return _ballot_page(request, round, token, chosen=choices, status=400)
     return render(request, "livelihood/portal/cast.html", {"round": round})
+
+
+@never_cache
+@deputy_required
+@require_POST
+def resume(request, deputy, pk):
+    """凭选票码继续投票: the ballot again for a code taken and not yet cast (the page was lost).
+    Like casting, it asks nothing but the code: it does not check whose code it is."""
+    round, _elector = _round_on_roll(deputy, pk)
+    token = request.POST.get("code", "")[:TOKEN_LENGTH]
+    if round.state != RoundState.BALLOTING or not ballot.token_is_live(round, token):
+        messages.error(request, "选票码不对，或这张选票已经投过。")
+        return redirect("livelihood_portal:round", pk=round.pk)
+    return _ballot_page(request, round, token)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/", portal.round_detail, name="round"),
     path("<int:pk>/sign-in/", portal.sign_in, name="sign_in"),
     path("<int:pk>/cast/", portal.cast, name="cast"),
+    path("<int:pk>/resume/", portal.resume, name="resume"),
 ]

@@ -20,7 +20,7 @@ from wagtail import hooks
 
 from base.ids import parse_id
 from content.models import StationPage
-from livelihood import implementation
+from livelihood import ballot, implementation
 from livelihood.models import BallotCount, Candidate, Nomination, NominationSource, ProjectRound, RoundState
 from livelihood.nominations import PUBLIC_STATES, NominationError, Proposal, nominate
 from workflows.limits import SubmissionLimits, limited
@@ -131,6 +131,7 @@ def round_page(request, pk):
             "candidates": candidates,
             "result": result_rows(count, candidates) if count else None,
             "count": count,
+            "threshold": ballot.threshold(count.entitled) if count else None,
             "received": received,
             "page_title": round.title,
         },

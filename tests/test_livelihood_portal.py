@@ -116,3 +116,22 @@ def test_the_published_count_is_shown_on_the_rounds_page(client, district):
     published = client.get(reverse("livelihood_portal:round", args=[round.pk])).content.decode()
     assert "票决结果" in published and "候选项目1：5 票" in published and "确定" in published
     assert "空缺 1 个名额" in published
+
+
+def test_a_lost_ballot_page_is_taken_up_again_with_its_code_until_it_is_cast(client, district):
+    round = balloting(district)
+    client.force_login(account_of(district["deputies"][0], "voter"))
+    html = client.post(reverse("livelihood_portal:sign_in", args=[round.pk])).content.decode()
+    code = re.search(r'class="ballot-code">([A-Z0-9-]+)<', html).group(1)
+    assert re.fullmatch(r"[A-HJKMNP-Z2-9]{4}(-[A-HJKMNP-Z2-9]{4}){2}", code)  # no 0/O, 1/I/L look-alikes
+    # The page is lost; the round's page offers to go on with the code (typed loosely).
+    assert "凭选票码继续投票" in client.get(reverse("livelihood_portal:round", args=[round.pk])).content.decode()
+    resume = reverse("livelihood_portal:resume", args=[round.pk])
+    wrong = client.post(resume, {"code": "AAAA-BBBB-CCCC"}, follow=True).content.decode()
+    assert "选票码不对" in wrong and 'name="token"' not in wrong
+    again = client.post(resume, {"code": f" {code.lower()} "}).content.decode()
+    token = token_in(again)
+    client.post(reverse("livelihood_portal:cast", args=[round.pk]), {"token": token, "choice": ["1"]})
+    assert Ballot.objects.get(round=round).choices == [1]
+    spent = client.post(resume, {"code": code}, follow=True).content.decode()
+    assert "已经投过" in spent and 'name="token"' not in spent

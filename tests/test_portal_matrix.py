@@ -39,7 +39,7 @@ pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 30)
 MARKER = "王芳的东平巷停车调研"
 OBJECT, OWN = "object", "own"
-POST_ONLY = {"duty_portal:rate", "duty_portal:confirm", "livelihood_portal:sign_in"}
+POST_ONLY = {"duty_portal:rate", "duty_portal:confirm", "livelihood_portal:sign_in", "livelihood_portal:resume"}
 
 
 def photo_upload():
@@ -153,6 +153,7 @@ def cases(w) -> dict[str, tuple[str, list]]:
         # The round's page and its sign-in are for the deputies on its roll only.
         "livelihood_portal:round": (OBJECT, [w["livelihood_round"].pk]),
         "livelihood_portal:sign_in": (OBJECT, [w["livelihood_round"].pk]),
+        "livelihood_portal:resume": (OBJECT, [w["livelihood_round"].pk]),
         # Casting acts by the single-use token it carries, never by who is signed in.
         "livelihood_portal:cast": (OWN, [w["livelihood_round"].pk]),
     }
@@ -171,6 +172,8 @@ def posted(client, name, args):
         data |= {"action": "submit", "submit-version": "0"}
     if name == "livelihood_portal:cast":
         data |= {"token": "not-a-ballot", "choice": ["1"]}
+    if name == "livelihood_portal:resume":
+        data |= {"code": "ABCD-EFGH-JKMN"}
     if name == "suggestion_portal:edit":
         data |= {"kind": "session", "title": "改过的标题", "category": "1", "problem": "改" * 30, "measures": "改" * 20}
     return client.post(reverse(name, args=args), data)
