@@ -1,9 +1,12 @@
 """Admin of livelihood projects (民生实事): the rounds (票决轮次) with the process's buttons, the
-ballot's figures and its count; their candidate projects; the sign-in and paper-entry screens
-of the ballot (livelihood.ballot_admin); the to-dos on the admin home; the portal's link.
+ballot's figures and its count; the nominations (项目征集, livelihood.nomination_admin); their
+candidate projects, and for the chosen ones the implementation and supervision screen and the
+inspections' answers (livelihood.project_admin); the sign-in and paper-entry screens of the
+ballot (livelihood.ballot_admin); the to-dos on the admin home; the portal's link.
 
 A street committee sees, creates and edits its own street's rounds only; the district admin
-all of them; the auditor reads. The numbers on the ballot (N, M) and the round's street stand
+all of them; the auditor reads; a department's handlers read their department's chosen
+projects and report on them. The numbers on the ballot (N, M) and the round's street stand
 once the ballot has opened; candidates change only until they are published.
 """
 
@@ -22,20 +25,19 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
-from base.policies import ScopedPermissionPolicy
+from base.policies import ScopedPermissionPolicy, TransitionsOnlyPermissionPolicy
 from base.roles import MANAGE_STREET, roles_of
 from base.viewsets import ModelInspectView, ScopedModelViewSet
 from content.models import Street
 from livelihood.ballot_admin import PaperEntryView, SignInView
-from livelihood.models import Candidate, LivelihoodAction, ProjectRound, RoundState
+from livelihood.implementation import INSPECTIONS, is_chosen
+from livelihood.models import Candidate, Inspection, LivelihoodAction, Nomination, ProjectRound, RoundState
+from livelihood.nomination_admin import NominationViewSet, nomination_scope
+from livelihood.nominations import NOMINATIONS
+from livelihood.project_admin import InspectionViewSet, ProjectView, candidate_scope
 from livelihood.results import BALLOT_OPENED, CANDIDATES_OPEN, result_of, sign_in_figures
 from livelihood.rounds import ROUNDS
 from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
-
-
-def candidate_scope(queryset, user):
-    """A candidate is reached through its round."""
-    return queryset.filter(round__in=ROUNDS.scope(ProjectRound.objects.all(), user).values("pk"))
 
 
 class RoundPermissionPolicy(ScopedPermissionPolicy):
@@ -50,6 +52,10 @@ class RoundPermissionPolicy(ScopedPermissionPolicy):
 
 register_permission_policy(ProjectRound, RoundPermissionPolicy(ProjectRound, ROUNDS.scope))
 register_permission_policy(Candidate, ScopedPermissionPolicy(Candidate, candidate_scope))
+register_permission_policy(Nomination, TransitionsOnlyPermissionPolicy(Nomination, nomination_scope))
+register_permission_policy(
+    Inspection, TransitionsOnlyPermissionPolicy(Inspection, INSPECTIONS.scope, created_elsewhere=True)
+)
 
 
 @hooks.register("register_audit_actions")
@@ -242,6 +248,15 @@ class CandidateDeleteView(generic.DeleteView):
         return super().form_valid(form)
 
 
+class CandidateDetailView(ModelInspectView):
+    """A candidate's fields; a chosen project links to its implementation and supervision."""
+
+    template_name = "livelihood/admin/candidate_detail.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(chosen=is_chosen(self.object), **kwargs)
+
+
 class CandidateViewSet(ScopedModelViewSet):
     """候选项目: the projects on a round's ballot, in their places."""
 
@@ -254,6 +269,7 @@ class CandidateViewSet(ScopedModelViewSet):
     inspect_view_enabled = True
     add_view_class = CandidateCreateView
     delete_view_class = CandidateDeleteView
+    inspect_view_class = CandidateDetailView
     inspect_view_fields = ["round", "number", "title", "description", "budget", "department", "location"]
     list_display = ["round", "number", "title", "budget", "department"]
     list_filter = ["round"]
@@ -266,12 +282,20 @@ class CandidateViewSet(ScopedModelViewSet):
     def get_queryset(self, request):
         return Candidate.objects.select_related("round", "department")
 
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), path("<int:pk>/project/", ProjectView.as_view(), name="project")]
+
 
 class LivelihoodGroup(ViewSetGroup):
     menu_label = "民生实事"
     menu_icon = "list-ol"
     menu_order = 340
-    items = (RoundViewSet("livelihood_rounds"), CandidateViewSet("livelihood_candidates"))
+    items = (
+        RoundViewSet("livelihood_rounds"),
+        NominationViewSet("livelihood_nominations"),
+        CandidateViewSet("livelihood_candidates"),
+        InspectionViewSet("livelihood_inspections"),
+    )
 
 
 @hooks.register("register_admin_viewset")
@@ -283,5 +307,13 @@ def register_livelihood():
 def add_round_todos(request, panels):
     if request.user.has_perm("livelihood.view_projectround"):
         panel = ProcessTodoPanel(ROUNDS, request.user, "livelihood_rounds:index", order=60)
+        if panel.has_work():
+            panels.append(panel)
+    if request.user.has_perm("livelihood.view_nomination"):
+        panel = ProcessTodoPanel(NOMINATIONS, request.user, "livelihood_nominations:index", order=61)
+        if panel.has_work():
+            panels.append(panel)
+    if request.user.has_perm("livelihood.view_inspection"):
+        panel = ProcessTodoPanel(INSPECTIONS, request.user, "livelihood_inspections:index", order=62)
         if panel.has_work():
             panels.append(panel)

@@ -137,6 +137,11 @@ ROLE_SPECS = {
             "livelihood.change_candidate",
             "livelihood.delete_candidate",
             "livelihood.view_candidate",
+            # Nominations of its street's rounds (moderated, entered for its stations) and the
+            # inspections of its street's chosen projects.
+            "livelihood.add_nomination",
+            "livelihood.view_nomination",
+            "livelihood.view_inspection",
         ),
     ),
     Role.STATION_STAFF: RoleSpec(
@@ -154,6 +159,9 @@ ROLE_SPECS = {
             "duties.view_dutyscheme",
             "duties.view_discussiontopic",
             "duties.view_topicreply",
+            # 民生实事: nominations entered for (and read at) their own stations.
+            "livelihood.add_nomination",
+            "livelihood.view_nomination",
         ),
     ),
     Role.DEPARTMENT_HANDLER: RoleSpec(
@@ -163,6 +171,10 @@ ROLE_SPECS = {
             "workflows.view_opinion",
             "suggestions.view_suggestion",
             "suggestions.view_suggestionassignment",
+            # 民生实事: their department's chosen projects and the problems raised on them
+            # (scoped by livelihood's policies).
+            "livelihood.view_candidate",
+            "livelihood.view_inspection",
         ),
     ),
     Role.DEPUTY: RoleSpec(Role.DEPUTY, (*_ADMIN_ACCESS, "duties.view_dutyrecord")),
