@@ -56,7 +56,7 @@ from content.tree import add_station
 from duties.models import DeputyAccount, DutyItem, DutyRecordPhoto
 from duties.records import Entry, record_by_staff
 from duties.topics import Opening, Reply, open_topic, submit_reply
-from livelihood.models import Candidate, ProjectRound
+from livelihood.models import Candidate, Inspection, InspectionState, Nomination, NominationSource, ProjectRound
 from permissions.models import StaffRequest, StationAssignment
 from suggestions.drafting import SUGGESTIONS, Draft, start_draft
 from suggestions.models import Suggestion, SuggestionReply
@@ -243,6 +243,25 @@ def world(two_streets, street, django_user_model):
         budget=300,
         department=department,
     )
+    # A nomination entered at street A's station, and an inspection raising a problem that the
+    # candidate's department (区城管局) is to answer.
+    livelihood_nomination = Nomination.objects.create(
+        round=livelihood_round,
+        station=station,
+        source=NominationSource.STATION,
+        title=f"{MARKER}加装电梯",
+        need="老小区没有电梯，老人上下楼困难。",
+        place="东平巷小区",
+        nominator_name="王芳",
+    )
+    livelihood_inspection = Inspection.objects.create(
+        candidate=livelihood_candidate,
+        date=dt.date(2026, 11, 2),
+        kind="site",
+        findings="施工围挡规范。",
+        problems="夜间施工噪音扰民。",
+        state=InspectionState.RAISED,
+    )
 
     personas = {
         "street_a": secretary,
@@ -302,6 +321,8 @@ def world(two_streets, street, django_user_model):
         "draft": draft,
         "livelihood_round": livelihood_round,
         "livelihood_candidate": livelihood_candidate,
+        "livelihood_nomination": livelihood_nomination,
+        "livelihood_inspection": livelihood_inspection,
         "personas": personas,
     }
 
@@ -601,9 +622,20 @@ def cases(w) -> list[Case]:
         ],
         *[
             Case(f"livelihood_candidates:{name}", OBJECT, {"pk": livelihood_candidate})
-            for name in ("inspect", "edit", "delete", "history", "history_results", "usage")
+            for name in ("inspect", "edit", "delete", "history", "history_results", "usage", "project")
         ],
     ]
+    for viewset, pk, steps in (
+        ("livelihood_nominations", w["livelihood_nomination"].pk, ("list", "reject", "adopt", "merge", "decline")),
+        ("livelihood_inspections", w["livelihood_inspection"].pk, ("answer",)),
+    ):
+        out += [
+            *[
+                Case(f"{viewset}:{name}", OBJECT, {"pk": pk})
+                for name in ("inspect", "edit", "delete", "history", "history_results", "usage")
+            ],
+            *[Case(f"{viewset}:act", OBJECT, {"pk": pk, "name": name}) for name in steps],
+        ]
     for viewset, pk in (
         ("duty_items", w["duty_item"].pk),
         ("duty_schemes", w["duty_item"].scheme_id),
@@ -755,6 +787,8 @@ def test_the_fixture_objects_are_reachable_by_their_own_street(client, world):
         "livelihood_rounds:sign_in",
         "livelihood_rounds:paper",
         "livelihood_candidates:edit",
+        "livelihood_nominations:inspect",
+        "livelihood_inspections:inspect",
     ):
         response = client.get(by_name[name].url)
         assert response.status_code == 200, (name, response.status_code, response.get("Location"))
