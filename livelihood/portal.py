@@ -10,29 +10,60 @@ nothing of the choices. Once the count is published the round's page shows it.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from content.models import Membership, StationPage
 from duties.portal import deputy_required
-from livelihood import ballot
+from livelihood import ballot, implementation, nominations
 from livelihood.ballot import BallotError
-from livelihood.models import BallotMethod, Elector, ProjectRound, RoundState
+from livelihood.models import (
+    BallotMethod,
+    Candidate,
+    Elector,
+    InspectionKind,
+    Nomination,
+    NominationSource,
+    ProjectRating,
+    ProjectRound,
+    RoundState,
+)
 from livelihood.results import PUBLISHED, result_of
+from workflows.models import Rating
 
 TOKEN_LENGTH = 64
 
 
 @deputy_required
 def index(request, deputy):
-    """The rounds whose roll the deputy is on, the newest first."""
+    """The rounds whose roll the deputy is on, the newest first; the rounds collecting
+    nominations; the deputy's own nominations with their answers; the projects they supervise."""
     electors = list(
         Elector.objects.filter(deputy=deputy)
         .select_related("round__street")
         .order_by("-round__year", "round__street__name")
     )
-    return render(request, "livelihood/portal/index.html", {"deputy": deputy, "electors": electors})
+    return render(
+        request,
+        "livelihood/portal/index.html",
+        {
+            "deputy": deputy,
+            "electors": electors,
+            "collecting": nominating_rounds(deputy).exists(),
+            "nominations": list(
+                Nomination.objects.filter(deputy=deputy).select_related("round").order_by("-created_at")[:20]
+            ),
+            "supervised": list(
+                Candidate.objects.filter(supervisors=deputy)
+                .select_related("round", "department")
+                .order_by("-round__year")
+            ),
+        },
+    )
 
 
 def _round_on_roll(deputy, pk) -> tuple[ProjectRound, Elector]:
@@ -70,6 +101,7 @@ def round_detail(request, deputy, pk):
             "result": result_of(round) if round.state in PUBLISHED else None,
             "candidates": list(round.candidates.select_related("department").order_by("number")),
             "online": BallotMethod.ONLINE,
+            **evaluation_context(round, deputy),
         },
     )
 
@@ -119,3 +151,145 @@ def resume(request, deputy, pk):
         messages.error(request, "选票码不对，或这张选票已经投过。")
         return redirect("livelihood_portal:round", pk=round.pk)
     return _ballot_page(request, round, token)
+
+
+# --- The deputy's nominations (代表点菜) ----------------------------------------------------------
+
+
+def deputy_stations(deputy):
+    return StationPage.objects.live().filter(memberships__in=Membership.objects.current().filter(deputy=deputy))
+
+
+def nominating_rounds(deputy):
+    """Rounds collecting nominations that the deputy may nominate for: the district's, and those
+    of the streets where the deputy sits."""
+    streets = deputy_stations(deputy).exclude(street__isnull=True).values("street_id")
+    return ProjectRound.objects.filter(state=RoundState.NOMINATING).filter(
+        Q(street__isnull=True) | Q(street_id__in=streets)
+    )
+
+
+class DeputyNominationForm(forms.Form):
+    round = forms.ModelChoiceField(label="轮次", queryset=ProjectRound.objects.none(), empty_label=None)
+    station = forms.ModelChoiceField(label="提名站点", queryset=StationPage.objects.none(), empty_label=None)
+    title = forms.CharField(label="项目名称", max_length=60)
+    need = forms.CharField(label="群众需求", max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
+    place = forms.CharField(label="地点或范围", max_length=120)
+    scale = forms.CharField(label="大致规模（可选）", max_length=120, required=False)
+
+    def __init__(self, *args, deputy, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["round"].queryset = nominating_rounds(deputy).order_by("street_id", "-year")
+        self.fields["station"].queryset = deputy_stations(deputy).order_by("path")
+
+
+@deputy_required
+@require_http_methods(["GET", "POST"])
+def nominate(request, deputy):
+    """代表提名: marked as the deputy's on the round's page; no phone asked (the deputy is known)."""
+    form = DeputyNominationForm(request.POST or None, deputy=deputy)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            nominations.nominate(
+                nominations.Proposal(
+                    round=data["round"],
+                    title=data["title"],
+                    need=data["need"],
+                    place=data["place"],
+                    scale=data["scale"],
+                    nominator_name=deputy.name,
+                    nominator_phone="",
+                    station=data["station"],
+                    source=NominationSource.DEPUTY,
+                    deputy=deputy,
+                )
+            )
+        except nominations.NominationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "提名已提交，审核后在轮次页面公开，并会得到答复。")
+            return redirect("livelihood_portal:index")
+    return render(
+        request, "livelihood/portal/nominate.html", {"deputy": deputy, "form": form}, status=400 if form.errors else 200
+    )
+
+
+# --- Supervising a chosen project (监督组) ---------------------------------------------------------
+
+
+class InspectionForm(forms.Form):
+    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label="形式", choices=InspectionKind.choices)
+    deputies = forms.ModelMultipleChoiceField(
+        label="参加的代表", queryset=Candidate.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    findings = forms.CharField(label="情况", max_length=3000, widget=forms.Textarea(attrs={"rows": 4}))
+    problems = forms.CharField(
+        label="发现的问题（可选，责任单位须答复）",
+        max_length=3000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, project, deputy, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deputies"].queryset = project.supervisors.order_by("name")
+        self.fields["deputies"].initial = [deputy.pk]
+
+
+@deputy_required
+@require_http_methods(["GET", "POST"])
+def inspect(request, deputy, pk):
+    """A member of the project's supervision group records an inspection."""
+    project = get_object_or_404(Candidate.objects.select_related("round", "department"), pk=pk, supervisors=deputy)
+    form = InspectionForm(request.POST or None, project=project, deputy=deputy)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        visit = implementation.Visit(
+            data["date"], data["kind"], list(data["deputies"]), data["findings"], data["problems"]
+        )
+        try:
+            implementation.record_inspection(project, visit, user=request.user)
+        except implementation.ProjectError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "监督活动已记录，参加的代表计入履职积分。")
+            return redirect("livelihood_portal:index")
+    inspections = list(project.inspections.prefetch_related("deputies").order_by("-date", "-pk"))
+    return render(
+        request,
+        "livelihood/portal/inspect.html",
+        {"deputy": deputy, "project": project, "form": form, "inspections": inspections},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- The year-end evaluation (满意度测评) ------------------------------------------------------
+
+
+def evaluation_context(round: ProjectRound, deputy) -> dict:
+    """While the round is evaluated: each chosen project with the deputy's rating, if given."""
+    if round.state != RoundState.EVALUATING:
+        return {}
+    projects = list(implementation.chosen(round).select_related("department").order_by("number"))
+    given = dict(
+        ProjectRating.objects.filter(candidate__in=projects, deputy=deputy).values_list("candidate_id", "rating")
+    )
+    for project in projects:
+        project.my_rating = given.get(project.pk, "")
+    return {"evaluating": True, "projects": projects, "rating_choices": Rating.choices}
+
+
+@deputy_required
+@require_POST
+def rate(request, deputy, pk, number):
+    round, _elector = _round_on_roll(deputy, pk)
+    project = get_object_or_404(Candidate, round=round, number=number)
+    try:
+        implementation.rate(project, deputy, request.POST.get("rating", ""))
+    except implementation.ProjectError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"已测评“{project.title}”。")
+    return redirect("livelihood_portal:round", pk=round.pk)

@@ -12,4 +12,7 @@ urlpatterns = [
     path("<int:pk>/sign-in/", portal.sign_in, name="sign_in"),
     path("<int:pk>/cast/", portal.cast, name="cast"),
     path("<int:pk>/resume/", portal.resume, name="resume"),
+    path("<int:pk>/rate/<int:number>/", portal.rate, name="rate"),
+    path("nominate/", portal.nominate, name="nominate"),
+    path("projects/<int:pk>/inspect/", portal.inspect, name="inspect"),
 ]

@@ -20,6 +20,7 @@ from livelihood.rounds import ROUNDS
 from tests.conftest import make_deputy, role_user
 from tests.test_livelihood_ballot import balloting
 from tests.test_livelihood_ballot import district as district  # noqa: F401
+from tests.test_livelihood_projects import projects as projects  # noqa: F401 - the shared fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +136,72 @@ def test_a_lost_ballot_page_is_taken_up_again_with_its_code_until_it_is_cast(cli
     assert Ballot.objects.get(round=round).choices == [1]
     spent = client.post(resume, {"code": code}, follow=True).content.decode()
     assert "已经投过" in spent and 'name="token"' not in spent
+
+
+# --- The deputy's nominations, supervision and evaluation ---------------------------------------
+
+
+def test_a_deputy_nominates_in_the_portal_and_it_is_marked_as_a_deputys(client, district):
+    from livelihood.models import Nomination
+    from livelihood.nominations import NOMINATIONS
+    from tests.test_livelihood_nominations import nominating
+
+    round = nominating(district)
+    deputy = district["deputies"][0]
+    client.force_login(account_of(deputy, "nominator"))
+    assert "提名民生实事项目" in client.get(reverse("livelihood_portal:index")).content.decode()
+    url = reverse("livelihood_portal:nominate")
+    data = {
+        "round": round.pk,
+        "station": district["station"].pk,
+        "title": "东平巷口增设人行横道",
+        "need": "东平巷口车流量大，没有人行横道，老人孩子过马路很危险。",
+        "place": "东平巷与解放路口",
+        "scale": "",
+    }
+    short = client.post(url, data | {"title": "路"})
+    assert short.status_code == 400 and "4 到 60 个字" in short.content.decode()
+    assert not Nomination.objects.exists()
+    assert client.post(url, data).status_code == 302
+    nomination = Nomination.objects.get()
+    assert (nomination.source, nomination.deputy, nomination.station_id) == ("deputy", deputy, district["station"].pk)
+    NOMINATIONS.perform(nomination, "list", user=district["office"])
+    assert "代表提名" in client.get(reverse("livelihood_round", args=[round.pk])).content.decode()
+
+
+def test_a_supervision_group_member_records_an_inspection_others_get_404(client, projects):
+    from duties.models import DutyRecord
+    from livelihood.implementation import set_group
+
+    project, members = projects["one"], projects["deputies"][:2]
+    set_group(project, members, members[0], user=projects["office"])
+    client.force_login(account_of(members[0], "supervisor"))
+    index = client.get(reverse("livelihood_portal:index")).content.decode()
+    assert "我参加监督的项目" in index and project.title in index
+    url = reverse("livelihood_portal:inspect", args=[project.pk])
+    response = client.post(
+        url,
+        {"date": "2026-12-03", "kind": "site", "deputies": [m.pk for m in members], "findings": "现场施工有序。"},
+    )
+    assert response.status_code == 302
+    inspection = project.inspections.get()
+    assert set(inspection.deputies.all()) == set(members)
+    assert DutyRecord.objects.filter(auto_key__startswith=f"livelihood_inspection:{inspection.pk}:").count() == 2
+    client.force_login(account_of(projects["deputies"][4], "outsider"))
+    assert client.get(url).status_code == 404
+
+
+def test_deputies_rate_each_chosen_project_once_in_the_portal(client, projects):
+    from livelihood.models import ProjectRating
+
+    round = ROUNDS.perform(projects["round"], "open_evaluation", user=projects["office"])
+    deputy = projects["deputies"][0]
+    client.force_login(account_of(deputy, "rater"))
+    page = client.get(reverse("livelihood_portal:round", args=[round.pk])).content.decode()
+    evaluation = page.split("年终满意度测评")[1]
+    assert "候选项目1" in evaluation and "候选项目3" not in evaluation  # only the chosen ones are rated
+    url = reverse("livelihood_portal:rate", args=[round.pk, 1])
+    client.post(url, {"rating": "basically"})
+    again = client.post(url, {"rating": "unsatisfied"}, follow=True).content.decode()
+    assert "每个项目只测评一次" in again and "您的评价：基本满意" in again
+    assert list(ProjectRating.objects.values_list("rating", flat=True)) == ["basically"]

@@ -39,7 +39,13 @@ pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 30)
 MARKER = "王芳的东平巷停车调研"
 OBJECT, OWN = "object", "own"
-POST_ONLY = {"duty_portal:rate", "duty_portal:confirm", "livelihood_portal:sign_in", "livelihood_portal:resume"}
+POST_ONLY = {
+    "duty_portal:rate",
+    "duty_portal:confirm",
+    "livelihood_portal:sign_in",
+    "livelihood_portal:resume",
+    "livelihood_portal:rate",
+}
 
 
 def photo_upload():
@@ -107,9 +113,12 @@ def world(two_streets, street, fixed_today):
             department=department,
         )
     Elector.objects.create(round=livelihood_round, deputy=wang)
+    project = livelihood_round.candidates.get(number=1)
+    project.supervisors.add(wang)  # 王芳 supervises it, 李强 does not
     return {
         **two_streets,
         "livelihood_round": livelihood_round,
+        "livelihood_project": project,
         "suggestion": suggestion,
         "record": record,
         "photo": record.photos.get(),
@@ -154,6 +163,10 @@ def cases(w) -> dict[str, tuple[str, list]]:
         "livelihood_portal:round": (OBJECT, [w["livelihood_round"].pk]),
         "livelihood_portal:sign_in": (OBJECT, [w["livelihood_round"].pk]),
         "livelihood_portal:resume": (OBJECT, [w["livelihood_round"].pk]),
+        "livelihood_portal:rate": (OBJECT, [w["livelihood_round"].pk, 1]),
+        "livelihood_portal:nominate": (OWN, []),
+        # Only the project's supervision group records its inspections.
+        "livelihood_portal:inspect": (OBJECT, [w["livelihood_project"].pk]),
         # Casting acts by the single-use token it carries, never by who is signed in.
         "livelihood_portal:cast": (OWN, [w["livelihood_round"].pk]),
     }
@@ -174,6 +187,8 @@ def posted(client, name, args):
         data |= {"token": "not-a-ballot", "choice": ["1"]}
     if name == "livelihood_portal:resume":
         data |= {"code": "ABCD-EFGH-JKMN"}
+    if name == "livelihood_portal:inspect":
+        data |= {"date": "2026-11-30", "kind": "site", "findings": "情况", "deputies": [1]}
     if name == "suggestion_portal:edit":
         data |= {"kind": "session", "title": "改过的标题", "category": "1", "problem": "改" * 30, "measures": "改" * 20}
     return client.post(reverse(name, args=args), data)
