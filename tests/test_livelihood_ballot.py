@@ -369,3 +369,19 @@ def test_a_street_committee_runs_its_own_streets_round_only(district):
     for round in (other, district_round):
         with pytest.raises(TransitionError, match="没有权限"):
             ROUNDS.perform(round, "open_nominations", user=secretary)
+
+
+def test_the_recount_command_reproduces_the_count_and_flags_a_difference(district, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    round = balloting(district)
+    for deputy in district["deputies"][:3]:
+        ballot.cast(round, ballot.issue(round, deputy, "online"), [1])
+    round = ROUNDS.perform(round, "close_ballot", user=district["office"])
+    call_command("recount_ballot", str(round.pk))
+    out = capsys.readouterr().out
+    assert "收回 3 张" in out and "1号 3 票（计票结果 3 票）" in out and "完全一致" in out
+    Ballot.objects.filter(round=round).first().delete()
+    with pytest.raises(CommandError, match="不一致：cast、votes"):
+        call_command("recount_ballot", str(round.pk))
