@@ -25,6 +25,7 @@ from livelihood.models import (
 from livelihood.nominations import Proposal, nominate
 from livelihood.rounds import ROUNDS
 from tests.conftest import role_user, station_user, street_user
+from tests.test_admin_chinese import ALLOWED, english_words, entered_words, read_page
 from tests.test_livelihood_ballot import district as district  # noqa: F401 - the shared fixture
 from tests.test_livelihood_ballot import new_round
 from tests.test_livelihood_projects import photo
@@ -260,3 +261,33 @@ def test_outsiders_get_404_and_the_auditor_reads_but_posts_nothing(client, proje
     for data in (progress(), {"action": "milestone", "title": "节点", "due_on": "2026-12-04"}):
         assert client.post(project_url(project), data).status_code == 403
     assert not ProgressReport.objects.exists() and not Milestone.objects.exists()
+
+
+def test_the_new_screens_read_in_chinese(client, projects):
+    project = projects["one"]
+    client.force_login(projects["office"])
+    client.post(project_url(project), {"action": "milestone", "title": "完成设计", "due_on": "2026-12-04"})
+    members = projects["deputies"][:2]
+    client.post(project_url(project), {"action": "group", "deputies": [str(d.pk) for d in members], "leader": ""})
+    visit = {"action": "inspection", "date": "2026-12-04", "kind": "site", "deputies": [str(members[0].pk)]}
+    client.post(project_url(project), {**visit, "findings": "情况良好。", "problems": "围挡破损。"})
+    inspection = Inspection.objects.get()
+    other = nominating(projects, street=projects["street"])
+    row = proposed(other)
+    urls = [
+        project_url(project),
+        reverse("livelihood_candidates:inspect", args=[project.pk]),
+        reverse("livelihood_inspections:index"),
+        reverse("livelihood_inspections:inspect", args=[inspection.pk]),
+        reverse("livelihood_nominations:index"),
+        reverse("livelihood_nominations:add"),
+        reverse("livelihood_nominations:inspect", args=[row.pk]),
+    ]
+    found = {}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        words = english_words(read_page(page(response)).texts, ALLOWED | entered_words())
+        if words:
+            found[url] = words
+    assert found == {}
