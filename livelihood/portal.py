@@ -25,13 +25,13 @@ from livelihood.models import (
     BallotMethod,
     Candidate,
     Elector,
-    InspectionKind,
     Nomination,
     NominationSource,
     ProjectRating,
     ProjectRound,
     RoundState,
 )
+from livelihood.project_forms import InspectionForm
 from livelihood.results import PUBLISHED, result_of
 from workflows.models import Rating
 
@@ -218,32 +218,12 @@ def nominate(request, deputy):
 # --- Supervising a chosen project (监督组) ---------------------------------------------------------
 
 
-class InspectionForm(forms.Form):
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
-    kind = forms.ChoiceField(label="形式", choices=InspectionKind.choices)
-    deputies = forms.ModelMultipleChoiceField(
-        label="参加的代表", queryset=Candidate.objects.none(), widget=forms.CheckboxSelectMultiple
-    )
-    findings = forms.CharField(label="情况", max_length=3000, widget=forms.Textarea(attrs={"rows": 4}))
-    problems = forms.CharField(
-        label="发现的问题（可选，责任单位须答复）",
-        max_length=3000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def __init__(self, *args, project, deputy, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["deputies"].queryset = project.supervisors.order_by("name")
-        self.fields["deputies"].initial = [deputy.pk]
-
-
 @deputy_required
 @require_http_methods(["GET", "POST"])
 def inspect(request, deputy, pk):
     """A member of the project's supervision group records an inspection."""
     project = get_object_or_404(Candidate.objects.select_related("round", "department"), pk=pk, supervisors=deputy)
-    form = InspectionForm(request.POST or None, project=project, deputy=deputy)
+    form = InspectionForm(request.POST or None, candidate=project, initial={"deputies": [deputy.pk]})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         visit = implementation.Visit(

@@ -46,7 +46,8 @@ from livelihood.implementation import (
     runs,
     set_group,
 )
-from livelihood.models import BallotCount, Candidate, Inspection, InspectionKind, Milestone, RoundState
+from livelihood.models import BallotCount, Candidate, Inspection, Milestone, RoundState
+from livelihood.project_forms import InspectionForm, ProjectForm
 from livelihood.rounds import ROUNDS
 from workflows.models import Department
 from workflows.process import NOTHING
@@ -83,14 +84,6 @@ def candidate_scope(queryset, user):
 
 
 # --- The project screen ------------------------------------------------------------------------------
-
-
-class ProjectForm(forms.Form):
-    """A form of the project screen, for one project."""
-
-    def __init__(self, *args, candidate, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.candidate = candidate
 
 
 class MilestoneForm(ProjectForm):
@@ -133,26 +126,6 @@ class GroupForm(ProjectForm):
         self.fields["deputies"].error_messages["invalid_choice"] = "请从本轮有表决权的代表名单中选择。"
         self.fields["deputies"].error_messages["invalid_pk_value"] = "请从本轮有表决权的代表名单中选择。"
         self.fields["leader"].error_messages["invalid_choice"] = "组长须是监督组的代表。"
-
-
-class InspectionForm(ProjectForm):
-    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
-    kind = forms.ChoiceField(label="形式", choices=InspectionKind.choices)
-    deputies = forms.ModelMultipleChoiceField(
-        label="参加的代表", queryset=Deputy.objects.none(), widget=forms.CheckboxSelectMultiple
-    )
-    findings = forms.CharField(label="情况", max_length=3000, widget=forms.Textarea(attrs={"rows": 3}))
-    problems = forms.CharField(
-        label="发现的问题（可选，由责任单位答复）",
-        max_length=3000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def __init__(self, *args, candidate, **kwargs):
-        super().__init__(*args, candidate=candidate, **kwargs)
-        self.fields["deputies"].queryset = candidate.supervisors.order_by("name")
-        self.fields["deputies"].error_messages["invalid_choice"] = "请选择这个项目监督组的代表。"
 
 
 FORMS = {"milestone": MilestoneForm, "progress": ProgressForm, "group": GroupForm, "inspection": InspectionForm}
