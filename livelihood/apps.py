@@ -10,5 +10,6 @@ class LivelihoodConfig(AppConfig):
 
     def ready(self):
         # The processes register themselves (and their audit actions' timelines) when imported;
-        # the public views add the rounds collecting nominations to every station page.
-        from livelihood import implementation, nominations, public_views, rounds  # noqa: F401
+        # the public views add the rounds collecting nominations to every station page; the demo
+        # registers the clearing of its rounds before the demo district is reset.
+        from livelihood import demo, implementation, nominations, public_views, rounds  # noqa: F401

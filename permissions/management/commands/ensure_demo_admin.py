@@ -14,6 +14,7 @@ from base.roles import Role, department_group_name, role_group_name, street_grou
 from content.models import Membership, StationLevel, StationPage, Street
 from duties.demo import ensure_demo_duties
 from duties.models import DeputyAccount
+from livelihood.demo import ensure_demo_livelihood
 from permissions.models import StaffRequest, StationAssignment
 from permissions.roles import sync_all_roles
 from permissions.staff_requests import file_request
@@ -142,6 +143,15 @@ def ensure_demo_people(password: str) -> list[tuple[str, str]]:
                 office_user=office_user,
                 department=department,
                 department_user=User.objects.get(username="demo-department"),
+            )
+            ensure_demo_livelihood(
+                office_user=office_user,
+                street_user=street_user,
+                department=department,
+                department_user=User.objects.get(username="demo-department"),
+                deputy=deputy,
+                deputy_user=deputy_user,
+                station=station,
             )
     return made
 
