@@ -81,6 +81,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
+TICKET_RE = re.compile(r'name="ticket" value="([^"]+)"')
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TARGET_COUNT_MS = 1000.0
 TARGET_SECONDS = 300.0
@@ -107,7 +108,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread only)")
     parser.add_argument("--concurrency", type=int, default=8, help="client threads, each one deputy at a time")
     parser.add_argument("--timeout", type=float, default=60.0, help="per-request socket timeout, seconds")
-    parser.add_argument("--no-round-page", action="store_true", help="skip the GET of the round's page")
     parser.add_argument("--skip-load", action="store_true", help="counting only: no gunicorn, no HTTP")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
     args = parser.parse_args(argv)
@@ -454,12 +454,15 @@ def vote(client: Client, voter: Voter, round_pk: int, args, out: Outcome, lock: 
                 out.samples.append((voter.number, step, kind, re.sub(r"\s+", " ", text)[:300]))
 
     try:
-        if not args.no_round_page:
-            status, text, elapsed = client.request("GET", base, voter)
-            if status != 200 or "签到领票" not in text:
-                return fail("round", f"HTTP {status}" if status != 200 else "no 签到领票 button", text)
-            out.latencies["round"].append(elapsed)
-        status, text, elapsed = client.request("POST", base + "sign-in/", voter, {"csrfmiddlewaretoken": voter.csrf})
+        # The round's page shows the ballot code before signing in and carries it (signed) to
+        # 签到领票: a deputy cannot sign in without opening it.
+        status, text, elapsed = client.request("GET", base, voter)
+        ticket = TICKET_RE.search(text) if status == 200 else None
+        if ticket is None:
+            return fail("round", f"HTTP {status}" if status != 200 else "no 签到领票 form", text)
+        out.latencies["round"].append(elapsed)
+        sign_in_form = {"csrfmiddlewaretoken": voter.csrf, "ticket": ticket.group(1)}
+        status, text, elapsed = client.request("POST", base + "sign-in/", voter, sign_in_form)
         token = TOKEN_RE.search(text) if status == 200 else None
         if token is None:
             return fail("sign_in", f"HTTP {status}" if status != 200 else "no ballot token", text)

@@ -137,13 +137,21 @@ def _balloting(round: ProjectRound) -> None:
         raise BallotError(f"{round.title}当前不在投票时间（{round.get_state_display()}）。")
 
 
-def issue(round: ProjectRound, deputy, method: str, *, user=None) -> str:
-    """Sign the deputy in and issue one ballot: for `online`, return the token (shown once, on
-    the deputy's phone); for `paper`, the staff hand over a paper ballot. A deputy not on the
-    roll, or issued a ballot already, is refused."""
+def valid_code(code: str) -> bool:
+    code = normalise_code(code)
+    return len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code)
+
+
+def issue(round: ProjectRound, deputy, method: str, *, user=None, code: str = "") -> str:
+    """Sign the deputy in and issue one ballot: for `online`, return its code (a new one, or
+    `code` when the deputy's page showed it before signing in, so that a lost response loses
+    nothing); for `paper`, the staff hand over a paper ballot. A deputy not on the roll, or
+    issued a ballot already, is refused."""
     _balloting(round)
     if method not in BallotMethod.values:
         raise BallotError("请选择手机投票或纸质选票。")
+    if code and not valid_code(code):
+        raise BallotError("选票码不对，请刷新页面后再签到。")
     elector = Elector.objects.filter(round=round, deputy=deputy).first()
     if elector is None:
         raise BallotError(f"{deputy.name}不在本轮有表决权的代表名单中。")
@@ -153,7 +161,9 @@ def issue(round: ProjectRound, deputy, method: str, *, user=None) -> str:
             raise BallotError(f"{deputy.name}已经领取过选票，每位代表只有一张。")
         token = ""
         if method == BallotMethod.ONLINE:
-            token = new_code()
+            token = normalise_code(code) or new_code()
+            if BallotToken.objects.filter(digest=digest(token)).exists():
+                raise BallotError("这个选票码已经用过，请刷新页面后再签到。")
             BallotToken.objects.create(round=round, digest=digest(token))
         audit.record(LivelihoodAction.BALLOT_ISSUED, actor=user, obj=elector, method=method, round=round.pk)
         # Taking part in the vote counts in the deputy's duty points (that they voted is no secret).

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core import signing
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -90,6 +91,7 @@ def _ballot_page(request, round: ProjectRound, token: str, *, chosen=(), status=
 @deputy_required
 def round_detail(request, deputy, pk):
     round, elector = _round_on_roll(deputy, pk)
+    balloting = round.state == RoundState.BALLOTING
     return render(
         request,
         "livelihood/portal/round.html",
@@ -97,23 +99,55 @@ def round_detail(request, deputy, pk):
             "deputy": deputy,
             "round": round,
             "elector": elector,
-            "balloting": round.state == RoundState.BALLOTING,
+            "balloting": balloting,
             "result": result_of(round) if round.state in PUBLISHED else None,
             "candidates": list(round.candidates.select_related("department").order_by("number")),
             "online": BallotMethod.ONLINE,
+            "ticket": code_to_show(request, round)
+            if round.state == RoundState.BALLOTING and not elector.issued
+            else None,
             **evaluation_context(round, deputy),
         },
     )
+
+
+CODE_SALT = "lianluo.livelihood.ballot-code"
+CODE_MAX_AGE = 6 * 3600  # a sign-in page older than a session day is refreshed
+
+
+def code_to_show(request, round: ProjectRound) -> tuple[str, str]:
+    """A fresh ballot code for the round's page, and the signed field that carries it to 签到领票:
+    the deputy sees the code before signing in. Nothing is stored until they sign in."""
+    code = ballot.new_code()
+    signed = signing.dumps({"code": code, "round": round.pk, "user": request.user.pk}, salt=CODE_SALT)
+    return ballot.show_code(code), signed
+
+
+def shown_code(request, round: ProjectRound) -> str:
+    """The code the page showed this deputy for this round, or "" if the field is not genuine."""
+    try:
+        data = signing.loads(request.POST.get("ticket", ""), salt=CODE_SALT, max_age=CODE_MAX_AGE)
+    except signing.BadSignature:
+        return ""
+    if not isinstance(data, dict) or data.get("round") != round.pk or data.get("user") != request.user.pk:
+        return ""
+    return str(data.get("code", ""))
 
 
 @never_cache  # the response carries the ballot's token: no cache keeps it
 @deputy_required
 @require_POST
 def sign_in(request, deputy, pk):
-    """签到领票: one online ballot for the deputy, shown at once; never a second one."""
+    """签到领票: one online ballot for the deputy, shown at once; never a second one. The code
+    is the one the round's page showed (signed for this deputy and round): if this response
+    is lost, the deputy still has it and goes on voting with it."""
     round, _elector = _round_on_roll(deputy, pk)
+    code = shown_code(request, round)
+    if not code:
+        messages.error(request, "页面已过期，请刷新后再签到领票。")
+        return redirect("livelihood_portal:round", pk=round.pk)
     try:
-        token = ballot.issue(round, deputy, BallotMethod.ONLINE, user=request.user)
+        token = ballot.issue(round, deputy, BallotMethod.ONLINE, user=request.user, code=code)
     except BallotError as error:
         messages.error(request, str(error))
         return redirect("livelihood_portal:round", pk=round.pk)

@@ -31,6 +31,19 @@ def account_of(deputy, username):
     return user
 
 
+def ticket_of(client, round) -> str:
+    """The signed ballot code the round's page shows before 签到领票."""
+    html = client.get(reverse("livelihood_portal:round", args=[round.pk])).content.decode()
+    found = re.search(r'name="ticket" value="([^"]+)"', html)
+    assert found, "no sign-in form"
+    return found.group(1)
+
+
+def sign_in(client, round, ticket: str | None = None, **options):
+    ticket = ticket_of(client, round) if ticket is None else ticket
+    return client.post(reverse("livelihood_portal:sign_in", args=[round.pk]), {"ticket": ticket}, **options)
+
+
 def token_in(html: str) -> str:
     found = re.search(r'name="token" value="([^"]+)"', html)
     assert found, "no ballot form"
@@ -44,7 +57,8 @@ def test_a_deputy_signs_in_casts_once_and_gets_no_second_ballot(client, district
     assert round.title in index
     detail = client.get(reverse("livelihood_portal:round", args=[round.pk])).content.decode()
     assert "签到领票" in detail and "最多选 2 项" in detail
-    signed = client.post(reverse("livelihood_portal:sign_in", args=[round.pk]))
+    ticket = ticket_of(client, round)
+    signed = sign_in(client, round, ticket)
     assert signed.status_code == 200  # the ballot comes in the response, not behind a redirect
     assert "no-store" in signed["Cache-Control"]
     html = signed.content.decode()
@@ -55,7 +69,7 @@ def test_a_deputy_signs_in_casts_once_and_gets_no_second_ballot(client, district
     thanks = cast.content.decode()
     assert "已投票" in thanks and "候选项目2" not in thanks and "候选项目4" not in thanks
     assert Ballot.objects.get(round=round).choices == [2, 4]
-    again = client.post(reverse("livelihood_portal:sign_in", args=[round.pk]), follow=True).content.decode()
+    again = sign_in(client, round, ticket, follow=True).content.decode()
     assert "已经领取过选票" in again and 'name="token"' not in again
     assert "您已领取选票" in client.get(reverse("livelihood_portal:round", args=[round.pk])).content.decode()
     replay = client.post(reverse("livelihood_portal:cast", args=[round.pk]), {"token": token, "choice": ["1"]})
@@ -66,7 +80,7 @@ def test_a_deputy_signs_in_casts_once_and_gets_no_second_ballot(client, district
 def test_the_cast_leaves_no_trace_of_the_voter(client, district):
     round = balloting(district)
     client.force_login(account_of(district["deputies"][1], "voter"))
-    token = token_in(client.post(reverse("livelihood_portal:sign_in", args=[round.pk])).content.decode())
+    token = token_in(sign_in(client, round).content.decode())
     client.post(
         reverse("livelihood_portal:cast", args=[round.pk]), {"token": token, "choice": ["1"]}, REMOTE_ADDR="10.9.8.7"
     )
@@ -79,7 +93,7 @@ def test_the_cast_leaves_no_trace_of_the_voter(client, district):
 def test_an_over_voted_ballot_is_refused_with_the_same_token_then_the_corrected_one_counts(client, district):
     round = balloting(district)
     client.force_login(account_of(district["deputies"][0], "voter"))
-    token = token_in(client.post(reverse("livelihood_portal:sign_in", args=[round.pk])).content.decode())
+    token = token_in(sign_in(client, round).content.decode())
     url = reverse("livelihood_portal:cast", args=[round.pk])
     over = client.post(url, {"token": token, "choice": ["1", "2", "3"]})
     assert over.status_code == 400
@@ -95,7 +109,7 @@ def test_a_deputy_not_on_the_roll_gets_404(client, district):
     outsider = make_deputy("名单外代表", level="city")
     client.force_login(account_of(outsider, "outsider"))
     assert client.get(reverse("livelihood_portal:round", args=[round.pk])).status_code == 404
-    assert client.post(reverse("livelihood_portal:sign_in", args=[round.pk])).status_code == 404
+    assert sign_in(client, round, "x").status_code == 404
     assert round.title not in client.get(reverse("livelihood_portal:index")).content.decode()
     assert not round.electors.exclude(issued="").exists()
 
@@ -106,7 +120,7 @@ def test_the_published_count_is_shown_on_the_rounds_page(client, district):
     client.force_login(voter)
     for deputy in district["deputies"]:
         if deputy == district["deputies"][0]:
-            token = token_in(client.post(reverse("livelihood_portal:sign_in", args=[round.pk])).content.decode())
+            token = token_in(sign_in(client, round).content.decode())
             client.post(reverse("livelihood_portal:cast", args=[round.pk]), {"token": token, "choice": ["1", "2"]})
         else:
             ballot.cast(round, ballot.issue(round, deputy, "online"), [1])
@@ -119,13 +133,17 @@ def test_the_published_count_is_shown_on_the_rounds_page(client, district):
     assert "空缺 1 个名额" in published
 
 
-def test_a_lost_ballot_page_is_taken_up_again_with_its_code_until_it_is_cast(client, district):
+def test_the_code_is_shown_before_signing_in_so_a_lost_response_loses_no_vote(client, district):
     round = balloting(district)
     client.force_login(account_of(district["deputies"][0], "voter"))
-    html = client.post(reverse("livelihood_portal:sign_in", args=[round.pk])).content.decode()
-    code = re.search(r'class="ballot-code">([A-Z0-9-]+)<', html).group(1)
+    page = client.get(reverse("livelihood_portal:round", args=[round.pk])).content.decode()
+    code = re.search(r'class="ballot-code">([A-Z0-9-]+)<', page).group(1)
     assert re.fullmatch(r"[A-HJKMNP-Z2-9]{4}(-[A-HJKMNP-Z2-9]{4}){2}", code)  # no 0/O, 1/I/L look-alikes
-    # The page is lost; the round's page offers to go on with the code (typed loosely).
+    ticket = re.search(r'name="ticket" value="([^"]+)"', page).group(1)
+    forged = sign_in(client, round, ticket[:-2] + "xx", follow=True).content.decode()
+    assert "页面已过期" in forged and not BallotToken.objects.exists()
+    sign_in(client, round, ticket)  # the response is lost on the way (the phone lost its signal)
+    # The round's page offers to go on with the code noted before signing in (typed loosely).
     assert "凭选票码继续投票" in client.get(reverse("livelihood_portal:round", args=[round.pk])).content.decode()
     resume = reverse("livelihood_portal:resume", args=[round.pk])
     wrong = client.post(resume, {"code": "AAAA-BBBB-CCCC"}, follow=True).content.decode()
@@ -136,6 +154,15 @@ def test_a_lost_ballot_page_is_taken_up_again_with_its_code_until_it_is_cast(cli
     assert Ballot.objects.get(round=round).choices == [1]
     spent = client.post(resume, {"code": code}, follow=True).content.decode()
     assert "已经投过" in spent and 'name="token"' not in spent
+
+
+def test_a_sign_in_field_from_another_deputys_page_is_refused(client, district):
+    round = balloting(district)
+    client.force_login(account_of(district["deputies"][1], "other"))
+    theirs = ticket_of(client, round)
+    client.force_login(account_of(district["deputies"][0], "voter"))
+    refused = sign_in(client, round, theirs, follow=True).content.decode()
+    assert "页面已过期" in refused and not BallotToken.objects.exists()
 
 
 # --- The deputy's nominations, supervision and evaluation ---------------------------------------
