@@ -234,6 +234,7 @@ def open_round(world: World, args, year: int, title: str) -> tuple[object, dict]
             budget=100 + number,
             department=world.department,
             location="全区",
+            assessment="基准测试：论证可行。",
         )
         for number in range(1, args.candidates + 1)
     )

@@ -57,6 +57,7 @@ from livelihood.models import (
 )
 from livelihood.nominations import NOMINATIONS, Proposal, nominate
 from livelihood.rounds import ROUNDS
+from livelihood.screening import assess
 from workflows.models import Department
 
 SEED = 2026
@@ -541,6 +542,17 @@ class _District:
             candidate._history_user = self.office
             candidate.save()
             made[number] = candidate
+        # 筛选论证: each responsible department costs and assesses its candidates (the demo
+        # department's own handler for its two; the office records the others' on their behalf).
+        self.clock.move_to(self.moment(dt.date(self.year - 1, 12, 15), 10))
+        for candidate in made.values():
+            handler = self.department_user if candidate.department_id == self.department.pk else self.office
+            assess(
+                candidate,
+                user=handler or self.office,
+                budget=candidate.budget,
+                assessment=f"经{candidate.department.name}论证：项目可行，资金已纳入年度预算，计划当年完工。",
+            )
         return made
 
     def answer(self, nominations: dict, candidates: dict[int, Candidate]) -> None:

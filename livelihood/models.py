@@ -49,6 +49,7 @@ class LivelihoodAction(models.TextChoices):
     PROGRESS = "livelihood_progress", "民生实事实施进展"
     INSPECTION = "livelihood_inspection", "民生实事监督活动"
     RATED = "livelihood_rated", "民生实事满意度测评"
+    ASSESSED = "livelihood_assessed", "民生实事候选项目论证"
     NOMINATION = "livelihood_nomination", "民生实事提名办理"
 
 
@@ -116,6 +117,10 @@ class Candidate(models.Model):
         "workflows.Department", on_delete=models.PROTECT, related_name="livelihood_candidates", verbose_name="责任单位"
     )
     location = models.CharField("实施地点", max_length=120, blank=True)
+    # Screening (筛选论证): the responsible department's costing and assessment, published with
+    # the candidate list; every candidate has one before the list is published.
+    assessment = models.TextField("责任单位论证意见", max_length=3000, blank=True)
+    assessed_at = models.DateTimeField("论证时间", null=True, blank=True)
     # Once chosen: the deputies' supervision group (监督组) that follows it to the end.
     supervisors = models.ManyToManyField(
         "content.Deputy", blank=True, related_name="livelihood_supervised", verbose_name="监督组代表"

@@ -49,6 +49,7 @@ from livelihood.implementation import (
 from livelihood.models import BallotCount, Candidate, Inspection, Milestone, RoundState
 from livelihood.project_forms import InspectionForm, ProjectForm
 from livelihood.rounds import ROUNDS
+from livelihood.screening import OPEN_FOR_ASSESSMENT
 from workflows.models import Department
 from workflows.process import NOTHING
 from workflows.process_admin import ProcessDetailMixin, transition_urlpattern
@@ -77,10 +78,13 @@ def department_projects(queryset, user):
 
 
 def candidate_scope(queryset, user):
-    """A candidate is reached through its round (its runner; district-wide roles read), and a
-    chosen project by its responsible department's handlers too."""
+    """A candidate is reached through its round (its runner; district-wide roles read), and by
+    its responsible department's handlers while it is being assessed, and once chosen."""
     rounds = queryset.filter(round__in=ROUNDS.scope(ROUNDS.model.objects.all(), user).values("pk"))
-    return (rounds | department_projects(queryset, user)).distinct()
+    screening = queryset.filter(
+        department__in=Department.objects.handled_by(user).values("pk"), round__state__in=OPEN_FOR_ASSESSMENT
+    )
+    return (rounds | screening | department_projects(queryset, user)).distinct()
 
 
 # --- The project screen ------------------------------------------------------------------------------

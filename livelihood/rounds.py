@@ -36,6 +36,10 @@ def _publish_candidates(round: ProjectRound, **_):
     if waiting:
         raise TransitionError(f"还有 {waiting} 条项目提名没有答复：每一条提名都要答复后才能公布候选项目。")
     count = round.candidates.count()
+    unassessed = list(round.candidates.filter(assessment="").values_list("number", flat=True))
+    if unassessed:
+        numbers = "、".join(f"{n}号" for n in unassessed)
+        raise TransitionError(f"还有 {len(unassessed)} 个候选项目没有责任单位的论证意见（{numbers}）。")
     if count != round.candidate_count:
         raise TransitionError(f"本轮应有 {round.candidate_count} 个候选项目，现在有 {count} 个。")
     if round.seats > count:

@@ -29,6 +29,7 @@ from base.policies import ScopedPermissionPolicy, TransitionsOnlyPermissionPolic
 from base.roles import MANAGE_STREET, roles_of
 from base.viewsets import ModelInspectView, ScopedModelViewSet
 from content.models import Street
+from livelihood.assessment_admin import AssessView
 from livelihood.ballot_admin import PaperEntryView, SignInView
 from livelihood.implementation import INSPECTIONS, is_chosen
 from livelihood.models import Candidate, Inspection, LivelihoodAction, Nomination, ProjectRound, RoundState
@@ -37,6 +38,7 @@ from livelihood.nominations import NOMINATIONS
 from livelihood.project_admin import InspectionViewSet, ProjectView, candidate_scope
 from livelihood.results import BALLOT_OPENED, CANDIDATES_OPEN, result_of, sign_in_figures
 from livelihood.rounds import ROUNDS
+from livelihood.screening import OPEN_FOR_ASSESSMENT
 from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
 
 
@@ -254,7 +256,9 @@ class CandidateDetailView(ModelInspectView):
     template_name = "livelihood/admin/candidate_detail.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(chosen=is_chosen(self.object), **kwargs)
+        return super().get_context_data(
+            chosen=is_chosen(self.object), screening=self.object.round.state in OPEN_FOR_ASSESSMENT, **kwargs
+        )
 
 
 class CandidateViewSet(ScopedModelViewSet):
@@ -270,7 +274,17 @@ class CandidateViewSet(ScopedModelViewSet):
     add_view_class = CandidateCreateView
     delete_view_class = CandidateDeleteView
     inspect_view_class = CandidateDetailView
-    inspect_view_fields = ["round", "number", "title", "description", "budget", "department", "location"]
+    inspect_view_fields = [
+        "round",
+        "number",
+        "title",
+        "description",
+        "budget",
+        "department",
+        "location",
+        "assessment",
+        "assessed_at",
+    ]
     list_display = ["round", "number", "title", "budget", "department"]
     list_filter = ["round"]
     search_fields = ["title", "description"]
@@ -283,7 +297,11 @@ class CandidateViewSet(ScopedModelViewSet):
         return Candidate.objects.select_related("round", "department")
 
     def get_urlpatterns(self):
-        return [*super().get_urlpatterns(), path("<int:pk>/project/", ProjectView.as_view(), name="project")]
+        return [
+            *super().get_urlpatterns(),
+            path("<int:pk>/project/", ProjectView.as_view(), name="project"),
+            path("<int:pk>/assess/", AssessView.as_view(), name="assess"),
+        ]
 
 
 class LivelihoodGroup(ViewSetGroup):

@@ -622,7 +622,7 @@ def cases(w) -> list[Case]:
         ],
         *[
             Case(f"livelihood_candidates:{name}", OBJECT, {"pk": livelihood_candidate})
-            for name in ("inspect", "edit", "delete", "history", "history_results", "usage", "project")
+            for name in ("inspect", "edit", "delete", "history", "history_results", "usage", "project", "assess")
         ],
     ]
     for viewset, pk, steps in (

@@ -113,6 +113,7 @@ def new_round(world, *, street=None, seats=2, candidates=4, year=2027) -> Projec
             description="项目内容",
             budget=100,
             department=world["department"],
+            assessment="可行：条件具备，年内可完成。",
         )
     return round
 

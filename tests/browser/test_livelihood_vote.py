@@ -59,7 +59,13 @@ def world(two_streets):
     round = ProjectRound.objects.create(year=2027, title="2027年区民生实事", seats=2, candidate_count=4)
     for number, title in TITLES.items():
         Candidate.objects.create(
-            round=round, number=number, title=title, description="项目内容", budget=120, department=department
+            round=round,
+            number=number,
+            title=title,
+            description="项目内容",
+            budget=120,
+            department=department,
+            assessment="可行",
         )
     for name in ("open_nominations", "close_nominations", "publish_candidates", "open_ballot"):
         round = ROUNDS.perform(round, name, user=office)
