@@ -51,7 +51,7 @@ from duties.records import (
     stations_to_record_for,
 )
 from duties.topics import REPLIES, TOPICS, public_topics
-from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
+from workflows.process_admin import ProcessDetailMixin, add_todo_panels, transition_urlpattern
 from workflows.public_views import MultipleFileField
 from workflows.storage import private_file_response
 
@@ -424,11 +424,4 @@ def register_duties_group():
 
 @hooks.register("construct_homepage_panels")
 def add_duty_record_todos(request, panels):
-    if request.user.has_perm("duties.view_dutyrecord"):
-        panel = ProcessTodoPanel(DUTY_RECORDS, request.user, "duty_records:index", order=56)
-        if panel.has_work():
-            panels.append(panel)
-    if request.user.has_perm("duties.view_topicreply"):
-        panel = ProcessTodoPanel(REPLIES, request.user, "topic_replies:index", order=57)
-        if panel.has_work():
-            panels.append(panel)
+    add_todo_panels(request, panels, (DUTY_RECORDS, "duty_records:index", 56), (REPLIES, "topic_replies:index", 57))

@@ -24,8 +24,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from base import audit
-from base.roles import MANAGE_STREET, Roles, roles_of
-from content.models import Deputy, Street
+from base.roles import Roles
+from content.models import Deputy
 from duties.automatic import livelihood_fact
 from duties.models import AutoSource
 from livelihood.models import (
@@ -42,9 +42,10 @@ from livelihood.models import (
     ProjectRound,
     RoundState,
 )
+from livelihood.rounds import ROUNDS, RUNNER, runner_q
 from workflows.intake import MAX_PHOTOS, IntakeError, clean_photo
 from workflows.models import Department, Rating
-from workflows.process import NOTHING, Process, Todo, Transition, TransitionError, TransitionForm, required
+from workflows.process import Process, Todo, Transition, TransitionError, TransitionForm, required
 
 S = RoundState
 IMPLEMENTED = (S.IMPLEMENTING, S.EVALUATING, S.CLOSED)
@@ -74,10 +75,7 @@ def is_chosen(candidate: Candidate) -> bool:
 
 def runs(user, round: ProjectRound) -> bool:
     """The round's runner: the district admin, or the street committee of a street's round."""
-    roles = roles_of(user)
-    if roles.is_district_admin:
-        return True
-    return bool(round.street_id) and roles.granted(MANAGE_STREET, Street).filter(pk=round.street_id).exists()
+    return RUNNER in ROUNDS.capacities(user, round)
 
 
 def handles(user, candidate: Candidate) -> bool:
@@ -246,17 +244,11 @@ def record_inspection(candidate: Candidate, visit: Visit, *, user, today: dt.dat
 
 
 HANDLER = "handler"  # a handler of the project's responsible department
-RUNNER = "runner"
 
 
 def inspection_capacities(roles: Roles) -> dict[str, Q]:
     handled = Department.objects.handled_by(roles).values("pk")
-    if roles.is_district_admin:
-        runner = Q()
-    else:
-        streets = roles.granted(MANAGE_STREET, Street)
-        runner = Q(candidate__round__street__in=streets.values("pk")) if streets.exists() else NOTHING
-    return {HANDLER: Q(candidate__department__in=handled), RUNNER: runner}
+    return {HANDLER: Q(candidate__department__in=handled), RUNNER: runner_q(roles, "candidate__round__")}
 
 
 class AnswerForm(TransitionForm):

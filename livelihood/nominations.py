@@ -20,8 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from base.roles import MANAGE_STREET, Roles
-from content.models import Street
+from base.roles import Roles
 from livelihood.models import (
     Candidate,
     LivelihoodAction,
@@ -31,8 +30,8 @@ from livelihood.models import (
     ProjectRound,
     RoundState,
 )
+from livelihood.rounds import runner_q
 from workflows.process import (
-    NOTHING,
     REFUSAL,
     SIDE,
     Process,
@@ -53,10 +52,7 @@ class NominationError(TransitionError):
 
 
 def nomination_capacities(roles: Roles) -> dict[str, Q]:
-    if roles.is_district_admin:
-        return {MODERATOR: Q()}
-    streets = roles.granted(MANAGE_STREET, Street)
-    return {MODERATOR: Q(round__street__in=streets.values("pk")) if streets.exists() else NOTHING}
+    return {MODERATOR: runner_q(roles, "round__")}
 
 
 # --- Submitting ---------------------------------------------------------------------------------

@@ -20,9 +20,10 @@ from wagtail import hooks
 
 from base.ids import parse_id
 from content.models import StationPage
-from livelihood import ballot, implementation
-from livelihood.models import BallotCount, Candidate, Nomination, NominationSource, ProjectRound, RoundState
+from livelihood import implementation
+from livelihood.models import Candidate, Nomination, NominationSource, ProjectRound, RoundState
 from livelihood.nominations import PUBLIC_STATES, NominationError, Proposal, nominate
+from livelihood.results import PUBLISHED, result_of
 from workflows.limits import SubmissionLimits, limited
 from workflows.public_views import IdempotentForm, MobilePhoneField, name_field
 
@@ -31,7 +32,6 @@ NOMINATION_LIMITS = SubmissionLimits(
 )
 RECEIPT_SALT = "lianluo.livelihood.nomination"
 S = RoundState
-RESULTS_SHOWN = (S.IMPLEMENTING, S.EVALUATING, S.CLOSED)
 PHASES = [
     ("nomination_opens", "征集开始", (S.NOMINATING,)),
     ("nomination_closes", "征集截止", (S.SCREENING,)),
@@ -116,10 +116,10 @@ def round_page(request, pk):
         .select_related("station", "deputy", "merged_into", "candidate")
         .order_by("-created_at", "-pk")
     )
+    result = result_of(round) if round.state in PUBLISHED else None
     candidates = []
-    if round.state not in (S.NOMINATING, S.SCREENING):
+    if result is None and round.state not in (S.NOMINATING, S.SCREENING):
         candidates = list(Candidate.objects.filter(round=round).select_related("department"))
-    count = BallotCount.objects.filter(round=round).first() if round.state in RESULTS_SHOWN else None
     received = _for_receipt(request.GET["received"], round) if request.GET.get("received") else None
     return render(
         request,
@@ -129,27 +129,14 @@ def round_page(request, pk):
             "phases": phases(round),
             "nominations": nominations,
             "candidates": candidates,
-            "result": result_rows(count, candidates) if count else None,
-            "count": count,
-            "threshold": ballot.threshold(count.entitled) if count else None,
+            # The public page lists the candidates by votes (the admin and the portal by ballot order).
+            "result": sorted(result.rows, key=lambda row: (-row.votes, row.candidate.number)) if result else None,
+            "count": result.count if result else None,
+            "threshold": result.threshold if result else None,
             "received": received,
             "page_title": round.title,
         },
     )
-
-
-def result_rows(count: BallotCount, candidates: list[Candidate]) -> list[dict]:
-    """Each candidate with its votes, in order of votes, and whether it was chosen or tied."""
-    rows = [
-        {
-            "candidate": candidate,
-            "votes": count.votes.get(str(candidate.number), 0),
-            "chosen": candidate.number in count.chosen,
-            "tied": candidate.number in count.tied,
-        }
-        for candidate in candidates
-    ]
-    return sorted(rows, key=lambda row: (-row["votes"], row["candidate"].number))
 
 
 @require_http_methods(["GET", "POST"])

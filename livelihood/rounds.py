@@ -24,11 +24,18 @@ S = RoundState
 RUNNER = "runner"
 
 
-def round_capacities(roles: Roles) -> dict[str, Q]:
+def runner_q(roles: Roles, path: str = "") -> Q:
+    """The rows whose round the person runs, `path` leading from the row to its round: every
+    round for the district admin, its street's rounds for a street committee, else none. The
+    one definition for rounds, their nominations and their projects' inspections."""
     if roles.is_district_admin:
-        return {RUNNER: Q()}
+        return Q()
     streets = roles.granted(MANAGE_STREET, Street)
-    return {RUNNER: Q(street__in=streets.values("pk")) if streets.exists() else NOTHING}
+    return Q(**{f"{path}street__in": streets.values("pk")}) if streets.exists() else NOTHING
+
+
+def round_capacities(roles: Roles) -> dict[str, Q]:
+    return {RUNNER: runner_q(roles)}
 
 
 def _publish_candidates(round: ProjectRound, **_):

@@ -39,7 +39,7 @@ from livelihood.project_admin import InspectionViewSet, ProjectView, candidate_s
 from livelihood.results import BALLOT_OPENED, CANDIDATES_OPEN, result_of, sign_in_figures
 from livelihood.rounds import ROUNDS
 from livelihood.screening import OPEN_FOR_ASSESSMENT
-from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
+from workflows.process_admin import ProcessDetailMixin, add_todo_panels, transition_urlpattern
 
 
 class RoundPermissionPolicy(ScopedPermissionPolicy):
@@ -323,15 +323,10 @@ def register_livelihood():
 
 @hooks.register("construct_homepage_panels")
 def add_round_todos(request, panels):
-    if request.user.has_perm("livelihood.view_projectround"):
-        panel = ProcessTodoPanel(ROUNDS, request.user, "livelihood_rounds:index", order=60)
-        if panel.has_work():
-            panels.append(panel)
-    if request.user.has_perm("livelihood.view_nomination"):
-        panel = ProcessTodoPanel(NOMINATIONS, request.user, "livelihood_nominations:index", order=61)
-        if panel.has_work():
-            panels.append(panel)
-    if request.user.has_perm("livelihood.view_inspection"):
-        panel = ProcessTodoPanel(INSPECTIONS, request.user, "livelihood_inspections:index", order=62)
-        if panel.has_work():
-            panels.append(panel)
+    add_todo_panels(
+        request,
+        panels,
+        (ROUNDS, "livelihood_rounds:index", 60),
+        (NOMINATIONS, "livelihood_nominations:index", 61),
+        (INSPECTIONS, "livelihood_inspections:index", 62),
+    )

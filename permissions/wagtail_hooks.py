@@ -40,7 +40,7 @@ from permissions.models import (
     assignable_accounts,
 )
 from permissions.staff_requests import STAFF_REQUESTS, file_request
-from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
+from workflows.process_admin import ProcessDetailMixin, add_todo_panels, transition_urlpattern
 
 register_permission_policy(AuditEvent, ReadOnlyPermissionPolicy(AuditEvent))
 register_permission_policy(StationAssignment, ScopedPermissionPolicy(StationAssignment, scope_by_station))
@@ -264,10 +264,7 @@ def register_staff_request_viewset():
 
 @hooks.register("construct_homepage_panels")
 def add_staff_request_todos(request, panels):
-    if request.user.has_perm("permissions.view_staffrequest"):
-        panel = ProcessTodoPanel(STAFF_REQUESTS, request.user, "station_staff_requests:index", order=55)
-        if panel.has_work():  # only those with a request to decide see the panel
-            panels.append(panel)
+    add_todo_panels(request, panels, (STAFF_REQUESTS, "station_staff_requests:index", 55))
 
 
 # --- The audit log ----------------------------------------------------------------------------

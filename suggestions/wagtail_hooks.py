@@ -21,7 +21,7 @@ from suggestions.drafting import SUGGESTIONS
 from suggestions.models import Suggestion, SuggestionAction, SuggestionAssignment, SuggestionReply
 from suggestions.portal import round_changes
 from workflows.models import Opinion
-from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
+from workflows.process_admin import ProcessDetailMixin, add_todo_panels, transition_urlpattern
 from workflows.storage import private_file_response
 
 register_permission_policy(
@@ -195,11 +195,6 @@ def register_suggestions():
 
 @hooks.register("construct_homepage_panels")
 def add_suggestion_todos(request, panels):
-    if request.user.has_perm("suggestions.view_suggestion"):
-        panel = ProcessTodoPanel(SUGGESTIONS, request.user, "suggestions:index", order=58)
-        if panel.has_work():
-            panels.append(panel)
-    if request.user.has_perm("suggestions.view_suggestionassignment"):
-        panel = ProcessTodoPanel(ASSIGNMENTS, request.user, "suggestion_assignments:index", order=59)
-        if panel.has_work():
-            panels.append(panel)
+    add_todo_panels(
+        request, panels, (SUGGESTIONS, "suggestions:index", 58), (ASSIGNMENTS, "suggestion_assignments:index", 59)
+    )

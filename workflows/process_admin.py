@@ -235,3 +235,15 @@ class ProcessTodoPanel(Component):
                 for todo, _transition in self.process.todo_entries()
             ],
         }
+
+
+def add_todo_panels(request, panels, *entries: tuple[Process, str, int]) -> None:
+    """Add to the admin home each process's to-do panel that has work for this person: each
+    entry is (process, its listing's URL name, the panel's order). Someone who may not view the
+    process's rows gets no panel for it."""
+    for process, list_url_name, order in entries:
+        meta = process.model._meta
+        if request.user.has_perm(f"{meta.app_label}.view_{meta.model_name}"):
+            panel = ProcessTodoPanel(process, request.user, list_url_name, order)
+            if panel.has_work():
+                panels.append(panel)
