@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("workflows.urls")),
     path("", include("suggestions.public_urls")),
     path("", include("livelihood.public_urls")),
+    path("", include("legislation.public_urls")),
+    path("", include("deliberation.public_urls")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,3 @@
+"""The public pages of deliberation."""
+
+urlpatterns: list = []

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class LegislationConfig(AppConfig):
+    """Grassroots legislative contact points (基层立法联系点): drafts sent down for comment,
+    the comments, their compilation and the adoption fed back to each commenter."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "legislation"
+    verbose_name = "立法征询"
