@@ -32,7 +32,7 @@ from duties.topics import (
     submit_reply,
     topic_url,
 )
-from workflows.limits import SubmissionLimits, limited
+from workflows.limits import SubmissionLimits, take_in
 from workflows.public_views import IdempotentForm, MobilePhoneField, name_field
 
 REPLY_LIMITS = SubmissionLimits(
@@ -94,28 +94,20 @@ def topic_page(request, station, pk):
         if not topic.accepts_replies():
             return redirect(topic_url(topic))
         form = ReplyForm(request.POST)
-        key = request.POST.get("idempotency_key", "")[:64]
-        existing = TopicReply.objects.filter(idempotency_key=key, topic=topic).first() if key else None
-        if existing is not None:  # a double submit: the first receipt, nothing new stored or counted
-            return redirect(f"{topic_url(topic)}?received={_receipt(existing)}")
-        if REPLY_LIMITS.ip_limited(request):
-            return limited(request)
-        if form.is_valid():
-            data = form.cleaned_data
-            if REPLY_LIMITS.phone_limited(request, data["resident_phone"]):
-                return limited(request)
-            try:
-                reply, created = submit_reply(
-                    Reply(
-                        topic, data["content"], data["resident_name"], data["resident_phone"], data["idempotency_key"]
-                    )
-                )
-            except TopicError as error:
-                form.add_error(None, str(error))
-            else:
-                if created:
-                    REPLY_LIMITS.count_phone(request, data["resident_phone"])
-                return redirect(f"{topic_url(topic)}?received={_receipt(reply)}")
+        response = take_in(
+            request,
+            form,
+            limits=REPLY_LIMITS,
+            phone_field="resident_phone",
+            stored=lambda key: TopicReply.objects.filter(idempotency_key=key, topic=topic).first(),
+            store=lambda data: submit_reply(
+                Reply(topic, data["content"], data["resident_name"], data["resident_phone"], data["idempotency_key"])
+            ),
+            refused=TopicError,
+            receipt_url=lambda reply: f"{topic_url(topic)}?received={_receipt(reply)}",
+        )
+        if response is not None:
+            return response
         status = 400
     received = _reply_for_receipt(request.GET["received"], topic) if request.GET.get("received") else None
     return render(

@@ -24,7 +24,7 @@ from livelihood import implementation
 from livelihood.models import Candidate, Nomination, NominationSource, ProjectRound, RoundState
 from livelihood.nominations import PUBLIC_STATES, NominationError, Proposal, nominate
 from livelihood.results import PUBLISHED, result_of
-from workflows.limits import SubmissionLimits, limited
+from workflows.limits import SubmissionLimits, take_in
 from workflows.public_views import IdempotentForm, MobilePhoneField, name_field
 
 NOMINATION_LIMITS = SubmissionLimits(
@@ -152,37 +152,35 @@ def nominate_page(request, pk):
     form, status = NominationForm(), 200
     if request.method == "POST":
         form = NominationForm(request.POST)
-        key = request.POST.get("idempotency_key", "")[:64]
-        existing = Nomination.objects.filter(idempotency_key=key, round=round).first() if key else None
-        if existing is not None:  # a double submit: the first receipt, nothing new stored or counted
-            return redirect(f"{url}?received={_receipt(existing)}")
-        if NOMINATION_LIMITS.ip_limited(request):
-            return limited(request)
-        if form.is_valid():
-            data = form.cleaned_data
-            if NOMINATION_LIMITS.phone_limited(request, data["nominator_phone"]):
-                return limited(request)
-            try:
-                nomination, created = nominate(
-                    Proposal(
-                        round=round,
-                        title=data["title"],
-                        need=data["need"],
-                        place=data["place"],
-                        scale=data["scale"],
-                        nominator_name=data["nominator_name"],
-                        nominator_phone=data["nominator_phone"],
-                        idempotency_key=data["idempotency_key"],
-                        station=station,
-                        source=NominationSource.PUBLIC,
-                    )
+
+        def store(data):
+            return nominate(
+                Proposal(
+                    round=round,
+                    title=data["title"],
+                    need=data["need"],
+                    place=data["place"],
+                    scale=data["scale"],
+                    nominator_name=data["nominator_name"],
+                    nominator_phone=data["nominator_phone"],
+                    idempotency_key=data["idempotency_key"],
+                    station=station,
+                    source=NominationSource.PUBLIC,
                 )
-            except NominationError as error:
-                form.add_error(None, str(error))
-            else:
-                if created:
-                    NOMINATION_LIMITS.count_phone(request, data["nominator_phone"])
-                return redirect(f"{url}?received={_receipt(nomination)}")
+            )
+
+        response = take_in(
+            request,
+            form,
+            limits=NOMINATION_LIMITS,
+            phone_field="nominator_phone",
+            stored=lambda key: Nomination.objects.filter(idempotency_key=key, round=round).first(),
+            store=store,
+            refused=NominationError,
+            receipt_url=lambda nomination: f"{url}?received={_receipt(nomination)}",
+        )
+        if response is not None:
+            return response
         status = 400
     return render(
         request,

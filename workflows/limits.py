@@ -1,4 +1,5 @@
-"""Rate limits of public submissions (opinions, replies to discussion topics, …).
+"""Rate limits of public submissions (opinions, replies to discussion topics, …), and the
+one way a public form is taken in (`take_in`).
 
 Two limits per kind of submission: attempts per sender address (every POST counts, valid or
 not: this is what stops a flood from one address) and stored submissions per phone number
@@ -9,12 +10,13 @@ defaults; django-ratelimit keeps the counts in the cache.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django_ratelimit.core import get_usage, is_ratelimited
 
 from django.conf import settings
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 TOO_MANY_SUBMISSIONS = "提交过于频繁，请稍后再试；急事请拨打站点电话或到接待日当面反映。"
 
@@ -69,3 +71,47 @@ OPINION_LIMITS = SubmissionLimits(
 def limited(request, message: str = TOO_MANY_SUBMISSIONS):
     """The 429 page with its message."""
     return render(request, "workflows/public/limited.html", {"message": message}, status=429)
+
+
+def take_in(
+    request,
+    form,
+    *,
+    limits: SubmissionLimits,
+    phone_field: str,
+    stored: Callable[[str], object | None],
+    store: Callable[[dict], tuple[object, bool]],
+    refused: type[Exception] | tuple[type[Exception], ...],
+    receipt_url: Callable[[object], str],
+):
+    """Take in a public form (an opinion, a reply to a topic, a nomination, a comment on a
+    draft law), always in the same order:
+
+    1. a double submit (the form's idempotency key already stored, `stored(key)`) goes to the
+       first receipt: nothing new is stored or counted;
+    2. every attempt counts against the sender's address: over the limit, 429;
+    3. an invalid form: None (the caller shows the form with its errors, status 400);
+    4. a phone number that has used up its stored submissions: 429;
+    5. `store(cleaned_data)` returns (row, created), or raises `refused` with the reason in
+       Chinese, which is added to the form (None, as 3);
+    6. a new row counts against the phone number; the answer is the receipt, `receipt_url(row)`.
+    """
+    key = request.POST.get("idempotency_key", "")[:64]
+    existing = stored(key) if key else None
+    if existing is not None:
+        return redirect(receipt_url(existing))
+    if limits.ip_limited(request):
+        return limited(request)
+    if not form.is_valid():
+        return None
+    phone = form.cleaned_data[phone_field]
+    if limits.phone_limited(request, phone):
+        return limited(request)
+    try:
+        row, created = store(form.cleaned_data)
+    except refused as error:
+        form.add_error(None, str(error))
+        return None
+    if created:  # a replay of a stored key (e.g. a concurrent double submit) is free
+        limits.count_phone(request, phone)
+    return redirect(receipt_url(row))

@@ -18,7 +18,7 @@ from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
@@ -36,7 +36,7 @@ from workflows.intake import (
     rating_token,
     submit,
 )
-from workflows.limits import OPINION_LIMITS, limited
+from workflows.limits import OPINION_LIMITS, limited, take_in
 from workflows.models import Category, Channel, Opinion, OpinionState, Publication, Rating
 
 S = OpinionState
@@ -184,27 +184,19 @@ def new_opinion(request, station=None):
         street = Street.objects.filter(slug=request.GET["street"]).first()
     if request.method == "POST":
         form = OpinionForm(request.POST, request.FILES, station=station)
-        key = request.POST.get("idempotency_key", "")[:64]
-        if key:
-            existing = Opinion.objects.filter(idempotency_key=key).first()
-            if existing is not None:  # a double submit: the first receipt, no new row, no count
-                return redirect("opinion_receipt", token=rating_token(existing))
-        if OPINION_LIMITS.ip_limited(request):
-            return limited(request)
-        if form.is_valid():
-            data = form.cleaned_data
-            phone = data["citizen_phone"]  # normalised by the form
-            if OPINION_LIMITS.phone_limited(request, phone):
-                return limited(request)
-            try:
-                fixed = {"channel": channel} | ({"station": station} if station else {})
-                opinion, created = submit(Submission.from_cleaned_data(data, **fixed))
-            except IntakeError as error:
-                form.add_error(None, str(error))
-            else:
-                if created:  # a replay of a stored key (e.g. a concurrent double submit) is free
-                    OPINION_LIMITS.count_phone(request, phone)
-                return redirect("opinion_receipt", token=rating_token(opinion))
+        fixed = {"channel": channel} | ({"station": station} if station else {})
+        response = take_in(
+            request,
+            form,
+            limits=OPINION_LIMITS,
+            phone_field="citizen_phone",
+            stored=lambda key: Opinion.objects.filter(idempotency_key=key).first(),
+            store=lambda data: submit(Submission.from_cleaned_data(data, **fixed)),
+            refused=IntakeError,
+            receipt_url=lambda opinion: reverse("opinion_receipt", args=[rating_token(opinion)]),
+        )
+        if response is not None:
+            return response
         status = 400
     else:
         form = OpinionForm(station=station, street=street)
