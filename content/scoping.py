@@ -68,3 +68,20 @@ def scope_by_station(queryset: QuerySet, user, station_field: str = "station") -
 def scope_streets(queryset: QuerySet, user) -> QuerySet:
     """Street rows themselves: a street committee reaches its own streets only."""
     return scope_by_street(queryset, user, street_field="pk")
+
+
+def station_work_q(user, path: str = "") -> Q:
+    """The rows of a station's own work that the person runs, `path` leading from the row to
+    its `station` and `street` (e.g. "topic__"): every row for the district admin; the rows
+    of their streets' stations for a street committee; the rows of the stations they are
+    staff of (and the contact points below them) for station staff; none for anyone else
+    (editors and auditors read, they do not run). The one definition for discussion topics,
+    legislative consultations and residents' deliberation."""
+    roles = roles_of(user)
+    if roles.is_district_admin:
+        return Q()
+    if roles.district_wide:
+        return Q(pk__isnull=True)
+    return Q(**{f"{path}street__in": streets_for(roles).values("pk")}) | Q(
+        **{f"{path}station__in": staffed_stations_for(roles).values("pk")}
+    )

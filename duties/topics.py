@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from base.roles import Roles
 from content.models import Deputy, Membership, StationPage
-from content.scoping import staffed_stations_for, streets_for
+from content.scoping import station_work_q
 from duties.direct import raise_directly
 from duties.models import DiscussionTopic, ReplyState, TopicAction, TopicReply, TopicState
 from duties.records import RecordError
@@ -54,23 +54,13 @@ class TopicError(TransitionError):
     """A topic or a reply refused, with the reason in Chinese; nothing is stored."""
 
 
-def _moderators(roles: Roles, prefix: str = "") -> Q:
-    if roles.is_district_admin:
-        return Q()
-    if roles.district_wide:
-        return NOTHING
-    return Q(**{f"{prefix}street__in": streets_for(roles).values("pk")}) | Q(
-        **{f"{prefix}station__in": staffed_stations_for(roles).values("pk")}
-    )
-
-
 def topic_capacities(roles: Roles) -> dict[str, Q]:
     opener = NOTHING if roles.district_wide else Q(deputy__account_link__user=roles.user)
-    return {MODERATOR: _moderators(roles), OPENER: opener}
+    return {MODERATOR: station_work_q(roles), OPENER: opener}
 
 
 def reply_capacities(roles: Roles) -> dict[str, Q]:
-    return {MODERATOR: _moderators(roles, "topic__")}
+    return {MODERATOR: station_work_q(roles, "topic__")}
 
 
 # --- Opening a topic -----------------------------------------------------------------------------
