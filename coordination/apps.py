@@ -7,3 +7,7 @@ class CoordinationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "coordination"
     verbose_name = "区街联动"
+
+    def ready(self):
+        # The process registers itself (and its audit actions' timeline) when imported.
+        from coordination import street_tasks  # noqa: F401

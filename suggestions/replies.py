@@ -14,8 +14,6 @@ whose promised date has passed shows in the office's to-dos until someone follow
 
 from __future__ import annotations
 
-import secrets
-
 from django import forms
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -32,12 +30,12 @@ from suggestions.models import (
     SuggestionReply,
     SuggestionState,
 )
-from workflows.intake import IntakeError, clean_photo
+from workflows.attachments import clean_attachment as clean_upload
+from workflows.intake import IntakeError
 from workflows.models import Rating
 from workflows.process import SIDE, Branch, Todo, Transition, TransitionForm, required
 
 S, A = SuggestionState, AssignmentState
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
 
 def reopen_months() -> int:
@@ -45,17 +43,11 @@ def reopen_months() -> int:
 
 
 def clean_attachment(upload) -> ContentFile:
-    """A PDF as it is, or an image re-encoded without metadata; anything else is refused."""
-    if upload.size > MAX_ATTACHMENT_BYTES:
-        raise SuggestionError(f"附件“{upload.name}”超过 10 MB。")
-    upload.seek(0)
-    if upload.read(5) == b"%PDF-":
-        upload.seek(0)
-        return ContentFile(upload.read(), name=f"{secrets.token_hex(8)}.pdf")
+    """A PDF as it is, or an image re-encoded without metadata (workflows.attachments)."""
     try:
-        return clean_photo(upload)
-    except IntakeError:
-        raise SuggestionError(f"附件“{upload.name}”须为 PDF 文件或 JPG、PNG、WebP 图片。") from None
+        return clean_upload(upload)
+    except IntakeError as error:
+        raise SuggestionError(str(error)) from None
 
 
 # --- The lead department's reply ---------------------------------------------------------------------
