@@ -8,3 +8,8 @@ class DeliberationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "deliberation"
     verbose_name = "居民议事"
+
+    def ready(self):
+        # The processes register themselves (and their audit actions' timelines) when imported;
+        # the public views add a station's recent meetings to its page.
+        from deliberation import meetings, public_views  # noqa: F401

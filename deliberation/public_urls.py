@@ -1,3 +1,10 @@
-"""The public pages of deliberation."""
+"""The public pages of deliberation (居民议事), under /deliberation/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from deliberation import public_views
+
+urlpatterns = [
+    path("deliberation/", public_views.index, name="deliberation_meetings"),
+    path("deliberation/<int:pk>/", public_views.meeting_page, name="deliberation_meeting"),
+]

@@ -118,7 +118,9 @@ def validate(submission: Submission) -> list[ContentFile]:
         errors.append("请填写姓名。")
     elif len(submission.citizen_name.strip()) > 30:
         errors.append("姓名不能超过 30 字。")
-    if submission.originator is None and not MOBILE.match(normalise_phone(submission.citizen_phone)):
+    # A deputy's 直通车 item and a deliberation meeting's resolution have no citizen to call back.
+    phoneless = submission.originator is not None or submission.channel == Channel.DELIBERATION
+    if not phoneless and not MOBILE.match(normalise_phone(submission.citizen_phone)):
         errors.append("请填写 11 位中国大陆手机号码。")
     if submission.channel not in Channel.values:
         errors.append("渠道无效。")

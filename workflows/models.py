@@ -103,6 +103,7 @@ class Channel(models.TextChoices):
     PHONE = "phone", "来电"
     LETTER = "letter", "来信"
     DEPUTY = "deputy", "代表转交"
+    DELIBERATION = "deliberation", "居民议事"  # a meeting's resolution; the station's staff are the contact
 
 
 class Outcome(models.TextChoices):
