@@ -496,8 +496,14 @@ class StationPage(RoutablePageMixin, Page):
 class GeneralStationPage(StationPage):
     station_level = StationLevel.GENERAL
     parent_page_types = ["content.HomePage"]
-    # The yearly publication of deputies' points (duties) sits under the 总站 too.
-    subpage_types = ["content.CentreStationPage", "content.ActivityPage", "duties.PointsPublicationPage"]
+    # The yearly publication of deputies' points (duties) sits under the 总站 too; any station
+    # designated a legislative contact point (立法联系点) holds its drafts for comment.
+    subpage_types = [
+        "content.CentreStationPage",
+        "content.ActivityPage",
+        "duties.PointsPublicationPage",
+        "legislation.DraftPage",
+    ]
     max_count_per_parent = 1
     template = "content/station_page.html"
 
@@ -509,7 +515,12 @@ class GeneralStationPage(StationPage):
 class CentreStationPage(StationPage):
     station_level = StationLevel.CENTRE
     parent_page_types = ["content.GeneralStationPage"]
-    subpage_types = ["content.LiaisonStationPage", "content.ContactPointPage", "content.ActivityPage"]
+    subpage_types = [
+        "content.LiaisonStationPage",
+        "content.ContactPointPage",
+        "content.ActivityPage",
+        "legislation.DraftPage",
+    ]
     template = "content/station_page.html"
 
     class Meta:
@@ -527,7 +538,7 @@ class CentreStationPage(StationPage):
 class LiaisonStationPage(StationPage):
     station_level = StationLevel.STATION
     parent_page_types = ["content.CentreStationPage"]
-    subpage_types = ["content.ContactPointPage", "content.ActivityPage"]
+    subpage_types = ["content.ContactPointPage", "content.ActivityPage", "legislation.DraftPage"]
     template = "content/station_page.html"
 
     class Meta:
@@ -538,7 +549,8 @@ class LiaisonStationPage(StationPage):
 class ContactPointPage(StationPage):
     station_level = StationLevel.POINT
     parent_page_types = ["content.CentreStationPage", "content.LiaisonStationPage"]
-    subpage_types = ["content.ActivityPage"]
+    # A contact point may be designated a legislative contact point (立法联系点): drafts below it.
+    subpage_types = ["content.ActivityPage", "legislation.DraftPage"]
     template = "content/station_page.html"
 
     class Meta:

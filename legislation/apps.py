@@ -8,3 +8,8 @@ class LegislationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "legislation"
     verbose_name = "立法征询"
+
+    def ready(self):
+        # The processes register themselves when imported; the public views add the drafts'
+        # routes and the contact point's section of its station page.
+        from legislation import comments, consultations, public_views  # noqa: F401
