@@ -36,6 +36,7 @@ from base.policies import TransitionsOnlyPermissionPolicy, policy_for
 from base.roles import roles_of
 from base.viewsets import ModelInspectView, ScopedModelViewSet
 from content.models import Street
+from content.scoping import streets_for
 from coordination.models import (
     STREET_TASK_DEADLINE,
     CoordinationAction,
@@ -184,7 +185,9 @@ class TaskViewSet(ScopedModelViewSet):
 
 class StreetTaskFilterSet(WagtailFilterSet):
     state = django_filters.ChoiceFilter(label="状态", choices=StreetTaskState.choices)
-    street = django_filters.ModelChoiceFilter(label="街道", queryset=Street.objects.order_by("name"))
+    street = django_filters.ModelChoiceFilter(
+        label="街道", queryset=lambda request: streets_for(request.user).order_by("name")
+    )
     kind = django_filters.ChoiceFilter(label="类型", field_name="task__kind", choices=TaskKind.choices)
     year = django_filters.NumberFilter(label="年度", field_name="task__year")
     overdue = django_filters.BooleanFilter(label="超期", method="filter_overdue")
