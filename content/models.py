@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -244,7 +244,45 @@ class Deputy(QuietRevisionSaveMixin, RevisionMixin, index.Indexed, models.Model)
 # --------------------------------------------------------------------------------------------
 
 
-class HomePage(Page):
+class OneQueryRouting:
+    """Route a request to a page deep in the tree with one query for the pages on its way
+    (by their `url_path`) and one for the page found, instead of two queries per level
+    (Wagtail's Page.route asks each level for its child). The outcome is Wagtail's: a page's
+    own routes (RoutablePageMixin) still come before its children of the same name, and an
+    unpublished page on the way is passed through as Wagtail passes it."""
+
+    def route(self, request, path_components):
+        if not path_components:
+            return super().route(request, path_components)
+        prefixes = [self.url_path + "/".join(path_components[:i]) + "/" for i in range(1, len(path_components) + 1)]
+        on_the_way = {page.url_path: page for page in Page.objects.filter(url_path__in=prefixes)}
+        current, depth = self, 0
+        while depth < len(path_components):
+            rest = path_components[depth:]
+            routable = issubclass(current.specific_class or Page, RoutablePageMixin)
+            if depth and routable and current.live and _has_route(current.specific_class, rest):
+                break  # the page's own route wins over a child of the same name, as in Wagtail
+            child = on_the_way.get(prefixes[depth])
+            if child is None:
+                if depth:
+                    break  # Wagtail's answer from here on (its routes, or 404)
+                raise Http404
+            child._cached_parent_obj = current
+            current, depth = child, depth + 1
+        if current is self:
+            return super().route(request, path_components)
+        return current.specific.route(request, path_components[depth:])
+
+
+def _has_route(page_class, components) -> bool:
+    try:
+        page_class.get_resolver().resolve("/" + "/".join(components) + "/")
+    except Http404:
+        return False
+    return True
+
+
+class HomePage(OneQueryRouting, Page):
     """The district portal (区人大代表联络站网络首页)."""
 
     intro = RichTextField("简介", blank=True, features=["bold", "italic", "link"])

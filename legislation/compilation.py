@@ -160,6 +160,17 @@ class AdoptionFigures:
     not_adopted: int
     unmarked: int
 
+    @classmethod
+    def of(cls, compiled) -> AdoptionFigures:
+        marks = [row.adoption for row in compiled]
+        return cls(
+            compiled=len(marks),
+            adopted=marks.count(Adoption.ADOPTED),
+            partly=marks.count(Adoption.PARTLY),
+            not_adopted=marks.count(Adoption.NOT_ADOPTED),
+            unmarked=marks.count(Adoption.PENDING),
+        )
+
     @property
     def rate(self) -> float | None:
         """Adopted or partly adopted, of the compiled opinions (None before any)."""
@@ -171,14 +182,7 @@ class AdoptionFigures:
 
 
 def adoption_figures(consultation: Consultation) -> AdoptionFigures:
-    marks = list(CompiledOpinion.objects.filter(consultation=consultation).values_list("adoption", flat=True))
-    return AdoptionFigures(
-        compiled=len(marks),
-        adopted=marks.count(Adoption.ADOPTED),
-        partly=marks.count(Adoption.PARTLY),
-        not_adopted=marks.count(Adoption.NOT_ADOPTED),
-        unmarked=marks.count(Adoption.PENDING),
-    )
+    return AdoptionFigures.of(CompiledOpinion.objects.filter(consultation=consultation).only("adoption"))
 
 
 def result_for(comment: Comment) -> CompiledOpinion | None:

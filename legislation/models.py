@@ -190,6 +190,7 @@ class Consultation(models.Model):
     page = models.OneToOneField(
         DraftPage, on_delete=models.PROTECT, related_name="consultation", verbose_name="征求意见稿"
     )
+    title = models.CharField("征求意见稿", max_length=255, editable=False)  # the page's title, kept in step
     station = models.ForeignKey(
         "content.StationPage", on_delete=models.PROTECT, related_name="consultations", verbose_name="立法联系点"
     )
@@ -217,18 +218,20 @@ class Consultation(models.Model):
         verbose_name_plural = "立法征询"
 
     def __str__(self):
-        return self.page.title
+        return self.title
 
     @classmethod
     def for_page(cls, page: DraftPage) -> Consultation:
         """The page's consultation, created with it; its station, street and deadline follow the page."""
         station = page.get_parent().specific_deferred
+        follows = {"title": page.title, "return_by": page.return_by}
         consultation, _created = cls.objects.get_or_create(
-            page=page, defaults={"station_id": station.pk, "street_id": station.street_id, "return_by": page.return_by}
+            page=page, defaults={"station_id": station.pk, "street_id": station.street_id, **follows}
         )
-        if consultation.return_by != page.return_by:
-            cls.objects.filter(pk=consultation.pk).update(return_by=page.return_by)
-            consultation.return_by = page.return_by
+        if any(getattr(consultation, name) != value for name, value in follows.items()):
+            cls.objects.filter(pk=consultation.pk).update(**follows)
+            for name, value in follows.items():
+                setattr(consultation, name, value)
         return consultation
 
     def sync_articles(self, text: str) -> None:

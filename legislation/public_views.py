@@ -16,7 +16,7 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from wagtail import hooks
 
 from legislation.comments import CommentError, CommentInput, lookup, submit_comment
-from legislation.compilation import adoption_figures, result_for
+from legislation.compilation import AdoptionFigures, adoption_figures, result_for
 from legislation.models import (
     Adoption,
     Article,
@@ -133,22 +133,27 @@ def _chapters(articles: list[Article]) -> list[dict]:
 
 def draft_page(page: DraftPage, request):
     """The draft: its articles, each with its published comments' count and, once adoption
-    has been fed back, what became of its compiled opinion."""
-    consultation = _consultation(page)
-    articles = list(consultation.articles.order_by("position"))
-    counts = dict(
-        Comment.objects.filter(consultation=consultation, state=CommentState.PUBLISHED)
-        .values_list("article_id")
-        .annotate(n=Count("pk"))
-        .values_list("article_id", "n")
+    has been fed back, what became of its compiled opinion. Three queries of its own (the
+    consultation with its whole-draft count, the articles with theirs, the compiled opinions
+    once fed back), whatever the number of articles and comments."""
+    published = Q(comments__state=CommentState.PUBLISHED)
+    consultation = (
+        Consultation.objects.filter(page=page, state__in=PUBLIC_STATES)
+        .select_related("station")
+        .annotate(whole_count=Count("comments", filter=published & Q(comments__article__isnull=True)))
+        .first()
+    )
+    if consultation is None:
+        raise Http404
+    consultation.page = page
+    articles = list(
+        consultation.articles.annotate(published_count=Count("comments", filter=published)).order_by("position")
     )
     fed_back = consultation.state == ConsultationState.FED_BACK
-    compiled = {}
-    if fed_back:
-        compiled = {c.article_id: c for c in CompiledOpinion.objects.filter(consultation=consultation)}
+    compiled = list(CompiledOpinion.objects.filter(consultation=consultation)) if fed_back else []
+    by_article = {c.article_id: c for c in compiled}
     for article in articles:
-        article.published_count = counts.get(article.pk, 0)
-        article.result = compiled.get(article.pk)
+        article.result = by_article.get(article.pk)
     return render(
         request,
         "legislation/public/draft_page.html",
@@ -157,11 +162,11 @@ def draft_page(page: DraftPage, request):
             "self": page,
             "consultation": consultation,
             "chapters": _chapters(articles),
-            "whole_count": counts.get(None, 0),
-            "whole_result": compiled.get(None),
-            "total": sum(counts.values()),
+            "whole_count": consultation.whole_count,
+            "whole_result": by_article.get(None),
+            "total": consultation.whole_count + sum(a.published_count for a in articles),
             "open": consultation.accepts_comments(),
-            "figures": adoption_figures(consultation) if fed_back else None,
+            "figures": AdoptionFigures.of(compiled) if fed_back else None,
             "page_title": page.title,
         },
     )

@@ -168,7 +168,7 @@ class ConsultationViewSet(ScopedModelViewSet):
     inspect_view_class = ConsultationDetailView
     inspect_view_fields = ["page", "station", "state", "return_by", "submitted_on", "submitted_to", "passed_title"]
     list_display = [
-        Column("title", label="征求意见稿", accessor="page"),
+        "title",
         "station",
         Column("state", label="状态", accessor="get_state_display"),
         "return_by",
