@@ -92,7 +92,10 @@ class StreetTask(models.Model):
     reminded_at = models.DateTimeField("最近催办时间", null=True, blank=True)
     reminder_count = models.PositiveSmallIntegerField("催办次数", default=0)
     created_at = models.DateTimeField("下达时间", auto_now_add=True)
-    history = HistoricalRecords()
+    # The daily sweep's claims: the deadline it has reminded of ahead, and announced as passed.
+    auto_reminded_for = models.DateField("已自动提醒的期限", null=True, blank=True, editable=False)
+    overdue_notified_for = models.DateField("已通知超期的期限", null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["auto_reminded_for", "overdue_notified_for"])
 
     class Meta:
         verbose_name = "街道任务"

@@ -40,6 +40,7 @@ from workflows.process import (
     NOTHING,
     REFUSAL,
     SIDE,
+    SYSTEM,
     Process,
     Todo,
     Transition,
@@ -115,12 +116,17 @@ def submitted(row: StreetTask) -> None:
 
 
 def reminded(row: StreetTask) -> None:
+    """催办 by the district, or the daily sweep's reminder before the deadline and notice after it."""
     late = "已超过" if row.is_overdue else "即将到达"
+    if getattr(row, "reminded_by_system", False):
+        who, subject = "系统提醒", "已超期" if row.is_overdue else "即将到期"
+    else:
+        who, subject = "区人大常委会代表工委催办", "催办"
     _send(
         row,
-        f"催办：{row.task.title}",
+        f"{subject}：{row.task.title}",
         [
-            f"区人大常委会代表工委催办：{row.street.name}承担的任务“{row.task.title}”{late}完成期限"
+            f"{who}：{row.street.name}承担的任务“{row.task.title}”{late}完成期限"
             f"（{row.due_on:%Y年%m月%d日}），目前状态为“{row.get_state_display()}”，请抓紧办理并报送成果。"
         ],
         _to_street(row),
@@ -220,7 +226,8 @@ class RemindForm(TransitionForm):
     note = forms.CharField(label="催办说明（可选）", max_length=500, required=False)
 
 
-def _remind(row, **_):
+def _remind(row, *, held=(), **_):
+    row.reminded_by_system = SYSTEM in held  # the daily sweep (coordination.reminders)
     row.reminded_at = timezone.now()
     row.reminder_count += 1
     return {"reminder": row.reminder_count}
@@ -302,7 +309,9 @@ STREET_TASKS = Process(
             kind=REFUSAL,
             notify=returned,
         ),
-        Transition("remind", "催办", OPEN_STATES, None, (DISTRICT,), _remind, RemindForm, notify=reminded, kind=SIDE),
+        Transition(
+            "remind", "催办", OPEN_STATES, None, (DISTRICT, SYSTEM), _remind, RemindForm, notify=reminded, kind=SIDE
+        ),
         Transition(
             "change_deadline", "调整期限", OPEN_STATES, None, (DISTRICT,), _change_deadline, DeadlineForm, kind=SIDE
         ),

@@ -13,6 +13,7 @@ from coordination.models import StreetTask, StreetTaskState, Task, TaskKind
 from coordination.street_tasks import DISTRICT, STREET, STREET_TASKS, issue
 from tests import process_contract as contract
 from tests.conftest import role_user, street_user
+from workflows.process import SYSTEM
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 30)
@@ -69,7 +70,7 @@ class StreetTaskDriver(contract.Driver):
         return row
 
     def actor(self, capacity):
-        return {DISTRICT: self.world["office"], STREET: self.world["secretary"]}[capacity]
+        return {DISTRICT: self.world["office"], STREET: self.world["secretary"], SYSTEM: None}[capacity]
 
     def outsider(self):
         return self.world["outsider"]

@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from base.models import AuditEvent
 from coordination.models import CoordinationAction, StreetTask, StreetTaskState, Task, TaskAttachment, TaskReport
+from coordination.reminders import sweep
 from coordination.street_tasks import STREET_TASKS
 from tests.conftest import role_user
 from tests.test_coordination_process import TODAY, new_task
@@ -310,3 +311,31 @@ def test_the_listing_and_the_table_cost_the_same_queries_for_one_row_as_for_25(c
         new_task(people, title=f"课题{n}")
     assert StreetTask.objects.count() == 25
     assert [listing_queries(client, url) for url in urls] == one
+
+
+def test_the_daily_sweep_reminds_each_street_once_before_the_deadline_and_once_after_it(
+    people, fixed_today, django_capture_on_commit_callbacks
+):
+    due = TODAY + dt.timedelta(days=2)  # Wednesday: within three working days of Monday
+    task = new_task(people, people["street"], people["other_street"], due_on=due)
+    a = StreetTask.objects.get(task=task, street=people["street"])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep(TODAY).reminded == 2
+        assert sweep(TODAY).reminded == 0  # a second run sends nothing twice
+    assert sorted(message.to[0] for message in mail.outbox) == ["hubin@example.cn", "qingbo@example.cn"]
+    assert all(message.subject.startswith("【联络】即将到期") for message in mail.outbox)
+
+    a = STREET_TASKS.perform(a, "accept", user=people["secretary"])
+    STREET_TASKS.perform(a, "submit_result", user=people["secretary"], text="调研报告。")
+    mail.outbox.clear()
+    later = fixed_today(due + dt.timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        report = sweep(later)
+    assert (report.reminded, report.overdue) == (0, 1)
+    (message,) = mail.outbox
+    assert message.to == ["qingbo@example.cn"] and "已超期" in message.subject
+    b = StreetTask.objects.get(task=task, street=people["other_street"])
+    assert b.reminder_count == 2
+    by_system = AuditEvent.objects.filter(action=CoordinationAction.STREET_TASK, actor_username="系统")
+    assert [event.detail["transition"] for event in by_system] == ["remind"] * 3
