@@ -81,6 +81,8 @@ ROLE_SPECS = {
             "duties.*",
             "suggestions.*",
             "livelihood.*",
+            "coordination.*",
+            "legislation.*",
             "base.add_calendarday",
             "base.change_calendarday",
             "base.delete_calendarday",
@@ -142,6 +144,17 @@ ROLE_SPECS = {
             "livelihood.add_nomination",
             "livelihood.view_nomination",
             "livelihood.view_inspection",
+            # 立法征询: the consultations of their contact points, the comments entered and
+            # moderated there, the experts of the advisory team (scoped by legislation's policies).
+            "legislation.view_contactpoint",
+            "legislation.view_expert",
+            "legislation.add_expert",
+            "legislation.change_expert",
+            "legislation.view_consultation",
+            "legislation.view_comment",
+            "legislation.add_comment",
+            # 区街联动: the street's own part in the district's tasks (scoped by coordination's policy).
+            "coordination.view_streettask",
         ),
     ),
     Role.STATION_STAFF: RoleSpec(
@@ -162,6 +175,15 @@ ROLE_SPECS = {
             # 民生实事: nominations entered for (and read at) their own stations.
             "livelihood.add_nomination",
             "livelihood.view_nomination",
+            # 立法征询: the consultations of their contact points, the comments entered and
+            # moderated there, the experts of the advisory team (scoped by legislation's policies).
+            "legislation.view_contactpoint",
+            "legislation.view_expert",
+            "legislation.add_expert",
+            "legislation.change_expert",
+            "legislation.view_consultation",
+            "legislation.view_comment",
+            "legislation.add_comment",
         ),
     ),
     Role.DEPARTMENT_HANDLER: RoleSpec(
@@ -192,6 +214,8 @@ ROLE_SPECS = {
             "duties.view_*",
             "suggestions.view_*",
             "livelihood.view_*",
+            "coordination.view_*",
+            "legislation.view_*",
             "auth.view_group",
         ),
         ("change_page",),

@@ -53,9 +53,16 @@ from base.roles import (
 )
 from content.models import ContactPointPage, Membership, StationPage
 from content.tree import add_station
+from coordination.models import StreetTask, TaskAttachment, TaskReport
+from coordination.models import Task as CoordinationTask
+from deliberation.meetings import MEETINGS, Plan, schedule
 from duties.models import DeputyAccount, DutyItem, DutyRecordPhoto
 from duties.records import Entry, record_by_staff
 from duties.topics import Opening, Reply, open_topic, submit_reply
+from legislation.comments import CommentInput, submit_comment
+from legislation.consultations import CONSULTATIONS
+from legislation.drafts import designate, publish_draft
+from legislation.models import Expert
 from livelihood.models import Candidate, Inspection, InspectionState, Nomination, NominationSource, ProjectRound
 from permissions.models import StaffRequest, StationAssignment
 from suggestions.drafting import SUGGESTIONS, Draft, start_draft
@@ -262,6 +269,52 @@ def world(two_streets, street, django_user_model):
         problems="夜间施工噪音扰民。",
         state=InspectionState.RAISED,
     )
+    # 区街联动: a district task issued to street A, accepted there, with a progress report and its file.
+    coordination_task = CoordinationTask.objects.create(
+        title=f"{MARKER}调研课题", kind="research", year=2027, description="调研。", due_on=dt.date(2026, 12, 31)
+    )
+    coordination_street_task = StreetTask.objects.create(
+        task=coordination_task, street=street, due_on=coordination_task.due_on, state="accepted"
+    )
+    coordination_attachment = TaskAttachment.objects.create(
+        report=TaskReport.objects.create(street_task=coordination_street_task, kind="progress", text="座谈会纪要。"),
+        file=ContentFile(b"%PDF-1.4 notes", "notes.pdf"),
+        original_name="纪要.pdf",
+    )
+
+    # 居民议事: a meeting held at street A's station, with one resolution to follow up.
+    deliberation_meeting = schedule(
+        Plan(station, f"{MARKER}夜间停车议事", dt.date(2026, 11, 2), "东平巷社区议事厅"), user=secretary
+    )
+    deliberation_meeting = MEETINGS.perform(
+        deliberation_meeting, "hold", user=secretary, residents_count=20, minutes="居民发言。"
+    )
+    deliberation_meeting = MEETINGS.perform(
+        deliberation_meeting,
+        "resolve",
+        user=secretary,
+        content="错时共享车位",
+        follow_up_by="居委会",
+        due_on=dt.date(2026, 12, 31),
+    )
+
+    # 立法征询: street A's station designated a contact point, with an expert, a draft open for
+    # comment and a resident's comment on its first article.
+    legislation_point = designate(station)
+    legislation_expert = Expert.objects.create(contact_point=legislation_point, name="周立", title="法学院教授")
+    legislation_page = publish_draft(
+        station,
+        title=f"{MARKER}征求意见稿",
+        text="第一条 为了规范物业管理活动，制定本条例。",
+        source="省人大常委会法制工作委员会",
+        opens_on=dt.date(2026, 11, 1),
+        closes_on=dt.date(2099, 12, 31),
+        return_by=dt.date(2099, 12, 31),
+    )
+    legislation_consultation = CONSULTATIONS.perform(legislation_page.consultation, "open", user=secretary)
+    legislation_comment, _created = submit_comment(
+        CommentInput(legislation_consultation, 1, "建议明确物业服务人的范围。", name="张建国", phone="13812345678")
+    )
 
     personas = {
         "street_a": secretary,
@@ -323,6 +376,15 @@ def world(two_streets, street, django_user_model):
         "livelihood_candidate": livelihood_candidate,
         "livelihood_nomination": livelihood_nomination,
         "livelihood_inspection": livelihood_inspection,
+        "coordination_task": coordination_task,
+        "coordination_street_task": coordination_street_task,
+        "coordination_attachment": coordination_attachment,
+        "deliberation_meeting": deliberation_meeting,
+        "deliberation_resolution": deliberation_meeting.resolutions.get(),
+        "legislation_point": legislation_point,
+        "legislation_expert": legislation_expert,
+        "legislation_consultation": legislation_consultation,
+        "legislation_comment": legislation_comment,
         "personas": personas,
     }
 
@@ -628,6 +690,13 @@ def cases(w) -> list[Case]:
     for viewset, pk, steps in (
         ("livelihood_nominations", w["livelihood_nomination"].pk, ("list", "reject", "adopt", "merge", "decline")),
         ("livelihood_inspections", w["livelihood_inspection"].pk, ("answer",)),
+        # 居民议事
+        (
+            "deliberation_meetings",
+            w["deliberation_meeting"].pk,
+            ("hold", "resolve", "close", "reschedule", "cancel"),
+        ),
+        ("deliberation_resolutions", w["deliberation_resolution"].pk, ("complete", "progress", "to_opinion")),
     ):
         out += [
             *[
@@ -636,6 +705,57 @@ def cases(w) -> list[Case]:
             ],
             *[Case(f"{viewset}:act", OBJECT, {"pk": pk, "name": name}) for name in steps],
         ]
+    # 区街联动: street A's part in a district task (OBJECT); the task itself is the district's (DISTRICT).
+    street_task = w["coordination_street_task"].pk
+    out += [
+        *[
+            Case(f"coordination_street_tasks:{name}", OBJECT, {"pk": street_task})
+            for name in ("inspect", "edit", "delete", "history", "history_results", "usage")
+        ],
+        *[
+            Case("coordination_street_tasks:act", OBJECT, {"pk": street_task, "name": name})
+            for name in ("accept", "report_progress", "submit_result", "return_result", "complete", "remind")
+        ],
+        Case("coordination_street_tasks:act", OBJECT, {"pk": street_task, "name": "change_deadline"}),
+        Case("coordination_street_tasks:attachment", OBJECT, {"pk": w["coordination_attachment"].pk}),
+        *[
+            Case(f"coordination_tasks:{name}", DISTRICT, {"pk": w["coordination_task"].pk})
+            for name in ("edit", "delete", "inspect", "history", "history_results", "usage")
+        ],
+    ]
+    # 立法征询: street A's contact point's consultation, comment and expert (OBJECT); the list of
+    # contact points is the district's (DISTRICT).
+    consultation, comment = w["legislation_consultation"].pk, w["legislation_comment"].pk
+    out += [
+        *[
+            Case(f"legislation_consultations:{name}", OBJECT, {"pk": consultation})
+            for name in ("inspect", "edit", "delete", "history", "history_results", "usage", "compile")
+        ],
+        *[
+            Case("legislation_consultations:export", OBJECT, {"pk": consultation, "fmt": fmt})
+            for fmt in ("docx", "xlsx")
+        ],
+        *[
+            Case("legislation_consultations:act", OBJECT, {"pk": consultation, "name": name})
+            for name in ("open", "close", "submit", "feed_back")
+        ],
+        *[
+            Case(f"legislation_comments:{name}", OBJECT, {"pk": comment})
+            for name in ("inspect", "edit", "delete", "history", "history_results", "usage")
+        ],
+        *[
+            Case("legislation_comments:act", OBJECT, {"pk": comment, "name": name})
+            for name in ("publish", "withhold", "merge", "reject")
+        ],
+        *[
+            Case(f"legislation_experts:{name}", OBJECT, {"pk": w["legislation_expert"].pk})
+            for name in ("edit", "delete", "history", "history_results", "usage")
+        ],
+        *[
+            Case(f"legislation_contact_points:{name}", DISTRICT, {"pk": w["legislation_point"].pk})
+            for name in ("edit", "delete", "history", "history_results", "usage")
+        ],
+    ]
     for viewset, pk in (
         ("duty_items", w["duty_item"].pk),
         ("duty_schemes", w["duty_item"].scheme_id),
@@ -789,6 +909,14 @@ def test_the_fixture_objects_are_reachable_by_their_own_street(client, world):
         "livelihood_candidates:edit",
         "livelihood_nominations:inspect",
         "livelihood_inspections:inspect",
+        "deliberation_meetings:inspect",
+        "deliberation_resolutions:inspect",
+        "coordination_street_tasks:inspect",
+        "coordination_street_tasks:attachment",
+        "legislation_consultations:inspect",
+        "legislation_consultations:compile",
+        "legislation_comments:inspect",
+        "legislation_experts:edit",
     ):
         response = client.get(by_name[name].url)
         assert response.status_code == 200, (name, response.status_code, response.get("Location"))
