@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from base.models import AuditEvent
+from content.models import Street
 from coordination.models import CoordinationAction, StreetTask, StreetTaskState, Task, TaskAttachment, TaskReport
 from coordination.reminders import sweep
 from coordination.street_tasks import STREET_TASKS
@@ -272,11 +273,14 @@ def test_the_auditor_reads_every_street_and_changes_nothing(client, people):
     assert StreetTask.objects.get(pk=row.pk).reminder_count == 0
 
 
-def test_moving_the_tasks_deadline_moves_each_streets_unless_set_for_it(client, people):
+def test_the_district_adds_a_street_later_and_moving_the_deadline_moves_each_streets_unless_set_for_it(client, people):
     task = new_task(people, people["street"], people["other_street"])
+    third = Street.objects.create(name="西湖街道", slug="xihu")
     a = StreetTask.objects.get(task=task, street=people["street"])
     STREET_TASKS.perform(a, "change_deadline", user=people["office"], due_on=DUE + dt.timedelta(days=5))
     client.force_login(people["office"])
+    form = client.get(reverse("coordination_tasks:edit", args=[task.pk]))
+    assert "追加街道" in page(form) and list(form.context["form"].fields["streets"].queryset) == [third]
     later = DUE + dt.timedelta(days=10)
     response = client.post(
         reverse("coordination_tasks:edit", args=[task.pk]),
@@ -286,11 +290,32 @@ def test_moving_the_tasks_deadline_moves_each_streets_unless_set_for_it(client, 
             "year": task.year,
             "description": task.description,
             "due_on": later.isoformat(),
+            "streets": [third.pk],
         },
     )
     assert response.status_code == 302
     due = dict(StreetTask.objects.filter(task=task).values_list("street__name", "due_on"))
-    assert due == {"湖滨街道": DUE + dt.timedelta(days=5), "清波街道": later}
+    assert due == {"湖滨街道": DUE + dt.timedelta(days=5), "清波街道": later, "西湖街道": later}
+    moved = AuditEvent.objects.filter(action=CoordinationAction.STREET_TASK, detail__transition="change_deadline")
+    assert moved.count() == 2  # 湖滨 by hand, 清波 following the task
+
+
+def test_a_task_for_no_street_or_with_a_past_deadline_is_refused_in_chinese(client, people):
+    client.force_login(people["office"])
+    response = client.post(
+        reverse("coordination_tasks:add"),
+        {
+            "title": "视察",
+            "kind": "inspection",
+            "year": "2027",
+            "description": "视察联络站。",
+            "due_on": (TODAY - dt.timedelta(days=1)).isoformat(),
+        },
+    )
+    shown = page(response)
+    assert response.status_code == 200
+    assert "请选择下达的街道" in shown and "完成期限不能早于今天" in shown
+    assert not Task.objects.exists() and not StreetTask.objects.exists()
 
 
 def listing_queries(client, url) -> int:
