@@ -73,6 +73,14 @@ def register_audit_actions(registry):
     registry.register_choices(CoordinationAction)
 
 
+@hooks.register("before_demo_district_reset")
+def clear_demo_coordination():
+    """Street tasks hold their streets (PROTECT): they go, with their reports, before the demo
+    district is rebuilt; the tasks with them."""
+    StreetTask.objects.all().delete()
+    Task.objects.all().delete()
+
+
 def street_tasks_of(user):
     """The street tasks a person may see, with what every listing shows (no query per row)."""
     rows = StreetTask.objects.select_related("task", "street").annotate(last_reported_at=Max("reports__reported_at"))
