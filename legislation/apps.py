@@ -11,5 +11,6 @@ class LegislationConfig(AppConfig):
 
     def ready(self):
         # The processes register themselves when imported; the public views add the drafts'
-        # routes and the contact point's section of its station page.
-        from legislation import comments, consultations, public_views  # noqa: F401
+        # routes and the contact point's section of its station page; the demo registers the
+        # clearing of its consultations before the demo district is reset.
+        from legislation import comments, consultations, demo, public_views  # noqa: F401

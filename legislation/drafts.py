@@ -14,10 +14,12 @@ def designate(station, designated_by: str = "省人大常委会法制工作委�
     return point
 
 
-def publish_draft(station, *, title: str, text: str, user=None, **fields) -> DraftPage:
-    """A new draft page under the (designated) station, published; returns the live page."""
+def publish_draft(station, *, title: str, text: str, user=None, publisher=None, **fields) -> DraftPage:
+    """A new draft page under the (designated) station, saved by `user` and published by
+    `publisher` (the same person by default; station staff's pages are published by those
+    who may publish); returns the live page."""
     page = DraftPage(title=title, text=text, **fields)
     station.add_child(instance=page)
-    page.save_revision(user=user).publish(user=user)
+    page.save_revision(user=user).publish(user=publisher or user)
     page.refresh_from_db()
     return page

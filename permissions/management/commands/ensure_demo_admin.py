@@ -14,6 +14,7 @@ from base.roles import Role, department_group_name, role_group_name, street_grou
 from content.models import Membership, StationLevel, StationPage, Street
 from duties.demo import ensure_demo_duties
 from duties.models import DeputyAccount
+from legislation.demo import ensure_demo_legislation
 from livelihood.demo import ensure_demo_livelihood
 from permissions.models import StaffRequest, StationAssignment
 from permissions.roles import sync_all_roles
@@ -153,6 +154,8 @@ def ensure_demo_people(password: str) -> list[tuple[str, str]]:
                 deputy_user=deputy_user,
                 station=station,
             )
+        if office_user is not None:
+            ensure_demo_legislation(station, staff_user=demo_station_user, office_user=office_user)
     return made
 
 
