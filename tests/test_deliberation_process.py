@@ -25,7 +25,7 @@ from deliberation.meetings import (
 )
 from deliberation.models import DeliberationAction, Meeting, MeetingState, Progress, Resolution, ResolutionState
 from tests import process_contract as contract
-from tests.conftest import make_deputy, role_user, station_user, street_user
+from tests.conftest import make_deputy, new_opinion, role_user, station_user, street_user
 from workflows import opinions
 from workflows.models import Category, Channel, Department, Opinion, OpinionAction, OpinionState
 
@@ -413,3 +413,19 @@ def test_the_auditor_reads_but_changes_nothing_and_a_handler_sees_no_meetings(cl
     client.force_login(handler)
     assert client.get(reverse("deliberation_meetings:index")).status_code in (302, 403)
     assert client.get(reverse("deliberation_meetings:inspect", args=[meeting.pk])).status_code in (302, 403, 404)
+
+
+def test_a_meeting_takes_its_topic_from_an_opinion_of_the_staffs_own_station(client, world):
+    own = new_opinion(world["station"], title="东平巷夜间停车难")
+    elsewhere = new_opinion(world["other_station"], title="清波街噪音")
+    client.force_login(world["staff"])
+    form = {"station": world["station"].pk, "title": "夜间停车", "date": "2026-12-05", "place": "议事厅", "topic": ""}
+    response = client.post(reverse("deliberation_meetings:add"), {**form, "opinion_receipt": elsewhere.receipt_no})
+    assert "找不到该回执编号的意见（或不在您的范围内）" in response.content.decode()
+    assert not Meeting.objects.exists()
+    response = client.post(reverse("deliberation_meetings:add"), {**form, "opinion_receipt": own.receipt_no})
+    assert response.status_code == 302
+    meeting = Meeting.objects.get()
+    assert meeting.opinion == own
+    page = client.get(reverse("deliberation_meetings:inspect", args=[meeting.pk])).content.decode()
+    assert f"群众意见 {own.receipt_no}" in page
