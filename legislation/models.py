@@ -264,7 +264,9 @@ class Article(models.Model):
     """One article (条) of a draft, with its chapter and section; `anchor` is its stable place
     on the draft's page (#art-12)."""
 
-    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="articles")
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="articles", verbose_name="立法征询"
+    )
     position = models.PositiveIntegerField("顺序")
     chapter = models.CharField("章", max_length=120, blank=True)
     section = models.CharField("节", max_length=120, blank=True)
@@ -322,7 +324,9 @@ COUNTED = (CommentState.PUBLISHED, CommentState.WITHHELD, CommentState.MERGED)
 class Comment(models.Model):
     """A comment on a draft (立法意见), on one article or on the draft as a whole."""
 
-    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="comments")
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="comments", verbose_name="立法征询"
+    )
     article = models.ForeignKey(
         Article, on_delete=models.PROTECT, null=True, blank=True, related_name="comments", verbose_name="条文"
     )
@@ -386,7 +390,9 @@ class CompiledOpinion(models.Model):
     """The compiled opinion on one article, or on the draft as a whole (article empty), and
     what became of it in the law as passed."""
 
-    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="compiled")
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="compiled", verbose_name="立法征询"
+    )
     article = models.ForeignKey(
         Article, on_delete=models.PROTECT, null=True, blank=True, related_name="compiled", verbose_name="条文"
     )
@@ -395,7 +401,12 @@ class CompiledOpinion(models.Model):
     final_text = models.TextField("通过文本", max_length=5000, blank=True, help_text="通过的法规中对应的条文。")
     adoption_note = models.CharField("采纳说明", max_length=500, blank=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="更新人",
     )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
