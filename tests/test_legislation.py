@@ -413,3 +413,34 @@ def test_after_the_law_passes_each_commenter_sees_the_adoption_and_the_page_the_
     assert "部分采纳" in client.get(reverse("legislation_receipt", args=[receipt_token(merged)])).content.decode()
     rejected = client.get(reverse("legislation_receipt", args=[receipt_token(spam)])).content.decode()
     assert "没有列入汇总" in rejected and "与草案无关" in rejected
+
+
+def test_the_contact_points_page_lists_its_drafts_open_for_comment(client, world):
+    consultation = opened(world)
+    page = client.get(world["station"].url).content.decode()
+    assert "立法意见征集" in page and consultation.page.url in page
+    assert "立法意见征集" not in client.get(world["other_station"].url).content.decode()
+
+
+def test_staff_create_a_draft_in_the_page_editor_and_a_broken_text_is_refused(client, world):
+    client.force_login(world["staff"])
+    url = reverse("wagtailadmin_pages:add", args=["legislation", "draftpage", world["station"].pk])
+    assert client.get(url).status_code == 200
+    data = {
+        "title": "养老服务条例征求意见稿",
+        "slug": "yanglao",
+        "source": "省人大常委会法制工作委员会",
+        "document_no": "",
+        "return_by": "2026-12-30",
+        "opens_on": "2026-12-05",
+        "closes_on": "2026-12-20",
+        "intro": "",
+        "text": "第一条 甲。\n第三条 乙。",
+    }
+    refused = client.post(url, data)
+    assert refused.status_code == 200 and "第一条之后是第三条" in refused.content.decode()
+    assert not DraftPage.objects.exists()
+    assert client.post(url, data | {"text": "第一条 甲。\n第二条 乙。"}).status_code == 302
+    assert DraftPage.objects.get().title == "养老服务条例征求意见稿"
+    other = reverse("wagtailadmin_pages:add", args=["legislation", "draftpage", world["other_station"].pk])
+    assert client.get(other).status_code in (302, 403, 404)
