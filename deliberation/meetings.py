@@ -42,6 +42,7 @@ from deliberation.models import (
     Resolution,
     ResolutionState,
 )
+from duties.topics import TOPICS
 from workflows import opinions
 from workflows.intake import IntakeError, Submission, submit
 from workflows.models import Category, Channel, Department
@@ -112,6 +113,9 @@ def schedule(plan: Plan, *, user) -> Meeting:
         raise DeliberationError("议题来源只能选一个：群众意见或议题讨论。")
     if not runs_station(user, plan.station):
         raise DeliberationError(f"您不能为“{plan.station.title}”安排议事会。")
+    for source, process, noun in ((plan.opinion, opinions.OPINIONS, "意见"), (plan.topic, TOPICS, "议题讨论")):
+        if source is not None and not process.scope(type(source).objects.filter(pk=source.pk), user).exists():
+            raise DeliberationError(f"该{noun}不在您的范围内，不能作为议题来源。")
     with transaction.atomic():
         meeting = Meeting(
             station=plan.station,

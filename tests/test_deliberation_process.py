@@ -423,6 +423,8 @@ def test_a_meeting_takes_its_topic_from_an_opinion_of_the_staffs_own_station(cli
     response = client.post(reverse("deliberation_meetings:add"), {**form, "opinion_receipt": elsewhere.receipt_no})
     assert "找不到该回执编号的意见（或不在您的范围内）" in response.content.decode()
     assert not Meeting.objects.exists()
+    with pytest.raises(DeliberationError, match="该意见不在您的范围内"):
+        new_meeting(world, opinion=elsewhere)
     response = client.post(reverse("deliberation_meetings:add"), {**form, "opinion_receipt": own.receipt_no})
     assert response.status_code == 302
     meeting = Meeting.objects.get()
