@@ -10,10 +10,7 @@ commenter's name or phone; an expert of the advisory team is named with their ti
 
 from __future__ import annotations
 
-from django_ratelimit.core import is_ratelimited
-
 from django import forms
-from django.conf import settings
 from django.core import signing
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -37,8 +34,8 @@ from legislation.models import (
     ConsultationState,
     DraftPage,
 )
-from workflows.limits import SubmissionLimits, limited, take_in
-from workflows.public_views import IdempotentForm, MobilePhoneField, name_field
+from workflows.limits import TOO_MANY_LOOKUPS, SubmissionLimits, limited, lookup_limited, take_in
+from workflows.public_views import IdempotentForm, LookupForm, MobilePhoneField, name_field
 
 COMMENT_LIMITS = SubmissionLimits(
     "legislation-comment", "LIANLUO_COMMENT_RATE_IP", "20/h", "LIANLUO_COMMENT_RATE_PHONE", "30/d"
@@ -306,16 +303,6 @@ def index(request):
     )
 
 
-class LookupForm(forms.Form):
-    receipt_no = forms.CharField(label="回执编号", max_length=16, error_messages={"required": "请填写回执编号。"})
-    phone_last4 = forms.RegexField(
-        label="手机号后四位",
-        regex=r"^\d{4}$",
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 4, "autocomplete": "off"}),
-        error_messages={"required": "请填写手机号后四位。", "invalid": "请填写手机号后四位数字。"},
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def status(request):
     """Find a comment by its receipt number and the phone's last four digits (a POST, so
@@ -323,14 +310,8 @@ def status(request):
     form = LookupForm(request.POST or None)
     context, code = {"form": form, "page_title": "查询立法意见采纳情况"}, 200
     if request.method == "POST":
-        if is_ratelimited(
-            request,
-            group="legislation-lookup",
-            key="ip",
-            rate=getattr(settings, "LIANLUO_OPINION_LOOKUP_RATE", "30/h"),
-            increment=True,
-        ):
-            return limited(request, "查询过于频繁，请一小时后再试。")
+        if lookup_limited(request, "legislation-lookup"):
+            return limited(request, TOO_MANY_LOOKUPS)
         comment = lookup(form.data.get("receipt_no", ""), form.data.get("phone_last4", "")) if form.is_valid() else None
         if comment is not None:
             return redirect(receipt_url(comment))

@@ -87,6 +87,39 @@ def ids(cases) -> list[str]:
     return ["-".join(str(part) for part in case) if isinstance(case, tuple) else str(case) for case in cases]
 
 
+def cases(process: Process, kind: str = "") -> list[tuple[str, str, object]]:
+    """Every case generated from the declaration, as (check, kind, case); `kind` names the
+    process when a module drives several."""
+    return [
+        *[("allowed", kind, case) for case in allowed_cases(process)],
+        *[("refused", kind, case) for case in refused_cases(process)],
+        *[("outsider", kind, state) for state in states(process)],
+        *[("buttons", kind, state) for state in states(process)],
+        *[("todo", kind, key) for key in todo_cases(process)],
+    ]
+
+
+def case_ids(generated) -> list[str]:
+    return [
+        f"{check}-{kind}-{ids([case])[0]}" if kind else f"{check}-{ids([case])[0]}" for check, kind, case in generated
+    ]
+
+
+def run(driver: Driver, client, check: str, case, capacities) -> None:
+    """Run one generated case; the detail page's buttons are checked for the person acting in
+    each of `capacities`."""
+    if check == "allowed":
+        check_allowed(driver, *case)
+    elif check == "refused":
+        check_refused(driver, *case)
+    elif check == "outsider":
+        check_outsider(driver, case)
+    elif check == "buttons":
+        check_buttons(driver, client, case, capacities)
+    else:
+        check_todo(driver, case)
+
+
 # --- What each case checks ---------------------------------------------------------------------
 
 

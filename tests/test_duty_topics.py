@@ -145,33 +145,13 @@ class ReplyDriver(contract.Driver):
         return {"note": "广告内容。"} if transition.name == "reject" else {}
 
 
-def _cases(kind):
-    process = TOPICS if kind == "topics" else REPLIES
-    return [
-        *[("allowed", kind, case) for case in contract.allowed_cases(process)],
-        *[("refused", kind, case) for case in contract.refused_cases(process)],
-        *[("outsider", kind, state) for state in contract.states(process)],
-        *[("buttons", kind, state) for state in contract.states(process)],
-        *[("todo", kind, key) for key in contract.todo_cases(process)],
-    ]
+CASES = contract.cases(TOPICS, "topics") + contract.cases(REPLIES, "replies")
 
 
-CASES = _cases("topics") + _cases("replies")
-
-
-@pytest.mark.parametrize(("check", "kind", "case"), CASES, ids=[f"{c}-{k}-{contract.ids([x])[0]}" for c, k, x in CASES])
+@pytest.mark.parametrize(("check", "kind", "case"), CASES, ids=contract.case_ids(CASES))
 def test_the_process_contract_holds_for_topics_and_replies(world, client, check, kind, case):
     driver = TopicDriver(world) if kind == "topics" else ReplyDriver(world)
-    if check == "allowed":
-        contract.check_allowed(driver, *case)
-    elif check == "refused":
-        contract.check_refused(driver, *case)
-    elif check == "outsider":
-        contract.check_outsider(driver, case)
-    elif check == "buttons":
-        contract.check_buttons(driver, client, case, [MODERATOR])
-    else:
-        contract.check_todo(driver, case)
+    contract.run(driver, client, check, case, [MODERATOR])
 
 
 # --- Opening a topic ---------------------------------------------------------------------------

@@ -106,33 +106,15 @@ class CommentDriver(contract.Driver):
         }.get(transition.name, {})
 
 
-def _cases(kind):
-    process = CONSULTATIONS if kind == "consultations" else COMMENTS
-    return [
-        *[("allowed", kind, case) for case in contract.allowed_cases(process)],
-        *[("refused", kind, case) for case in contract.refused_cases(process)],
-        *[("outsider", kind, state) for state in contract.states(process)],
-        *[("buttons", kind, state) for state in contract.states(process)],
-        *[("todo", kind, key) for key in contract.todo_cases(process)],
-    ]
+CASES = contract.cases(CONSULTATIONS, "consultations") + contract.cases(COMMENTS, "comments")
 
 
-CASES = _cases("consultations") + _cases("comments")
-
-
-@pytest.mark.parametrize(("check", "kind", "case"), CASES, ids=[f"{c}-{k}-{contract.ids([x])[0]}" for c, k, x in CASES])
+@pytest.mark.parametrize(("check", "kind", "case"), CASES, ids=contract.case_ids(CASES))
 def test_the_process_contract_holds_for_consultations_and_comments(world, client, check, kind, case):
-    driver = ConsultationDriver(world) if kind == "consultations" else CommentDriver(world)
-    if check == "allowed":
-        contract.check_allowed(driver, *case)
-    elif check == "refused":
-        contract.check_refused(driver, *case)
-    elif check == "outsider":
-        contract.check_outsider(driver, case)
-    elif check == "buttons":
-        contract.check_buttons(driver, client, case, [RUNNER if kind == "consultations" else MODERATOR])
+    if kind == "consultations":
+        contract.run(ConsultationDriver(world), client, check, case, [RUNNER])
     else:
-        contract.check_todo(driver, case)
+        contract.run(CommentDriver(world), client, check, case, [MODERATOR])
 
 
 # --- Who sees what ---------------------------------------------------------------------------------

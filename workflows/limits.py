@@ -68,6 +68,21 @@ OPINION_LIMITS = SubmissionLimits(
 )
 
 
+def lookup_limited(request, group: str) -> bool:
+    """Count a lookup by receipt number and the phone's last four digits against the sender's
+    address (the four digits are guessable in 10,000 tries); True once over the limit."""
+    return is_ratelimited(
+        request,
+        group=group,
+        key="ip",
+        rate=getattr(settings, "LIANLUO_OPINION_LOOKUP_RATE", "30/h"),
+        increment=True,
+    )
+
+
+TOO_MANY_LOOKUPS = "查询过于频繁，请一小时后再试。"
+
+
 def limited(request, message: str = TOO_MANY_SUBMISSIONS):
     """The 429 page with its message."""
     return render(request, "workflows/public/limited.html", {"message": message}, status=429)

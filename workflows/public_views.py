@@ -12,10 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from django_ratelimit.core import is_ratelimited
-
 from django import forms
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
@@ -36,7 +33,7 @@ from workflows.intake import (
     rating_token,
     submit,
 )
-from workflows.limits import OPINION_LIMITS, limited, take_in
+from workflows.limits import OPINION_LIMITS, TOO_MANY_LOOKUPS, limited, lookup_limited, take_in
 from workflows.models import Category, Channel, Opinion, OpinionState, Publication, Rating
 
 S = OpinionState
@@ -257,14 +254,8 @@ def status(request):
     context = {"form": form, "page_title": "查询办理进度"}
     code = 200
     if form.is_bound:
-        if is_ratelimited(
-            request,
-            group="opinion-lookup",
-            key="ip",
-            rate=getattr(settings, "LIANLUO_OPINION_LOOKUP_RATE", "30/h"),
-            increment=True,
-        ):
-            return limited(request, "查询过于频繁，请一小时后再试。")
+        if lookup_limited(request, "opinion-lookup"):
+            return limited(request, TOO_MANY_LOOKUPS)
         opinion = lookup(form.data.get("receipt_no", ""), form.data.get("phone_last4", "")) if form.is_valid() else None
         if opinion is None:
             code = 404 if form.is_valid() else 400
