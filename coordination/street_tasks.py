@@ -6,9 +6,12 @@
 
 While the street still owes its result (已下达, 已接收, 已退回) the district may remind it (催办,
 an email to the street committee's members) and move its deadline (调整期限); past the
-deadline the row is overdue (`STREET_TASK_DEADLINE`). The district's liaison office
-(区人大常委会代表工委) acts as DISTRICT on every row; a street committee (街道人大工委) as STREET
-on its own street's rows only; the auditor reads everything and holds no capacity.
+deadline the row is overdue (`STREET_TASK_DEADLINE`). The daily sweep (coordination.reminders)
+takes the same 催办 step as SYSTEM, before the deadline and once after it.
+
+The district's liaison office (区人大常委会代表工委) acts as DISTRICT on every row; a street
+committee (街道人大工委) as STREET on its own street's rows only; the auditor reads everything
+and holds no capacity.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.views import View
 from django.views.generic import TemplateView
 
 from wagtail import hooks
@@ -234,7 +235,7 @@ class StreetTaskDetailView(ProcessDetailMixin, ModelInspectView):
         return super().get_context_data(task=self.object.task, reports=list(reports), **kwargs)
 
 
-class AttachmentView(TemplateView):
+class AttachmentView(View):
     """A report's attachment, to those who may see its street task; each opening is audited."""
 
     def get(self, request, pk):
