@@ -10,11 +10,7 @@ not shown.
 
 from __future__ import annotations
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Prefetch
-from django.db.models.signals import post_save
-from django.dispatch import receiver
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -25,7 +21,6 @@ from deliberation.models import RESOLUTION_DEADLINE, Meeting, MeetingState, Prog
 
 PUBLIC_STATES = (MeetingState.PLANNED, MeetingState.HELD, MeetingState.CLOSED)
 ON_STATION_PAGE = 5
-STATION_CACHE_SECONDS = 600
 ON_INDEX = 50
 LISTED_FIELDS = ("title", "date", "place", "state", "residents_count", "station_id")
 
@@ -38,33 +33,14 @@ def meeting_url(meeting) -> str:
     return reverse("deliberation_meeting", args=[meeting.pk])
 
 
-def _station_key(station_id) -> str:
-    return f"deliberation:station-meetings:{station_id}"
-
-
 @hooks.register("construct_station_page_context")
 def add_station_meetings(station, request, context):
-    """The station's latest meetings for its page: one query, kept in the cache until one of
-    the station's meetings is saved (the station page's query budget has no room for more)."""
-    key = _station_key(station.pk)
-    meetings = cache.get(key)
-    if meetings is None:
-        meetings = list(
-            Meeting.objects.filter(station_id=station.pk, state__in=PUBLIC_STATES)
-            .only(*LISTED_FIELDS)
-            .order_by("-date", "-pk")[:ON_STATION_PAGE]
-        )
-        cache.set(key, meetings, STATION_CACHE_SECONDS)
-    context["deliberation_meetings"] = meetings
-
-
-@receiver(post_save, sender=Meeting)
-def forget_station_meetings(sender, instance, **kwargs):
-    """Every change of a meeting (each transition saves it) refreshes its station's list, now
-    and once the change is committed (so no request caches the list from before it)."""
-    key = _station_key(instance.station_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    """The station's latest meetings for its page, in one query."""
+    context["deliberation_meetings"] = list(
+        Meeting.objects.filter(station_id=station.pk, state__in=PUBLIC_STATES)
+        .only(*LISTED_FIELDS)
+        .order_by("-date", "-pk")[:ON_STATION_PAGE]
+    )
 
 
 @require_GET

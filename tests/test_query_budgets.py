@@ -62,11 +62,12 @@ def two_stations(tree):
 def test_station_page_query_count_does_not_grow_with_deputies_or_child_stations(client, two_stations):
     small = count_queries(client, two_stations["small"].url)
     large = count_queries(client, two_stations["large"].url)
-    assert small == large
-    # Wagtail resolves the URL one tree level at a time; the rest is one query per kind of data
-    # (the site identity in the header and footer, 站点标识, is one of them; the station's
-    # discussion topics, 议题讨论, another; the livelihood rounds collecting nominations, 民生实事, another).
-    assert large <= 25
+    assert small == large, (small, large)
+    # The pages on the way are found in one query (content.OneQueryRouting); the rest is one query
+    # per kind of data (the site identity in the header and footer, 站点标识, is one of them; the
+    # station's discussion topics, 议题讨论, another; the livelihood rounds collecting nominations,
+    # 民生实事; the contact point's drafts, 立法征询; the station's meetings, 居民议事). 23 today.
+    assert large <= 24
 
 
 def test_deputy_page_query_count_does_not_grow_with_stations_or_duties(client, two_stations):
