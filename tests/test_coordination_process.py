@@ -91,25 +91,9 @@ class StreetTaskDriver(contract.Driver):
         return super().waiting(todo, transition)
 
 
-CASES = [
-    *[("allowed", case) for case in contract.allowed_cases(STREET_TASKS)],
-    *[("refused", case) for case in contract.refused_cases(STREET_TASKS)],
-    *[("outsider", state) for state in contract.states(STREET_TASKS)],
-    *[("buttons", state) for state in contract.states(STREET_TASKS)],
-    *[("todo", key) for key in contract.todo_cases(STREET_TASKS)],
-]
+CASES = contract.cases(STREET_TASKS)
 
 
-@pytest.mark.parametrize(("check", "case"), CASES, ids=[f"{c}-{contract.ids([x])[0]}" for c, x in CASES])
-def test_the_process_contract_holds_for_street_tasks(world, client, check, case):
-    driver = StreetTaskDriver(world)
-    if check == "allowed":
-        contract.check_allowed(driver, *case)
-    elif check == "refused":
-        contract.check_refused(driver, *case)
-    elif check == "outsider":
-        contract.check_outsider(driver, case)
-    elif check == "buttons":
-        contract.check_buttons(driver, client, case, [DISTRICT, STREET])
-    else:
-        contract.check_todo(driver, case)
+@pytest.mark.parametrize(("check", "kind", "case"), CASES, ids=contract.case_ids(CASES))
+def test_the_process_contract_holds_for_street_tasks(world, client, check, kind, case):
+    contract.run(StreetTaskDriver(world), client, check, case, [DISTRICT, STREET])
