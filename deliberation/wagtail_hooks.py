@@ -23,7 +23,6 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
 from base.policies import TransitionsOnlyPermissionPolicy
-from base.roles import Role, roles_of
 from base.viewsets import ModelInspectView, ScopedModelViewSet
 from content.models import StationPage
 from deliberation.meetings import MEETINGS, RESOLUTIONS, DeliberationError, Plan, runnable_stations, schedule
@@ -40,34 +39,11 @@ from duties.models import DiscussionTopic, TopicState
 from duties.topics import TOPICS
 from workflows.models import Opinion
 from workflows.opinions import OPINIONS
-from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
+from workflows.process_admin import ProcessDetailMixin, add_todo_panels, transition_urlpattern
 
-RUNS = (Role.STREET_COMMITTEE, Role.STATION_STAFF)  # run their own rows
-READS = (Role.AUDITOR, Role.EDITOR)  # read the district's
-
-
-class DeliberationPermissionPolicy(TransitionsOnlyPermissionPolicy):
-    """Permissions from the roles themselves (the app's model permissions are not handed to
-    the role groups): the district admin and those who run meetings add and view, the
-    auditor and editors view; nobody changes or deletes a row outside its transitions."""
-
-    def user_has_permission(self, user, action):
-        if action in self.refused:
-            return False
-        roles = roles_of(user)
-        if not roles.active:
-            return False
-        if roles.is_district_admin:
-            return True
-        runs = any(roles.has(role) for role in RUNS)
-        if action == "view":
-            return runs or any(roles.has(role) for role in READS)
-        return action == "add" and runs
-
-
-register_permission_policy(Meeting, DeliberationPermissionPolicy(Meeting, MEETINGS.scope))
+register_permission_policy(Meeting, TransitionsOnlyPermissionPolicy(Meeting, MEETINGS.scope))
 register_permission_policy(
-    Resolution, DeliberationPermissionPolicy(Resolution, RESOLUTIONS.scope, created_elsewhere=True)
+    Resolution, TransitionsOnlyPermissionPolicy(Resolution, RESOLUTIONS.scope, created_elsewhere=True)
 )
 
 
@@ -302,13 +278,9 @@ def register_deliberation():
 
 @hooks.register("construct_homepage_panels")
 def add_deliberation_todos(request, panels):
-    """The to-dos of those who run meetings (the role's policy, not a model permission, decides)."""
-    for process, list_url_name, order in (
+    add_todo_panels(
+        request,
+        panels,
         (MEETINGS, "deliberation_meetings:index", 63),
         (RESOLUTIONS, "deliberation_resolutions:index", 64),
-    ):
-        policy = DeliberationPermissionPolicy(process.model, process.scope)
-        if policy.user_has_permission(request.user, "view"):
-            panel = ProcessTodoPanel(process, request.user, list_url_name, order)
-            if panel.has_work():
-                panels.append(panel)
+    )

@@ -83,6 +83,7 @@ ROLE_SPECS = {
             "livelihood.*",
             "coordination.*",
             "legislation.*",
+            "deliberation.*",
             "base.add_calendarday",
             "base.change_calendarday",
             "base.delete_calendarday",
@@ -153,6 +154,10 @@ ROLE_SPECS = {
             "legislation.view_consultation",
             "legislation.view_comment",
             "legislation.add_comment",
+            # 居民议事: the meetings of their stations and their resolutions (scoped by deliberation's policies).
+            "deliberation.view_meeting",
+            "deliberation.add_meeting",
+            "deliberation.view_resolution",
             # 区街联动: the street's own part in the district's tasks (scoped by coordination's policy).
             "coordination.view_streettask",
         ),
@@ -184,6 +189,10 @@ ROLE_SPECS = {
             "legislation.view_consultation",
             "legislation.view_comment",
             "legislation.add_comment",
+            # 居民议事: the meetings of their stations and their resolutions (scoped by deliberation's policies).
+            "deliberation.view_meeting",
+            "deliberation.add_meeting",
+            "deliberation.view_resolution",
         ),
     ),
     Role.DEPARTMENT_HANDLER: RoleSpec(
@@ -216,6 +225,7 @@ ROLE_SPECS = {
             "livelihood.view_*",
             "coordination.view_*",
             "legislation.view_*",
+            "deliberation.view_*",
             "auth.view_group",
         ),
         ("change_page",),
