@@ -11,5 +11,6 @@ class DeliberationConfig(AppConfig):
 
     def ready(self):
         # The processes register themselves (and their audit actions' timelines) when imported;
-        # the public views add a station's recent meetings to its page.
-        from deliberation import meetings, public_views  # noqa: F401
+        # the public views add a station's recent meetings to its page; the demo clears its
+        # meetings before the demo district is rebuilt.
+        from deliberation import demo, meetings, public_views  # noqa: F401
