@@ -8,6 +8,9 @@ builds its own. LIANLUO_SHARED_FIXTURES=0 makes every test build its own.
 import datetime as dt
 
 import pytest
+import time_machine
+
+from django.utils import timezone
 
 from content.models import (
     CentreStationPage,
@@ -215,11 +218,20 @@ def replied(opinion, staff, handler, department, outcome="resolved", text="å·²å¤
 
 
 @pytest.fixture
-def fixed_today(monkeypatch):
-    """Pin "today" for pages and feeds: returns a setter."""
+def fixed_today():
+    """Pin "today": returns a setter. The clock is moved to noon of that day and keeps ticking
+    (time-machine), so "now" and "today" agree, and code that travels in time itself (the demo
+    data, made at each step's moment) nests its own travel inside this one."""
+    travellers = []
 
     def pin(day: dt.date):
-        monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: day)
+        if travellers:
+            travellers.pop().stop()
+        traveller = time_machine.travel(timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0))), tick=True)
+        traveller.start()
+        travellers.append(traveller)
         return day
 
-    return pin
+    yield pin
+    for traveller in travellers:
+        traveller.stop()

@@ -118,6 +118,7 @@ def test_a_task_goes_to_every_street_and_each_street_reports_back_until_the_dist
 
     # Street B did nothing; the day after the deadline it is overdue, and only it.
     fixed_today(DUE + dt.timedelta(days=1))
+    client.force_login(office)  # a day later: yesterday's session has expired
     assert STREET_TASKS.todo_counts(office)["overdue"] == 1
     overview = page(client.get(reverse("coordination_overview:index")))
     assert overview.count("（已超期）") == 1 and "共 1 项已超期" in overview

@@ -12,6 +12,8 @@ from django.urls import reverse
 
 from base.roles import Role, department_group_name, role_group_name, street_group_name
 from content.models import Membership, StationLevel, StationPage, Street
+from coordination.demo import ensure_demo_coordination
+from deliberation.demo import ensure_demo_deliberation
 from duties.demo import ensure_demo_duties
 from duties.models import DeputyAccount
 from legislation.demo import ensure_demo_legislation
@@ -156,6 +158,11 @@ def ensure_demo_people(password: str) -> list[tuple[str, str]]:
             )
         if office_user is not None:
             ensure_demo_legislation(station, staff_user=demo_station_user, office_user=office_user)
+            ensure_demo_coordination(office_user=office_user, street_user=street_user, street=station.street)
+        if department is not None and office_user is not None:
+            ensure_demo_deliberation(
+                station, staff_user=demo_station_user, office_user=office_user, department=department
+            )
     return made
 
 
