@@ -152,6 +152,7 @@ def _finished(station, staff_user, office_user, experts, today) -> None:
         page = publish_draft(
             station,
             title="《某市物业管理条例（修订草案）》征求意见稿",
+            slug="property-management-draft",
             text=PROPERTY_TEXT,
             user=staff_user,
             publisher=office_user,
@@ -219,6 +220,7 @@ def _open(station, staff_user, office_user, today) -> None:
         page = publish_draft(
             station,
             title="《某市居家养老服务条例（草案）》征求意见稿",
+            slug="home-care-draft",
             text=ELDERLY_TEXT,
             user=staff_user,
             publisher=office_user,
