@@ -157,33 +157,13 @@ class ResolutionDriver(contract.Driver):
         return resolution
 
 
-def _cases(kind):
-    process = MEETINGS if kind == "meetings" else RESOLUTIONS
-    return [
-        *[("allowed", kind, case) for case in contract.allowed_cases(process)],
-        *[("refused", kind, case) for case in contract.refused_cases(process)],
-        *[("outsider", kind, state) for state in contract.states(process)],
-        *[("buttons", kind, state) for state in contract.states(process)],
-        *[("todo", kind, key) for key in contract.todo_cases(process)],
-    ]
+CASES = contract.cases(MEETINGS, "meetings") + contract.cases(RESOLUTIONS, "resolutions")
 
 
-CASES = _cases("meetings") + _cases("resolutions")
-
-
-@pytest.mark.parametrize(("check", "kind", "case"), CASES, ids=[f"{c}-{k}-{contract.ids([x])[0]}" for c, k, x in CASES])
+@pytest.mark.parametrize(("check", "kind", "case"), CASES, ids=contract.case_ids(CASES))
 def test_the_process_contract_holds_for_meetings_and_resolutions(world, client, check, kind, case):
     driver = MeetingDriver(world) if kind == "meetings" else ResolutionDriver(world)
-    if check == "allowed":
-        contract.check_allowed(driver, *case)
-    elif check == "refused":
-        contract.check_refused(driver, *case)
-    elif check == "outsider":
-        contract.check_outsider(driver, case)
-    elif check == "buttons":
-        contract.check_buttons(driver, client, case, [RUNNER])
-    else:
-        contract.check_todo(driver, case)
+    contract.run(driver, client, check, case, [RUNNER])
 
 
 # --- Scheduling, holding, closing ---------------------------------------------------------------
