@@ -10,5 +10,7 @@ urlpatterns = [
     path("deputies/", views.deputy_list, name="deputy_list"),
     path("deputies/<int:pk>/", views.deputy_detail, name="deputy_detail"),
     path("deputies/<int:pk>/qr.svg", views.deputy_qr, name="deputy_qr"),
+    path("deputies/<int:pk>/calendar.ics", views.deputy_ics, name="deputy_ics"),
+    path("calendar.ics", views.district_ics, name="district_ics"),
     path("deputies/<int:pk>/card/", views.deputy_card, name="deputy_card"),
 ]

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.utils import timezone
@@ -13,11 +13,13 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from wagtail import hooks
 
+from content.ical import DISTRICT_FEED_DAYS, schedules_calendar
 from content.models import (
     ActivityPage,
     CongressLevel,
     Deputy,
     ReceptionSchedule,
+    Street,
 )
 from content.qr import qr_svg_markup, qr_svg_response
 from content.reception import occurrences_between
@@ -121,6 +123,41 @@ def deputy_detail(request, pk):
     for construct in hooks.get_hooks("construct_deputy_page_context"):
         construct(request, deputy, context)
     return render(request, "content/deputy_detail.html", context)
+
+
+def _ics_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _feed_schedules():
+    return (
+        ReceptionSchedule.objects.filter(station__live=True).select_related("station").prefetch_related("duty_deputies")
+    )
+
+
+@require_GET
+def deputy_ics(request, pk):
+    """The deputy's reception duties at every live station, as a calendar to subscribe to."""
+    deputy = _public_deputy(pk)
+    schedules = _feed_schedules().filter(duty_deputies=deputy)
+    return _ics_response(
+        schedules_calendar(f"{deputy.name}代表 接待值班", schedules, request), f"deputy-{deputy.pk}.ics"
+    )
+
+
+@require_GET
+def district_ics(request):
+    """Every live station's receptions over the next three months; `?street=<slug>` for one street."""
+    schedules, name, filename = _feed_schedules(), "全区代表接待日", "district.ics"
+    slug = request.GET.get("street", "")
+    if slug:
+        street = Street.objects.filter(slug=slug).first()
+        if street is None:
+            raise Http404
+        schedules, name, filename = schedules.filter(station__street=street), f"{street.name} 代表接待日", f"{slug}.ics"
+    return _ics_response(schedules_calendar(name, schedules, request, DISTRICT_FEED_DAYS), filename)
 
 
 @require_GET

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from content.models import HolidayRule, Membership, ReceptionSchedule, Recurrence
@@ -88,3 +90,88 @@ def test_deputy_qr_code_and_printable_card(client, deputy):
     assert f"http://testserver/deputies/{deputy.pk}/" in response.content.decode()
     card = client.get(reverse("deputy_card", args=[deputy.pk])).content.decode()
     assert "<svg" in card and "王秀英" in card
+
+
+def _events(response):
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+    return sorted(Calendar.from_ical(response.content).walk("VEVENT"), key=lambda e: e.decoded("dtstart"))
+
+
+@pytest.fixture
+def two_stations_on_duty(two_streets, station_with_schedules, deputy):
+    """The deputy on duty at a second station in the other street; another deputy's schedule there."""
+    other = two_streets["other_station"]
+    weekly = ReceptionSchedule.objects.create(
+        station=other,
+        title="周三接待",
+        recurrence=Recurrence.WEEKLY,
+        weekday=2,
+        start_time=dt.time(15),
+        end_time=dt.time(17),
+    )
+    weekly.duty_deputies.add(deputy)
+    weekly.save()  # a ParentalManyToManyField is written with its row
+    ReceptionSchedule.objects.create(
+        station=other, title="另一位代表的接待", recurrence=Recurrence.ONCE, date=dt.date(2026, 10, 21)
+    )
+    return {"station": station_with_schedules, "other": other}
+
+
+def test_a_deputys_feed_holds_their_duties_at_every_station_with_the_stations_uids(
+    client, two_stations_on_duty, deputy, fixed_today
+):
+    fixed_today(dt.date(2026, 9, 25))
+    station = two_stations_on_duty["station"]
+    page = client.get(reverse("deputy_detail", args=[deputy.pk])).content.decode()
+    assert reverse("deputy_ics", args=[deputy.pk]) in page
+    events = _events(client.get(reverse("deputy_ics", args=[deputy.pk])))
+    summaries = {str(e.get("summary")) for e in events}
+    assert summaries == {
+        "代表联系服务群众日·东平巷代表联络站",
+        "周三接待·清波联络站",
+    }  # not the other deputy's, not 专题接待
+    october = next(e for e in events if str(e.get("summary")).startswith("代表联系"))
+    assert "因国庆节由10月2日顺延" in str(october.get("description"))
+    station_uids = {str(e.get("uid")) for e in _events(client.get(station.url + "calendar/"))}
+    assert str(october.get("uid")) in station_uids  # the same reception, the same UID in every feed
+    again = {str(e.get("uid")) for e in _events(client.get(reverse("deputy_ics", args=[deputy.pk])))}
+    assert again == {str(e.get("uid")) for e in events}
+
+
+def test_the_district_feed_covers_three_months_of_every_station_or_one_street(
+    client, two_stations_on_duty, fixed_today
+):
+    fixed_today(dt.date(2026, 9, 25))
+    events = _events(client.get(reverse("district_ics")))
+    starts = [e.decoded("dtstart").date() for e in events]
+    assert min(starts) >= dt.date(2026, 9, 25) and max(starts) <= dt.date(2026, 12, 26)
+    stations = {str(e.get("summary")).split("·")[-1] for e in events}
+    assert stations == {"东平巷代表联络站", "清波联络站"}
+    street = two_stations_on_duty["other"].street
+    one = _events(client.get(reverse("district_ics") + f"?street={street.slug}"))
+    assert {str(e.get("summary")).split("·")[-1] for e in one} == {"清波联络站"}
+    assert client.get(reverse("district_ics") + "?street=nowhere").status_code == 404
+    assert reverse("district_ics") in client.get(reverse("deputy_list")).content.decode()
+
+
+def test_the_feeds_cost_the_same_queries_for_few_or_many_schedules(client, two_stations_on_duty, deputy):
+    urls = [reverse("district_ics"), reverse("deputy_ics", args=[deputy.pk])]
+
+    def counts():
+        found = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    counts()  # warm up: the site's root paths are cached on first use
+    before = counts()
+    for station in (two_stations_on_duty["station"], two_stations_on_duty["other"]):
+        for weekday in range(5):
+            schedule = ReceptionSchedule.objects.create(
+                station=station, title=f"接待{weekday}", recurrence=Recurrence.WEEKLY, weekday=weekday
+            )
+            schedule.duty_deputies.add(deputy)
+            schedule.save()
+    assert counts() == before
