@@ -70,6 +70,14 @@ def scope_streets(queryset: QuerySet, user) -> QuerySet:
     return scope_by_street(queryset, user, street_field="pk")
 
 
+def committee_streets_q(user, path: str = "") -> Q:
+    """The rows of the streets the person's street committee holds (`path` leading from the row
+    to its `street`): the one definition of "this street committee's rows" for street-owned
+    processes (livelihood rounds, district-to-street tasks); none for anyone without the grant."""
+    streets = roles_of(user).granted(MANAGE_STREET, Street)
+    return Q(**{f"{path}street__in": streets.values("pk")}) if streets.exists() else Q(pk__isnull=True)
+
+
 def station_work_q(user, path: str = "") -> Q:
     """The rows of a station's own work that the person runs, `path` leading from the row to
     its `station` and `street` (e.g. "topic__"): every row for the district admin; the rows

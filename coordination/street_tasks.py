@@ -23,8 +23,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from base.roles import MANAGE_STREET, Role, Roles, roles_of, street_committee_members, users_with_role
-from content.models import Street
+from base.roles import Role, Roles, roles_of, street_committee_members, users_with_role
+from content.scoping import committee_streets_q
 from coordination.models import (
     OPEN_STATES,
     STREET_TASK_DEADLINE,
@@ -62,11 +62,7 @@ class TaskError(TransitionError):
 
 
 def street_task_capacities(roles: Roles) -> dict[str, Q]:
-    streets = roles.granted(MANAGE_STREET, Street)
-    return {
-        DISTRICT: Q() if roles.is_district_admin else NOTHING,
-        STREET: Q(street__in=streets.values("pk")) if streets.exists() else NOTHING,
-    }
+    return {DISTRICT: Q() if roles.is_district_admin else NOTHING, STREET: committee_streets_q(roles)}
 
 
 # --- Notifications ----------------------------------------------------------------------------------

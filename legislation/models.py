@@ -32,6 +32,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.models import Page
 
+from content.models import STATION_PAGE_MODELS
 from legislation.articles import ArticleError, parse_articles
 
 
@@ -90,15 +91,6 @@ class Expert(models.Model):
         return f"{self.name}（{self.title}）"
 
 
-def station_page_models() -> list[str]:
-    return [
-        "content.GeneralStationPage",
-        "content.CentreStationPage",
-        "content.LiaisonStationPage",
-        "content.ContactPointPage",
-    ]
-
-
 class DraftPage(RoutablePageMixin, Page):
     """A draft law or regulation sent down for comment (征求意见稿), under a contact point.
 
@@ -128,7 +120,7 @@ class DraftPage(RoutablePageMixin, Page):
         FieldPanel("text"),
     ]
 
-    parent_page_types = station_page_models()
+    parent_page_types = [model._meta.label for model in STATION_PAGE_MODELS]
     subpage_types: list[str] = []
     template = "legislation/public/draft_page.html"
 

@@ -268,7 +268,7 @@ class CommentViewSet(ScopedModelViewSet):
 class LegislationGroup(ViewSetGroup):
     menu_label = "立法联系点"
     menu_icon = "doc-full"
-    menu_order = 350
+    menu_order = 355
     items = (
         ConsultationViewSet("legislation_consultations"),
         CommentViewSet("legislation_comments"),

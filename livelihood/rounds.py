@@ -14,11 +14,11 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils import timezone
 
-from base.roles import MANAGE_STREET, Roles
-from content.models import Street
+from base.roles import Roles
+from content.scoping import committee_streets_q
 from livelihood import ballot
 from livelihood.models import LivelihoodAction, NominationState, ProjectRound, RoundState
-from workflows.process import NOTHING, Process, Todo, Transition, TransitionError
+from workflows.process import Process, Todo, Transition, TransitionError
 
 S = RoundState
 RUNNER = "runner"
@@ -28,10 +28,7 @@ def runner_q(roles: Roles, path: str = "") -> Q:
     """The rows whose round the person runs, `path` leading from the row to its round: every
     round for the district admin, its street's rounds for a street committee, else none. The
     one definition for rounds, their nominations and their projects' inspections."""
-    if roles.is_district_admin:
-        return Q()
-    streets = roles.granted(MANAGE_STREET, Street)
-    return Q(**{f"{path}street__in": streets.values("pk")}) if streets.exists() else NOTHING
+    return Q() if roles.is_district_admin else committee_streets_q(roles, path)
 
 
 def round_capacities(roles: Roles) -> dict[str, Q]:
