@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "legislation",
     "coordination",
     "deliberation",
+    "api",
     "permissions",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -50,6 +51,9 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "guardian",
     "axes",
@@ -332,3 +336,28 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "联络 Lianluo")
 # (HTTP_X_REAL_IP for the X-Real-IP header site/nginx.conf.example sets). Used by the login
 # lockout, the audit log and the rate limits alike (permissions/client_address.py).
 LIANLUO_CLIENT_IP_HEADER = env_str("LIANLUO_CLIENT_IP_HEADER", "")
+
+
+# Open interfaces (api): public by default, JSON errors in Chinese, the OpenAPI description generated
+# from the views by drf-spectacular, its browsable page served from local static files (sidecar).
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "联络 Lianluo 开放接口 Open APIs",
+    "DESCRIPTION": (
+        "区人大代表联络站平台的开放接口：Open311 GeoReport v2（群众意见）、Popolo（代表、联络站与任职）、日历订阅。"
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["api.schema.public_endpoints_only"],
+}

@@ -1,0 +1,57 @@
+"""Every API error is JSON with a Chinese message: {"code": ..., "message": ..., "detail": ...}.
+
+Open311 clients expect a list of {"code", "description"} objects; their views format errors
+themselves (see open311), this handler covers every other API view.
+"""
+
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from django.http import Http404
+
+MESSAGES = {
+    status.HTTP_400_BAD_REQUEST: "请求格式有误",
+    status.HTTP_401_UNAUTHORIZED: "缺少或无效的接口密钥",
+    status.HTTP_403_FORBIDDEN: "无权访问",
+    status.HTTP_404_NOT_FOUND: "没有找到",
+    status.HTTP_405_METHOD_NOT_ALLOWED: "不支持这种请求方法",
+    status.HTTP_406_NOT_ACCEPTABLE: "不支持所请求的格式",
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "不支持所提交的内容类型",
+    status.HTTP_429_TOO_MANY_REQUESTS: "请求过于频繁，请稍后再试",
+}
+
+
+def message_for(status_code: int) -> str:
+    return MESSAGES.get(status_code, "请求未能完成")
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with the body rewritten as {"code", "message", "detail"} in Chinese."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = response.data
+    if isinstance(exc, exceptions.ValidationError):
+        message = message_for(response.status_code)
+    elif isinstance(detail, dict) and "detail" in detail and _is_chinese(str(detail["detail"])):
+        message = str(detail.pop("detail"))
+        detail = detail or None
+    else:
+        message = message_for(response.status_code)
+        detail = None
+    response.data = {"code": response.status_code, "message": message, "detail": detail}
+    return response
+
+
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def json_error(status_code: int, message: str | None = None, detail=None) -> Response:
+    return Response(
+        {"code": status_code, "message": message or message_for(status_code), "detail": detail},
+        status=status_code,
+    )
