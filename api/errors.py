@@ -4,8 +4,10 @@ Open311 clients expect a list of {"code", "description"} objects; their views fo
 themselves (see open311), this handler covers every other API view.
 """
 
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from django.http import Http404
@@ -55,3 +57,28 @@ def json_error(status_code: int, message: str | None = None, detail=None) -> Res
         {"code": status_code, "message": message or message_for(status_code), "detail": detail},
         status=status_code,
     )
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    """The error body of every API but Open311's (which has its own, as its standard says)."""
+
+    code = serializers.IntegerField(help_text="HTTP 状态码，例如 404")
+    message = serializers.CharField(help_text="中文说明，例如“没有找到这位代表”")
+    detail = serializers.JSONField(
+        allow_null=True, help_text="补充信息：请求有误时为各字段的问题（字段名 → 说明列表），否则为空"
+    )
+
+
+def error_response(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ApiErrorSerializer, description=description)
+
+
+NOT_FOUND = error_response("没有找到（JSON 错误，中文说明）")
+
+
+class UnknownApiPath(APIView):
+    """Any /api/ address no interface answers: a JSON 404, not the site's HTML page."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise exceptions.NotFound("没有这个接口地址，可用的接口见 /api/schema/docs/")
