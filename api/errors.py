@@ -10,7 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from django.http import Http404
+from django.conf import settings
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.urls import Resolver404, resolve
 
 MESSAGES = {
     status.HTTP_400_BAD_REQUEST: "请求格式有误",
@@ -77,7 +79,21 @@ NOT_FOUND = error_response("没有找到（JSON 错误，中文说明）")
 
 
 class UnknownApiPath(APIView):
-    """Any /api/ address no interface answers: a JSON 404, not the site's HTML page."""
+    """Any /api/ address no interface answers: a JSON 404, not the site's HTML page.
+
+    Matching every /api/ address, it also keeps CommonMiddleware from adding a missing slash,
+    so it does that itself: /api/v1/popolo redirects to /api/v1/popolo/ as elsewhere on the site.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        if settings.APPEND_SLASH and not request.path_info.endswith("/"):
+            try:
+                match = resolve(request.path_info + "/")
+            except Resolver404:
+                match = None
+            if match is not None and getattr(match.func, "view_class", None) is not UnknownApiPath:
+                return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+        return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
