@@ -7,4 +7,6 @@ class ContentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from content import signals  # noqa: F401
+        from content import page_purge, signals  # noqa: F401
+
+        page_purge.connect()

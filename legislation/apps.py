@@ -13,4 +13,9 @@ class LegislationConfig(AppConfig):
         # The processes register themselves when imported; the public views add the drafts'
         # routes and the contact point's section of its station page; the demo registers the
         # clearing of its consultations before the demo district is reset.
+        from content.page_purge import watch_station_section
         from legislation import comments, consultations, demo, public_views  # noqa: F401
+        from legislation.models import Consultation
+
+        # A contact point's page lists its drafts by their consultation's state.
+        watch_station_section(Consultation, uid="legislation.consultation")

@@ -12,4 +12,9 @@ class LivelihoodConfig(AppConfig):
         # The processes register themselves (and their audit actions' timelines) when imported;
         # the public views add the rounds collecting nominations to every station page; the demo
         # registers the clearing of its rounds before the demo district is reset.
+        from base import pagecache
         from livelihood import demo, implementation, nominations, public_views, rounds  # noqa: F401
+        from livelihood.models import ProjectRound
+
+        # Rounds collecting nominations are offered on every station page (of a street, or all).
+        pagecache.watch_everything(ProjectRound, uid="livelihood.round")

@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "permissions.two_factor.RequireTwoFactorMiddleware",
     # Auditors read only; admin views taking an object id check the user may reach it.
     "permissions.admin_scope.AdminScopeMiddleware",
+    # Anonymous visitors' public pages from the shared cache (base.pagecache).
+    "base.pagecache.PageCacheMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, as django-axes requires: turns a lockout into its response.
     "axes.middleware.AxesMiddleware",
@@ -361,3 +363,19 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["api.schema.public_endpoints_only"],
 }
+
+# Public page cache (页面缓存, base.pagecache): anonymous visitors' pages of these views are kept
+# in the default cache (Redis when configured) for LIANLUO_PAGE_CACHE_SECONDS (0 turns it off)
+# and purged when what they show changes. LIANLUO_PROXY_PURGE_URL names a caching proxy in
+# front (site/nginx.conf.example) to which the same purges are sent as HTTP PURGE requests
+# through Wagtail's frontend cache backend.
+LIANLUO_PAGE_CACHE_SECONDS = env_int("LIANLUO_PAGE_CACHE_SECONDS", 600)
+LIANLUO_PAGE_CACHE_ALIAS = "default"
+LIANLUO_PAGE_CACHE_VIEWS = ["wagtail_serve", "deputy_list", "deputy_detail", "deputy_card", "opinion_results"]
+if env_str("LIANLUO_PROXY_PURGE_URL"):
+    WAGTAILFRONTENDCACHE = {
+        "proxy": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": env_str("LIANLUO_PROXY_PURGE_URL"),
+        }
+    }
