@@ -24,9 +24,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable
+from urllib.error import URLError
+from urllib.parse import urlsplit, urlunsplit
+from urllib.request import urlopen
 
 from django.conf import settings
 from django.core.cache import caches
@@ -37,10 +41,12 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 
+from wagtail.contrib.frontend_cache.backends.http import HTTPBackend, PurgeRequest
 from wagtail.contrib.frontend_cache.utils import purge_urls_from_cache
 from wagtail.models import Site
 
 ELDER_COOKIE = "lianluo_elder"
+logger = logging.getLogger("lianluo.pagecache")
 GENERATION_KEY = "pagecache:generation"
 # Response headers kept with a cached page; everything else is added again on the way out.
 STORED_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language")
@@ -237,3 +243,25 @@ def watch_everything(model, *, uid: str) -> None:
 
     post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"pagecache-save-{uid}")
     post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"pagecache-delete-{uid}")
+
+
+class VariantPurgeBackend(HTTPBackend):
+    """Wagtail's HTTP PURGE backend, sent once for each variant a proxy keeps of a page: the
+    proxy's cache key holds the elder-mode cookie (site/nginx.conf.example), so the elder
+    variant is purged by a PURGE carrying that cookie."""
+
+    VARIANT_COOKIES = ("", f"{ELDER_COOKIE}=1")
+
+    def purge(self, url):
+        parts = urlsplit(url)
+        host = parts.hostname + (f":{parts.port}" if parts.port else "")
+        target = urlunsplit([self.cache_scheme, self.cache_netloc, parts.path, parts.query, ""])
+        for cookie in self.VARIANT_COOKIES:
+            headers = {"Host": host, "User-Agent": "Lianluo-pagecache"}
+            if cookie:
+                headers["Cookie"] = cookie
+            try:
+                urlopen(PurgeRequest(url=target, headers=headers), timeout=5)  # noqa: S310 - LOCATION is configured
+            except URLError as error:  # HTTPError included: a 404 means it was not cached
+                if getattr(error, "code", None) != 404:
+                    logger.error("Couldn't purge %s (%s) from the proxy: %s", url, cookie or "plain", error)

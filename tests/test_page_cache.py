@@ -1,6 +1,9 @@
 """The public page cache: anonymous visitors get stored pages, never somebody else's variant,
 and never a page older than a change it shows (base.pagecache, content.page_purge)."""
 
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
 import pytest
 
 from django.test import Client
@@ -203,3 +206,44 @@ def test_turning_the_cache_off_serves_every_page_fresh(tree, settings):
     client = Client()
     assert cache_state(get(client, tree["station"].url)) is None
     assert cache_state(get(client, tree["station"].url)) is None
+
+
+class PurgeRecorder(BaseHTTPRequestHandler):
+    """A proxy's purge listener: records each PURGE it receives."""
+
+    received: list = []
+
+    def do_PURGE(self):  # noqa: N802 - the HTTP method's name
+        PurgeRecorder.received.append((self.path, self.headers.get("Host"), self.headers.get("Cookie", "")))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def purge_listener(settings):
+    PurgeRecorder.received = []
+    server = HTTPServer(("127.0.0.1", 0), PurgeRecorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.WAGTAILFRONTENDCACHE = {
+        "proxy": {"BACKEND": "base.pagecache.VariantPurgeBackend", "LOCATION": f"http://127.0.0.1:{server.server_port}"}
+    }
+    yield PurgeRecorder.received
+    server.shutdown()
+
+
+def test_a_proxy_in_front_is_sent_a_purge_for_each_variant_of_each_affected_page(
+    tree, purge_listener, django_capture_on_commit_callbacks
+):
+    station = tree["station"]
+    with django_capture_on_commit_callbacks(execute=True):
+        station.title = "东平巷代表联络站（新址）"
+        station.save_revision().publish()
+    purged = {(path, cookie) for path, _host, cookie in purge_listener}
+    for path in (station.url, station.url + "card/", tree["centre"].url, "/"):
+        assert (path, "") in purged and (path, "lianluo_elder=1") in purged
+    assert not any(path == tree["point"].url for path, _ in purged)
+    assert {host for _path, host, _cookie in purge_listener} == {"localhost"}

@@ -367,15 +367,15 @@ SPECTACULAR_SETTINGS = {
 # Public page cache (页面缓存, base.pagecache): anonymous visitors' pages of these views are kept
 # in the default cache (Redis when configured) for LIANLUO_PAGE_CACHE_SECONDS (0 turns it off)
 # and purged when what they show changes. LIANLUO_PROXY_PURGE_URL names a caching proxy in
-# front (site/nginx.conf.example) to which the same purges are sent as HTTP PURGE requests
-# through Wagtail's frontend cache backend.
+# front (site/nginx.conf.example) to which the same purges are sent as HTTP PURGE requests,
+# one per variant, through Wagtail's frontend cache backend.
 LIANLUO_PAGE_CACHE_SECONDS = env_int("LIANLUO_PAGE_CACHE_SECONDS", 600)
 LIANLUO_PAGE_CACHE_ALIAS = "default"
 LIANLUO_PAGE_CACHE_VIEWS = ["wagtail_serve", "deputy_list", "deputy_detail", "deputy_card", "opinion_results"]
 if env_str("LIANLUO_PROXY_PURGE_URL"):
     WAGTAILFRONTENDCACHE = {
         "proxy": {
-            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "BACKEND": "base.pagecache.VariantPurgeBackend",
             "LOCATION": env_str("LIANLUO_PROXY_PURGE_URL"),
         }
     }
