@@ -2,20 +2,25 @@
 reads them — valid against the Popolo schemas, public data only, in a fixed number of queries."""
 
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
 import pytest
 from jsonschema import Draft3Validator
+from PIL import Image as PILImage
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT3
 
+from django.core.files.images import ImageFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from wagtail.images import get_image_model
+
 import api
-from content.models import LiaisonStationPage, Membership
+from content.models import DEPUTY_PHOTO_SPEC, ContactPointPage, LiaisonStationPage, Membership
 from content.tree import add_station
 from tests.conftest import make_deputy
 
@@ -132,6 +137,26 @@ def test_a_deputy_is_shown_with_the_public_pages_facts_and_never_a_phone_or_emai
         body = client.get(url).content.decode()
         for private in PRIVATE:
             assert private not in body, (url, private)
+
+
+def test_a_deputys_image_is_the_photo_the_public_page_shows(client, tree):
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (300, 400), (188, 160, 150)).save(buffer, format="PNG")
+    photo = get_image_model().objects.create(title="王秀英", file=ImageFile(buffer, name="wang.png"))
+    deputy = make_deputy(photo=photo)
+    # Asked before anybody opened the deputy's page: the rendition is made then, once.
+    person = client.get(reverse("api:popolo_person", args=[deputy.pk])).json()
+    expected = "http://testserver" + photo.get_rendition(DEPUTY_PHOTO_SPEC).url
+    assert person["image"] == expected
+    assert by_id(client.get(reverse("api:popolo_persons")).json())[f"person/{deputy.pk}"]["image"] == expected
+    assert photo.renditions.filter(filter_spec=DEPUTY_PHOTO_SPEC).count() == 1
+
+
+def test_a_station_with_a_chinese_address_links_to_the_same_url_as_the_site(client, tree):
+    point = add_station(tree["station"], ContactPointPage(title="东平巷二号网格联络点", slug="东平巷二号"))
+    organizations = by_id(client.get(reverse("api:popolo_organizations")).json())
+    assert organizations[f"station/{point.pk}"]["links"][0]["url"] == "http://testserver" + point.get_url()
+    assert client.get(point.get_url()).status_code == 200
 
 
 def test_a_deputy_out_of_office_is_not_published(client, tree, wall):
