@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 
 from api import calendars, popolo_views
 from api.errors import UnknownApiPath
+from api.open311 import urls as open311_urls
 
 app_name = "api"
 
@@ -47,6 +48,7 @@ urlpatterns = [
     ),
     *popolo_urls,
     *calendar_urls,
+    *open311_urls.urlpatterns,
 ]
 
 # Keep last: any other /api/ address answers a JSON 404 in Chinese, not the site's HTML page.

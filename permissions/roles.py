@@ -84,6 +84,10 @@ ROLE_SPECS = {
             "coordination.*",
             "legislation.*",
             "deliberation.*",
+            # Open311 API keys: issued and revoked (never deleted: the audit log refers to them).
+            "api.add_apikey",
+            "api.change_apikey",
+            "api.view_apikey",
             "base.add_calendarday",
             "base.change_calendarday",
             "base.delete_calendarday",
@@ -226,6 +230,7 @@ ROLE_SPECS = {
             "coordination.view_*",
             "legislation.view_*",
             "deliberation.view_*",
+            "api.view_*",
             "auth.view_group",
         ),
         ("change_page",),

@@ -43,6 +43,7 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Collection, GroupApprovalTask, Site, UploadedFile, Workflow
 
+from api.models import ApiKey
 from base.models import AuditEvent
 from base.roles import (
     Role,
@@ -385,6 +386,7 @@ def world(two_streets, street, django_user_model):
         "legislation_expert": legislation_expert,
         "legislation_consultation": legislation_consultation,
         "legislation_comment": legislation_comment,
+        "api_key": ApiKey.objects.create(client_name="区12345热线平台", prefix="ll311_matrix00", key_hash="0" * 64),
         "personas": personas,
     }
 
@@ -756,6 +758,11 @@ def cases(w) -> list[Case]:
             for name in ("edit", "delete", "history", "history_results", "usage")
         ],
     ]
+    # Open311 API keys: the district admin's alone (the auditor reads them).
+    out += [
+        Case(f"open311_keys:{name}", DISTRICT, {"pk": w["api_key"].pk})
+        for name in ("edit", "delete", "inspect", "history", "history_results", "usage", "revoke")
+    ]
     for viewset, pk in (
         ("duty_items", w["duty_item"].pk),
         ("duty_schemes", w["duty_item"].scheme_id),
@@ -974,6 +981,7 @@ DISTRICT_ONLY_SCREENS = (
     "wagtailsites:",
     "wagtailsettings:",
     "deputy_accounts:",
+    "open311_keys:",
 )
 
 

@@ -104,6 +104,7 @@ class Channel(models.TextChoices):
     LETTER = "letter", "来信"
     DEPUTY = "deputy", "代表转交"
     DELIBERATION = "deliberation", "居民议事"  # a meeting's resolution; the station's staff are the contact
+    OPEN_API = "open_api", "开放接口"  # sent by another system (12345 hotline…) through Open311 with its API key
 
 
 class Outcome(models.TextChoices):

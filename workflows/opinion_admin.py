@@ -106,8 +106,12 @@ class StaffOpinionForm(WagtailAdminModelForm):
     channel = forms.ChoiceField(
         label="渠道",
         # A resident's own channels are theirs; a deliberation's resolution becomes an opinion
-        # from the meeting's page (deliberation), not here.
-        choices=[(c.value, c.label) for c in Channel if c not in (Channel.ONLINE, Channel.QR, Channel.DELIBERATION)],
+        # from the meeting's page (deliberation), not here; other systems send theirs through Open311.
+        choices=[
+            (c.value, c.label)
+            for c in Channel
+            if c not in (Channel.ONLINE, Channel.QR, Channel.DELIBERATION, Channel.OPEN_API)
+        ],
     )
     citizen_phone = forms.CharField(label="手机号码", max_length=20, help_text="11 位中国大陆手机号码")
     # One key per rendered form: the same form posted twice (double click, retry) is one opinion.
