@@ -244,6 +244,13 @@ class Opinion(models.Model):
             models.Index(fields=["street", "state"]),
             models.Index(fields=["station", "state"]),
             models.Index(fields=["department", "state"]),
+            # The staff listing's first page, in its order (-created_at, -pk), for each way a
+            # person's scope names opinions (workflows.opinions.opinion_capacities): a street
+            # committee's `street_id = 9`, a station's, a department's. Read in index order,
+            # the page stops after 50 rows instead of sorting the whole street.
+            models.Index(fields=["street", "-created_at", "-id"], name="opinion_street_recent"),
+            models.Index(fields=["station", "-created_at", "-id"], name="opinion_station_recent"),
+            models.Index(fields=["department", "-created_at", "-id"], name="opinion_department_recent"),
             # A station page's published results (晾晒), newest first.
             models.Index(fields=["origin_station", "publication", "-published_at"], name="opinion_station_results"),
         ]

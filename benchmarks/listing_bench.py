@@ -1,0 +1,370 @@
+"""Time the staff opinion listing (/admin/opinions/) at 100,000 opinions, in-process.
+
+The question (issue 16, part 6): how long does a street committee wait for the first page of
+its opinion queue when the district holds 100,000 opinions, on SQLite and on PostgreSQL, and
+how many SQL queries does it take? It
+  1. prepares a database: a SQLite file of its own, var/bench/listing.sqlite3 (default), or the
+     PostgreSQL database named by --database-url (created if missing; never the development
+     database); migrates it and, unless it already holds --opinions opinions, builds the demo
+     district with `manage.py build_demo --seed 1 --opinions N` (bulk opinions spread over
+     the 220 stations of 14 streets) and `sync_roles`; collects the static files once into
+     var/bench/listing_static (the admin page needs the manifest);
+  2. signs in, with a session made in-process (two-factor mark included, as serve_bench.py
+     does), the committee of the street with the most opinions, and optionally a district
+     admin and a station's staff (--who);
+  3. renders /admin/opinions/ through Django's test client with config.settings.bench
+     (production settings over loopback): --warmup requests unmeasured, then --requests
+     measured; prints p50 / p95 / max in ms, the number of SQL queries and the time spent in
+     SQL (the last request's), the slowest queries, and with --explain the query plans of
+     the listing's count and page queries (EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on
+     PostgreSQL).
+
+No server and no concurrency: the figure is one request's own cost (serve_bench.py's
+`staff_listing` target measures the page under load with gunicorn). The tests never assert
+wall-clock time; they hold the query count (tests/test_opinion_listing_scale.py).
+
+Usage (from the repository root):
+  .venv/bin/python benchmarks/listing_bench.py                      # SQLite, 100,000 opinions
+  .venv/bin/python benchmarks/listing_bench.py --explain --who street,station,district
+  .venv/bin/python benchmarks/listing_bench.py \\
+      --database-url postgresql://postgres@127.0.0.1:5432/lianluo_listing_bench --explain
+Caveat: on a shared machine the figures move with the load of other processes; the load
+average is printed with them, and a run is worth repeating.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "var" / "bench"
+DEFAULT_SQLITE = BENCH_DIR / "listing.sqlite3"
+STATIC_ROOT = BENCH_DIR / "listing_static"
+LISTING = "/admin/opinions/"
+HOST = "127.0.0.1"
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Time a street committee's first page of /admin/opinions/ at 100,000 opinions.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--database-url", help="PostgreSQL URL instead of the benchmark's SQLite file")
+    parser.add_argument("--sqlite-path", type=Path, default=DEFAULT_SQLITE, help="SQLite file to build and read")
+    parser.add_argument("--opinions", type=int, default=100_000, help="opinions in the district")
+    parser.add_argument("--seed", type=int, default=1, help="build_demo --seed")
+    parser.add_argument("--rebuild", action="store_true", help="build the district again even if it is there")
+    parser.add_argument("--requests", type=int, default=50, help="measured requests per role")
+    parser.add_argument("--warmup", type=int, default=5, help="unmeasured requests per role first")
+    parser.add_argument(
+        "--who",
+        default="street",
+        help="comma-separated roles to time: street (the busiest street's committee), station "
+        "(the busiest liaison station's staff), district (a district admin)",
+    )
+    parser.add_argument("--path", default=LISTING, help="the page to time (e.g. with filters: /admin/opinions/?p=2)")
+    parser.add_argument("--explain", action="store_true", help="print the plans of the listing's opinion queries")
+    parser.add_argument("--show-queries", action="store_true", help="print every query of one request")
+    args = parser.parse_args(argv)
+    args.sqlite_path = args.sqlite_path.resolve()
+    args.who = [name.strip() for name in args.who.split(",") if name.strip()]
+    unknown = set(args.who) - {"street", "station", "district"}
+    if unknown:
+        parser.error(f"unknown --who {sorted(unknown)}")
+    return args
+
+
+def configure_environment(args) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
+    os.environ["BENCH_STATIC_ROOT"] = str(STATIC_ROOT)
+    os.environ.pop("REDIS_URL", None)  # the local-memory cache, as serve_bench.py measures
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+        os.environ.pop("BENCH_SQLITE_PATH", None)
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["BENCH_SQLITE_PATH"] = str(args.sqlite_path)
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+def manage(*command: str) -> None:
+    """A management command in a child process (build_demo prints its progress)."""
+    result = subprocess.run([sys.executable, str(ROOT / "manage.py"), *command], cwd=ROOT, check=False)
+    if result.returncode:
+        raise SystemExit(f"manage.py {' '.join(command)} failed with exit code {result.returncode}")
+
+
+def ensure_postgres_database() -> None:
+    import psycopg
+    from psycopg import sql
+
+    from django.db import connection
+
+    params = connection.settings_dict
+    connect = {
+        "host": params.get("HOST") or None,
+        "port": params.get("PORT") or None,
+        "user": params.get("USER") or None,
+        "password": params.get("PASSWORD") or None,
+        "autocommit": True,
+    }
+    with psycopg.connect(dbname="postgres", **connect) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [params["NAME"]]).fetchone():
+            print(f"Creating PostgreSQL database {params['NAME']!r}")
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(params["NAME"])))
+
+
+def prepare_database(args) -> None:
+    """Migrate; build the district unless it already holds the opinions asked for."""
+    from django.db import connection, connections
+
+    if connection.vendor == "postgresql":
+        ensure_postgres_database()
+        if "bench" not in connection.settings_dict["NAME"]:
+            raise SystemExit("Refusing a PostgreSQL database whose name does not contain 'bench'.")
+    else:
+        args.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    connections.close_all()
+    manage("migrate", "--noinput", "--verbosity", "0")
+    from content.models import StationPage
+    from workflows.models import Opinion
+
+    stations, opinions = StationPage.objects.count(), Opinion.objects.count()
+    connections.close_all()
+    if stations and opinions >= args.opinions and not args.rebuild:
+        print(f"Reusing the district: {stations} station pages, {opinions} opinions")
+    else:
+        build = ["build_demo", "--seed", str(args.seed), "--opinions", str(args.opinions), "--force"]
+        if stations:
+            build.append("--reset")
+        print(f"Building: manage.py {' '.join(build)}")
+        started = time.perf_counter()
+        manage(*build)
+        manage("sync_roles", "--verbosity", "0")
+        print(f"Built in {time.perf_counter() - started:.0f} s")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Statistics and the visibility map as autovacuum keeps them on a table that has
+            # taken 100,000 inserts (a count can then read an index alone).
+            cursor.execute("VACUUM ANALYZE workflows_opinion")
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize")
+    connections.close_all()
+    if not (STATIC_ROOT / "staticfiles.json").exists():
+        print(f"Collecting static files into {STATIC_ROOT}")
+        manage("collectstatic", "--noinput", "--verbosity", "0")
+
+
+# --------------------------------------------------------------------------------------------
+# Who looks at the listing
+# --------------------------------------------------------------------------------------------
+
+
+def signed_in_cookie(user) -> str:
+    """A session for `user` made the way a sign-in makes it, with the two-factor mark."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    if "django_otp" in settings.INSTALLED_APPS:
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def viewers(names: list[str]) -> list[tuple[str, object, str]]:
+    """(role, user, what they see) for each role asked for."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db.models import Count
+
+    from base.roles import Role, role_group_name, street_group_name
+    from content.models import LiaisonStationPage, Street
+    from permissions.models import StationAssignment
+    from workflows.models import Opinion
+
+    User = get_user_model()
+    found = []
+    for name in names:
+        if name == "street":
+            busiest = Opinion.objects.values("street").annotate(n=Count("pk")).order_by("-n", "street").first()
+            street = Street.objects.get(pk=busiest["street"])
+            user, _ = User.objects.get_or_create(username="bench-listing-street", defaults={"display_name": "基准测试"})
+            user.groups.add(
+                *Group.objects.filter(name__in=[role_group_name(Role.STREET_COMMITTEE), street_group_name(street)])
+            )
+            found.append((name, user, f"街道工委 of {street.name}"))
+        elif name == "station":
+            busiest = (
+                Opinion.objects.filter(station__in=LiaisonStationPage.objects.values("pk"))
+                .values("station")
+                .annotate(n=Count("pk"))
+                .order_by("-n", "station")
+                .first()
+            )
+            station = LiaisonStationPage.objects.get(pk=busiest["station"])
+            user, _ = User.objects.get_or_create(
+                username="bench-listing-station", defaults={"display_name": "基准测试"}
+            )
+            user.groups.add(*Group.objects.filter(name=role_group_name(Role.STATION_STAFF)))
+            StationAssignment.objects.get_or_create(user=user, station_id=station.pk)
+            found.append((name, user, f"站点工作人员 of {station.title} and its contact points"))
+        else:
+            user, _ = User.objects.get_or_create(
+                username="bench-listing-district", defaults={"display_name": "基准测试"}
+            )
+            user.groups.add(*Group.objects.filter(name=role_group_name(Role.DISTRICT_ADMIN)))
+            found.append((name, user, "区管理员, the whole district"))
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Timing
+# --------------------------------------------------------------------------------------------
+
+
+class QueryRecorder:
+    """Every SQL statement of a block, with its parameters and duration."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.queries: list[tuple[str, tuple, float]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.queries.append((sql, params, time.perf_counter() - started))
+
+    def __enter__(self):
+        self._wrapper = self.connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._wrapper.__exit__(*exc)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest rank: a time some request actually took."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * pct // 100))
+    return ordered[int(rank) - 1]
+
+
+def explain(sql: str, params) -> str:
+    from django.db import connection
+
+    prefix = "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + sql, params)
+        rows = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        return "\n".join(row[0] for row in rows)
+    # SQLite: (id, parent, notused, detail); indent children under their parents.
+    depth = {0: -1}
+    lines = []
+    for node, parent, _unused, detail in rows:
+        depth[node] = depth.get(parent, -1) + 1
+        lines.append("  " * depth[node] + detail)
+    return "\n".join(lines)
+
+
+def time_listing(args, role: str, user, label: str) -> dict:
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(HTTP_HOST=HOST, HTTP_COOKIE=signed_in_cookie(user), HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
+    response = client.get(args.path)
+    if response.status_code != 200:
+        raise SystemExit(f"{role}: GET {args.path} answered {response.status_code}")
+    for _ in range(args.warmup):
+        client.get(args.path)
+    elapsed = []
+    for _ in range(args.requests):
+        with QueryRecorder(connection) as recorder:
+            started = time.perf_counter()
+            client.get(args.path)
+            elapsed.append(time.perf_counter() - started)
+    queries = recorder.queries
+    opinion_queries = [q for q in queries if '"workflows_opinion"' in q[0].split(" WHERE ")[0]]
+    figures = {
+        "role": role,
+        "label": label,
+        "p50": statistics.median(elapsed) * 1000,
+        "p95": percentile(elapsed, 95) * 1000,
+        "max": max(elapsed) * 1000,
+        "queries": len(queries),
+        "sql_ms": sum(seconds for _, _, seconds in queries) * 1000,
+        "opinion_queries": opinion_queries,
+        "all_queries": queries,
+    }
+    return figures
+
+
+def report(args, figures: dict) -> None:
+    print(
+        f"\n{figures['role']:8s} {figures['label']}\n"
+        f"  p50 {figures['p50']:7.1f} ms   p95 {figures['p95']:7.1f} ms   max {figures['max']:7.1f} ms   "
+        f"{figures['queries']} queries, {figures['sql_ms']:.1f} ms in SQL"
+    )
+    slowest = sorted(figures["all_queries"], key=lambda q: -q[2])[:3]
+    for sql, _params, seconds in slowest:
+        print(f"    [{seconds * 1000:7.2f} ms] {sql[:160]}")
+    if args.show_queries:
+        for number, (sql, _params, seconds) in enumerate(figures["all_queries"], 1):
+            print(f"  {number:3d} [{seconds * 1000:7.2f} ms] {sql[:400]}")
+    if args.explain:
+        for sql, params, seconds in figures["opinion_queries"]:
+            print(f"\n  -- {seconds * 1000:.2f} ms: {sql[:2000]}")
+            print(f"  -- params: {params}")
+            print("  " + explain(sql, params).replace("\n", "\n  "))
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    configure_environment(args)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    prepare_database(args)
+    from workflows.models import Opinion
+
+    try:
+        load = os.getloadavg()
+    except OSError:
+        load = (0.0, 0.0, 0.0)
+    print(
+        f"{platform.node()} · {os.cpu_count()} CPUs · load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} · "
+        f"Python {platform.python_version()} · Django {django.get_version()} · {connection.vendor} "
+        f"{connection.settings_dict['NAME']} · {Opinion.objects.count()} opinions · "
+        f"{args.requests} requests after {args.warmup} warm-up, in-process"
+    )
+    for role, user, label in viewers(args.who):
+        report(args, time_listing(args, role, user, label))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
