@@ -30,12 +30,18 @@ Usage (from the repository root, with the virtualenv active):
       --database-url postgresql://postgres@127.0.0.1:5432/lianluo_bench
   python benchmarks/serve_bench.py --scale 20000 --targets search,search2,search3,healthz \\
       --search 停车 --search 游泳池 --search 代表      # the public search at 20,000 stations
+  python benchmarks/serve_bench.py --reuse --compare-scale 20000 \\
+      --targets station,deputies,search,staff_listing,healthz   # 220 vs 20,000 stations side by side
   python benchmarks/serve_bench.py --reuse --targets portal,healthz   # 代表e站, 300 records
   python benchmarks/serve_bench.py --targets points,points-export,healthz --concurrency 2 \\
       --requests 200 --warmup 10   # 年度履职积分: 600 deputies, 60,000 records of the year
   python benchmarks/serve_bench.py --reuse --targets suggestions-report,suggestions-report-export,healthz \\
       --concurrency 2 --requests 200   # 代表建议办理年度统计: 5,000 suggestions, 20,000 assignments
---scale is build_demo's: the total number of stations (default district: 220). The exit
+--scale is build_demo's: the total number of stations (default district: 220). --compare-scale N
+runs everything twice, on that district and on one of N stations kept in a sibling database
+(bench-N.sqlite3, or the PostgreSQL database name with _N), then prints both side by side with
+the large/small ratios of in-process time, req/s and p95 (and of each run's ratio to /healthz/,
+which discounts a machine busier during one run); --reuse applies to both. The exit
 code is 0 when every request answered 200, 1 when some did not, 2 on a setup failure.
 The public search (/search/?q=停车 by default; --search QUERY, repeatable) is a target too:
 its detail line shows how many hits each query has; --targets picks which targets run.
@@ -87,6 +93,11 @@ REQUEST_HEADERS = {
 }
 
 
+# sync_roles brings every street's group up to date, about 2 s a street: above this many
+# stations the benchmark makes only the groups its staff target signs in with.
+FULL_ROLE_SYNC_UP_TO = 2000
+
+
 class BenchError(Exception):
     """A failure with a message meant for the person running the benchmark."""
 
@@ -108,6 +119,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     db.add_argument("--seed", type=int, default=1, help="build_demo --seed")
     db.add_argument("--scale", type=int, help="build_demo --scale (default: the command's own)")
     db.add_argument("--opinions", type=int, help="build_demo --opinions (default: the command's own)")
+    db.add_argument(
+        "--compare-scale",
+        type=int,
+        metavar="N",
+        help="run the benchmark twice, on the district of --scale (default 220 stations) and on one of N "
+        "stations (its own database: the SQLite file or PostgreSQL database name gets an -N suffix), "
+        "and print the two side by side with their ratios",
+    )
 
     server = parser.add_argument_group("server")
     server.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
@@ -131,7 +150,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     load.add_argument(
         "--targets",
         help="comma-separated target names to run, e.g. search,healthz (default: all); "
-        "names: station, contact_point, staff_listing, submit_opinion, search, search2…, healthz, "
+        "names: station, contact_point, deputies, staff_listing, submit_opinion, search, search2…, healthz, "
         "portal (代表e站, only when named: it writes 300 duty records), "
         "points, points-export (年度履职积分 and its Excel file, only when named: they top the district up "
         "to 600 deputies and 60,000 verified records of the year), "
@@ -177,6 +196,9 @@ def configure_environment(args, static_root: Path) -> None:
         os.environ["BENCH_SQLITE_PATH"] = str(args.sqlite_path)
     os.environ["PYTHONUNBUFFERED"] = "1"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # Every target here measures a page rendered for each request (the station page uncached);
+    # the public page cache (base.pagecache) is off unless the shell turns it on.
+    os.environ.setdefault("LIANLUO_PAGE_CACHE_SECONDS", "0")
 
 
 def manage(*command: str, capture: bool = True) -> str:
@@ -298,7 +320,9 @@ def prepare_database(args) -> dict:
     started = time.perf_counter()
     manage(*build, capture=False)  # its progress output is worth seeing
     info.update(built=True, build_seconds=round(time.perf_counter() - started, 1))
-    manage("sync_roles", "--verbosity", "0")  # the staff targets sign in with a street's role
+    if (args.scale or 0) <= FULL_ROLE_SYNC_UP_TO:
+        manage("sync_roles", "--verbosity", "0")  # the staff targets sign in with a street's role
+    # (larger districts: choose_targets makes only the groups the staff target needs)
     return info
 
 
@@ -652,6 +676,42 @@ def _suggestion_report_targets(suggestions: int = 5_000) -> list[Target]:
     ]
 
 
+def _deputies_target() -> Target:
+    """The public deputy directory's first page (/deputies/, 48 deputies a page)."""
+    from content.models import Deputy
+
+    return Target(
+        name="deputies",
+        path="/deputies/",
+        detail={"active_deputies": Deputy.objects.filter(is_active=True).count(), "per_page": 48},
+    )
+
+
+def _ensure_staff_groups() -> None:
+    """The role groups and the street committee group the staff listing signs in with.
+
+    `sync_roles` brings every street's group up to date; at 20,000 stations (1,278 streets)
+    that takes hours, so a large district gets only the groups the staff target needs: the
+    roles, and the group of the street with the most opinions (the one it picks)."""
+    from django.contrib.auth.models import Group
+    from django.db.models import Count
+
+    from base.roles import role_group_name
+    from content.models import Street
+    from permissions.roles import ROLE_SPECS, sync_role_group, sync_street_group
+    from workflows.models import Opinion
+
+    names = [role_group_name(role) for role in ROLE_SPECS]
+    if Group.objects.filter(name__in=names).count() < len(names):
+        for spec in ROLE_SPECS.values():
+            sync_role_group(spec)
+    busiest = (
+        Opinion.objects.exclude(street=None).values("street").annotate(n=Count("pk")).order_by("-n", "street").first()
+    )
+    if busiest is not None:
+        sync_street_group(Street.objects.get(pk=busiest["street"]))
+
+
 def _submission_target(station_target: Target) -> Target:
     """A citizen posting the opinion form of the benchmarked station (each post a new opinion).
 
@@ -729,7 +789,12 @@ def choose_targets(args) -> list[Target]:
                 print("No live contact point with deputies; skipping the contact point target")
             else:
                 targets.append(_station_target("contact_point", point))
+        targets.append(_deputies_target())
+        # (A cached station page target belongs here, next to the uncached one, once the page
+        # cache can be switched on for it alone.)
         wanted = args.targets
+        if wanted is None or "staff_listing" in wanted:
+            _ensure_staff_groups()
         staff = _staff_listing_target() if wanted is None or "staff_listing" in wanted else None
         if staff is not None:
             targets.append(staff)
@@ -818,6 +883,7 @@ def probe(targets: list[Target], args, repeats: int = 30) -> None:
 
     try:
         for target in targets:
+            print(f"Probing {target.name} {target.path} in-process ...", flush=True)
             with QueryRecorder(connection) as cold:
                 response = request(target)
             if response.status_code != target.ok_status:
@@ -1355,6 +1421,145 @@ def print_table(results: list[LoadResult], ratio: dict) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+# --------------------------------------------------------------------------------------------
+# Two district sizes side by side (--compare-scale)
+# --------------------------------------------------------------------------------------------
+
+# Options a comparison run sets itself for each of its two runs.
+_PER_RUN_OPTIONS = ("--compare-scale", "--json", "--scale", "--sqlite-path", "--database-url")
+SCALE_TOLERANCE = 1.5  # the issue's goal: p95 at the large district within 1.5x of the default one
+
+
+def _strip_options(argv: list[str], names) -> list[str]:
+    kept, skip = [], False
+    for item in argv:
+        if skip:
+            skip = False
+            continue
+        name = item.split("=", 1)[0]
+        if name in names:
+            skip = "=" not in item
+            continue
+        kept.append(item)
+    return kept
+
+
+def _database_options(args, scale: int | None, large: bool) -> list[str]:
+    """The database of one run: the one named on the command line for the default district, a
+    sibling with the scale in its name for the large one (built on first use, then --reuse)."""
+    if args.database_url:
+        if not large:
+            return ["--database-url", args.database_url]
+        base, _, name = args.database_url.rpartition("/")
+        return ["--database-url", f"{base}/{name}_{scale}"]
+    path = args.sqlite_path
+    if large:
+        path = path.with_name(f"{path.stem}-{scale}{path.suffix}")
+    return ["--sqlite-path", str(path)]
+
+
+def compare_scales(args, argv: list[str] | None) -> int:
+    """Run the whole benchmark on two districts in turn and print them side by side."""
+    passed = _strip_options(list(sys.argv[1:] if argv is None else argv), _PER_RUN_OPTIONS)
+    runs, worst = [], 0
+    for scale, large in ((args.scale, False), (args.compare_scale, True)):
+        fd, name = tempfile.mkstemp(prefix="serve-bench-", suffix=".json")
+        os.close(fd)
+        out = Path(name)
+        command = [*passed, "--json", str(out), *_database_options(args, scale, large)]
+        if scale is not None:
+            command += ["--scale", str(scale)]
+        print(f"\n=== {scale or 'default'} stations: serve_bench.py {' '.join(command)}", flush=True)
+        code = subprocess.call([sys.executable, str(Path(__file__).resolve()), *command], cwd=ROOT)
+        worst = max(worst, code)
+        text = out.read_text() if out.exists() else ""
+        out.unlink(missing_ok=True)
+        if code == 2 or not text:
+            raise BenchError(f"The run at {scale or 'default'} stations failed (exit code {code}).")
+        runs.append(json.loads(text))
+    print_comparison(*runs)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"runs": runs, "comparison": comparison(*runs)}
+        args.json.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        print(f"Wrote {args.json}")
+    return worst
+
+
+def comparison(small: dict, large: dict) -> list[dict]:
+    """Per target: queries, in-process time, req/s, p95 and their large/small ratios."""
+    probes = [{t["name"]: t["probe"] for t in run["targets"]} for run in (small, large)]
+    loads = [{r["target"]: r for r in run["results"]} for run in (small, large)]
+    rows = []
+    for name in probes[0]:
+        if name not in probes[1]:
+            continue
+        row = {"target": name}
+        for side, probe, load in (("small", probes[0][name], loads[0]), ("large", probes[1][name], loads[1])):
+            result = load.get(name) or {}
+            healthz = (load.get("healthz") or {}).get("rps")
+            row[side] = {
+                "queries": probe.get("queries"),
+                "inprocess_ms": probe.get("inprocess_ms_median"),
+                "rps": result.get("rps"),
+                "p95_ms": result.get("p95_ms"),
+                "rps_per_healthz": round(result["rps"] / healthz, 4) if result.get("rps") and healthz else None,
+            }
+        for key in ("inprocess_ms", "rps", "p95_ms", "rps_per_healthz"):
+            a, b = row["small"][key], row["large"][key]
+            row[f"{key}_ratio"] = round(b / a, 2) if a and b else None
+        rows.append(row)
+    return rows
+
+
+def print_comparison(small: dict, large: dict) -> None:
+    sizes = [run["environment"]["stations"] for run in (small, large)]
+    print(f"\nComparison: {sizes[0]} stations (a) vs {sizes[1]} stations (b); ratio = b / a")
+    header = (
+        f"{'target':<14} {'queries a/b':>11} {'in-proc ms a':>12} {'b':>7} {'x':>5} {'req/s a':>8} {'b':>7} {'x':>5} "
+        f"{'p95 ms a':>9} {'b':>8} {'x':>5} {'x /healthz':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+
+    def num(value, fmt="{:.1f}"):
+        return "-" if value is None else fmt.format(value)
+
+    failing = []
+    for row in comparison(small, large):
+        a, b = row["small"], row["large"]
+        print(
+            f"{row['target']:<14} {num(a['queries'], '{}') + '/' + num(b['queries'], '{}'):>11} "
+            f"{num(a['inprocess_ms']):>12} {num(b['inprocess_ms']):>7} {num(row['inprocess_ms_ratio'], '{:.2f}'):>5} "
+            f"{num(a['rps']):>8} {num(b['rps']):>7} {num(row['rps_ratio'], '{:.2f}'):>5} "
+            f"{num(a['p95_ms']):>9} {num(b['p95_ms']):>8} {num(row['p95_ms_ratio'], '{:.2f}'):>5} "
+            f"{num(row['rps_per_healthz_ratio'], '{:.2f}'):>10}"
+        )
+        if row["target"] != "healthz" and (row["p95_ms_ratio"] or 0) > SCALE_TOLERANCE:
+            failing.append(row["target"])
+    print(
+        "(x /healthz: the ratio of each target's throughput to /healthz/'s in its own run, b over a, "
+        "which discounts a machine that was busier during one of the runs)"
+    )
+    if failing:
+        print(f"p95 more than {SCALE_TOLERANCE}x the smaller district's: {', '.join(failing)}")
+
+
+def write_json(args, env: dict, targets: list[Target], results: list[LoadResult], ratio: dict) -> None:
+    if not args.json:
+        return
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "environment": env,
+        "targets": [asdict(t) for t in targets],
+        "results": [asdict(r) for r in results],
+        "ratios": ratio,
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    args.json.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    print(f"Wrote {args.json}")
+
+
 def _raise_on_sigterm(signum, frame):
     # Turn SIGTERM into an exception so the finally blocks stop gunicorn.
     raise SystemExit(128 + signum)
@@ -1365,6 +1570,12 @@ def main(argv=None) -> int:
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    if args.compare_scale:
+        try:
+            return compare_scales(args, argv)
+        except BenchError as exc:
+            print(f"serve_bench: {exc}", file=sys.stderr)
+            return 2
     static_root = Path(tempfile.mkdtemp(prefix="lianluo-bench-static-"))
     server = None
     try:
@@ -1384,6 +1595,7 @@ def main(argv=None) -> int:
         env = environment(args, district, db_info)
         print_environment(env, targets)
         if args.probe_only:
+            write_json(args, env, targets, [], {})
             return 0
 
         server = GunicornServer(args, BENCH_DIR / "gunicorn.log")
@@ -1402,17 +1614,7 @@ def main(argv=None) -> int:
         ratio = ratios(results)
         print_table(results, ratio)
 
-        if args.json:
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            payload = {
-                "environment": env,
-                "targets": [asdict(t) for t in targets],
-                "results": [asdict(r) for r in results],
-                "ratios": ratio,
-                "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            }
-            args.json.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-            print(f"Wrote {args.json}")
+        write_json(args, env, targets, results, ratio)
         return 1 if any(r.errors for r in results) else 0
     except BenchError as exc:
         print(f"serve_bench: {exc}", file=sys.stderr)

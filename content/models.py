@@ -7,14 +7,16 @@ parent page in the tree, and `Membership` links the two with a role and start/en
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -35,15 +37,19 @@ from wagtail.admin.panels import (
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model, get_image_model_string
-from wagtail.models import Orderable, Page, RevisionMixin
+from wagtail.models import Orderable, Page, PageViewRestriction, RevisionMixin
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
+from base.calendar import WorkdayCalendar
 from base.history import ClusterHistoricalRecords, HistoricalRecords, QuietRevisionSaveMixin
+from base.models import CalendarDay
 from content import blocks
 from content.ical import station_calendar
+from content.jsonrows import JSONObject, instances, json_rows, json_rows_all
+from content.pagetree import ancestor_paths, children_q, descendants_q
 from content.qr import qr_svg_markup, qr_svg_response
-from content.reception import HolidayRule, Recurrence, upcoming_for_schedules
+from content.reception import HORIZON_DAYS, HolidayRule, Recurrence, occurrences_between
 from content.search import HIDDEN as SEARCH_HIDDEN
 from content.search import (
     TitleSearchField,
@@ -144,6 +150,32 @@ def renditions_prefetch(image_lookup: str, spec: str) -> Prefetch:
     return Prefetch(f"{image_lookup}__renditions", queryset=rendition_model.objects.filter(filter_spec=spec))
 
 
+def rendition_rows(spec: str, image_lookup: str):
+    """The renditions of one spec of the image at `image_lookup`, as JSON rows of the outer query."""
+    rendition_model = get_image_model().get_rendition_model()
+    return json_rows(
+        rendition_model.objects.filter(filter_spec=spec),
+        "image",
+        outer=image_lookup,
+        id="id",
+        image_id="image_id",
+        filter_spec="filter_spec",
+        file="file",
+        width="width",
+        height="height",
+        focal_point_key="focal_point_key",
+    )
+
+
+def attach_renditions(image, rows) -> None:
+    """Give `image` the renditions read as JSON rows, as Wagtail's prefetch would: `{% image %}`
+    then finds its rendition there (or makes it, once) without a query."""
+    if image is not None:
+        image.prefetched_renditions = instances(get_image_model().get_rendition_model(), rows)
+        for rendition in image.prefetched_renditions:
+            rendition.image = image
+
+
 class DeputyQuerySet(SearchableQuerySetMixin, models.QuerySet):
     def with_photo_renditions(self):
         return self.select_related("photo").prefetch_related(renditions_prefetch("photo", DEPUTY_PHOTO_SPEC))
@@ -208,6 +240,15 @@ class Deputy(QuietRevisionSaveMixin, RevisionMixin, index.Indexed, models.Model)
         ordering = ["name", "pk"]
         verbose_name = "代表"
         verbose_name_plural = "代表"
+        # The public directory (/deputies/): active deputies by level and name, a page at a time,
+        # read in index order instead of sorting every deputy of the district per request. Partial:
+        # Django writes the filter as a bare `WHERE is_active`, which an index on the column
+        # cannot serve but an index with that same condition can.
+        indexes = [
+            models.Index(
+                fields=["congress_level", "name", "id"], condition=Q(is_active=True), name="content_deputy_directory"
+            )
+        ]
 
     def __str__(self):
         return f"{self.name}（{self.get_congress_level_display()}）"
@@ -245,18 +286,51 @@ class Deputy(QuietRevisionSaveMixin, RevisionMixin, index.Indexed, models.Model)
 
 
 class OneQueryRouting:
-    """Route a request to a page deep in the tree with one query for the pages on its way
-    (by their `url_path`) and one for the page found, instead of two queries per level
-    (Wagtail's Page.route asks each level for its child). The outcome is Wagtail's: a page's
-    own routes (RoutablePageMixin) still come before its children of the same name, and an
-    unpublished page on the way is passed through as Wagtail passes it."""
+    """Route a request to a page deep in the tree with one query, instead of two queries per
+    level (Wagtail's Page.route asks each level for its child) plus a query for the specific
+    page, two for its view restrictions and one for its breadcrumbs.
+
+    The query reads the pages on the way by their slugs (an index) and `url_path`, and the
+    ancestors of this page by path, each with its station fields and street and whether a view
+    restriction sits on it. A station page found that way is built from those fields (the four
+    station levels add no columns of their own), keeps its ancestors for the breadcrumbs and
+    answers `get_view_restrictions` without a query when no page on its way has one.
+
+    The outcome is Wagtail's: a page's own routes (RoutablePageMixin) still come before its
+    children of the same name, and an unpublished page on the way is passed through as
+    Wagtail passes it."""
 
     def route(self, request, path_components):
         if not path_components:
             return super().route(request, path_components)
         prefixes = [self.url_path + "/".join(path_components[:i]) + "/" for i in range(1, len(path_components) + 1)]
-        on_the_way = {page.url_path: page for page in Page.objects.filter(url_path__in=prefixes)}
-        current, depth = self, 0
+        site = getattr(request, "_wagtail_site", None)
+        wants_identity = site is not None and not hasattr(request, SiteIdentity.get_cache_attr_name())
+        extra = {"_identity": _identity_row(site)} if wants_identity else {}
+        rows = list(
+            Page.objects.filter(
+                Q(slug__in=set(path_components), url_path__in=prefixes, depth__gt=self.depth)
+                | Q(path__in=[*ancestor_paths(self.path), self.path])
+            )
+            .select_related("stationpage__street")
+            .annotate(
+                _restricted=Exists(PageViewRestriction.objects.filter(page=OuterRef("pk"))),
+                _facilities=json_rows(
+                    StationPage.facilities.through.objects.all(),
+                    "stationpage",
+                    id="facility_id",
+                    name="facility__name",
+                    sort_order="facility__sort_order",
+                ),
+                **extra,
+            )
+            .order_by("path")
+        )
+        if wants_identity and rows:
+            _keep_identity(request, site, rows[0]._identity)
+        above = [page for page in rows if page.depth <= self.depth]  # the root … this page
+        on_the_way = {page.url_path: page for page in rows if page.depth > self.depth}
+        current, depth, passed = self, 0, []
         while depth < len(path_components):
             rest = path_components[depth:]
             routable = issubclass(current.specific_class or Page, RoutablePageMixin)
@@ -268,10 +342,70 @@ class OneQueryRouting:
                     break  # Wagtail's answer from here on (its routes, or 404)
                 raise Http404
             child._cached_parent_obj = current
+            passed.append(current)
             current, depth = child, depth + 1
         if current is self:
             return super().route(request, path_components)
-        return current.specific.route(request, path_components[depth:])
+        page = _specific_from_row(current)
+        ancestors = [row for row in above if row.depth < self.depth] + passed
+        chain = [*above, *passed[1:], current]
+        page._route_ancestors = ancestors
+        page._route_unrestricted = not any(row._restricted or row.alias_of_id for row in chain)
+        if isinstance(page, StationPage):
+            page._route_facilities = current._facilities or []
+        return page.route(request, path_components[depth:])
+
+
+def _identity_row(site):
+    """The site's identity (站点标识) as one JSON object, to read with the routing query."""
+    fields = {field.attname: field.attname for field in SiteIdentity._meta.concrete_fields}
+    return Subquery(
+        SiteIdentity.objects.filter(site=site).order_by("pk").values(_row=JSONObject(**fields))[:1],
+        output_field=models.JSONField(),
+    )
+
+
+def _keep_identity(request, site, row) -> None:
+    """Keep the identity read with the routing where `identity_for_request` looks first (and
+    Wagtail's settings too): the header and footer then cost no query of their own. A site
+    without a saved identity gets the defaults, as there; one with a logo is left to
+    identity_for_request, which reads the logo's image with it."""
+    if row is not None and row.get("logo_id") is not None:
+        return
+    identity = instances(SiteIdentity, [row])[0] if row is not None else SiteIdentity()
+    identity.site = site
+    identity._request = request
+    setattr(request, SiteIdentity.get_cache_attr_name(), identity)
+
+
+def _specific_from_row(page: Page) -> Page:
+    """The specific page of a routed row: built from its joined station fields when its class
+    adds no columns to StationPage's (no query), else Wagtail's `specific` (one query)."""
+    cls = page.specific_class
+    if cls is None or isinstance(page, cls):
+        return page
+    try:
+        station = page.stationpage
+    except StationPage.DoesNotExist:
+        station = None
+    if station is None or not issubclass(cls, StationPage) or cls not in _COLUMNLESS_STATION_CLASSES:
+        return page.specific
+    specific = cls.__new__(cls)
+    specific.__dict__.update(station.__dict__)
+    specific._state = copy.copy(station._state)
+    specific._state.fields_cache = dict(station._state.fields_cache)
+    setattr(specific, cls._meta.pk.attname, station.pk)
+    if hasattr(page, "_cached_parent_obj"):
+        specific._cached_parent_obj = page._cached_parent_obj
+    return specific
+
+
+def breadcrumbs(page: Page) -> list[Page]:
+    """The page's ancestors below the tree's root: kept by the routing, else one query."""
+    ancestors = getattr(page, "_route_ancestors", None)
+    if ancestors is None:
+        return list(page.get_ancestors().filter(depth__gt=1))
+    return [ancestor for ancestor in ancestors if ancestor.depth > 1]
 
 
 def _has_route(page_class, components) -> bool:
@@ -297,11 +431,13 @@ class HomePage(OneQueryRouting, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["general_station"] = GeneralStationPage.objects.child_of(self).live().first()
+        context["general_station"] = GeneralStationPage.objects.filter(children_q(self)).live().first()
         context["centre_stations"] = (
             StationPage.objects.live().filter(level=StationLevel.CENTRE).select_related("street").order_by("path")
         )
-        context["recent_activities"] = ActivityPage.objects.live().descendant_of(self).order_by("-date", "-pk")[:6]
+        context["recent_activities"] = (
+            ActivityPage.objects.live().filter(descendants_q(self)).order_by("-date", "-pk")[:6]
+        )
         context["deputy_count"] = Deputy.objects.filter(is_active=True).count()
         context["station_counts"] = {
             row["level"]: row["n"]
@@ -450,40 +586,124 @@ class StationPage(RoutablePageMixin, Page):
     # --- data for the public page (a fixed number of queries) ------------------------------
 
     def wall_memberships(self):
-        return list(
+        """The current memberships with their deputies and photos, and the photos' renditions
+        for the wall read in the same query (content.jsonrows)."""
+        memberships = list(
             Membership.objects.current()
             .filter(station=self)
             .select_related("deputy", "deputy__photo")
-            .prefetch_related(renditions_prefetch("deputy__photo", DEPUTY_PHOTO_SPEC))
+            .annotate(_renditions=rendition_rows(DEPUTY_PHOTO_SPEC, "deputy__photo_id"))
             .order_by("role_rank", "sort_order", "pk")
         )
+        for membership in memberships:
+            attach_renditions(membership.deputy.photo, membership._renditions)
+        return memberships
 
-    def upcoming_receptions(self, today: dt.date | None = None, count: int | None = None):
-        schedules = self.reception_schedules.all().prefetch_related("duty_deputies")
-        return upcoming_for_schedules(list(schedules), today=today, count=count or settings.LIANLUO_UPCOMING_RECEPTIONS)
+    def upcoming_receptions(
+        self, today: dt.date | None = None, count: int | None = None, memberships: list | None = None
+    ):
+        """The next reception days. Each rule's duty deputies come with the rules as ids; those
+        on the wall (`memberships`, already read) are reused, the others read in one query."""
+        today = today or timezone.localdate()
+        end = today + dt.timedelta(days=HORIZON_DAYS)
+        # The holiday calendar's overrides for the window come with the rules, as
+        # occurrences_between would read them (40 days either side).
+        overrides = CalendarDay.objects.filter(
+            date__gte=today - dt.timedelta(days=40), date__lte=end + dt.timedelta(days=40)
+        )
+        through = ReceptionSchedule.duty_deputies.through
+        schedules = list(
+            self.reception_schedules.all().annotate(
+                _duty=json_rows(through.objects.all(), "receptionschedule", id="deputy_id"),
+                _calendar=json_rows_all(overrides, date="date", kind="kind", name="name"),
+            )
+        )
+        if not schedules:
+            return []
+        known = {m.deputy_id: m.deputy for m in memberships or ()}
+        wanted = {row["id"] for schedule in schedules for row in schedule._duty or ()}
+        missing = wanted - known.keys()
+        if missing:
+            known.update((deputy.pk, deputy) for deputy in Deputy.objects.filter(pk__in=missing))
+        for schedule in schedules:
+            duty = sorted(
+                (known[row["id"]] for row in schedule._duty or () if row["id"] in known),
+                key=lambda deputy: (deputy.name, deputy.pk),
+            )
+            prefetched = Deputy.objects.all()
+            prefetched._result_cache, prefetched._prefetch_done = duty, True
+            schedule._prefetched_objects_cache = {"duty_deputies": prefetched}
+        workdays = WorkdayCalendar(
+            overrides={day.date: (day.kind, day.name) for day in instances(CalendarDay, schedules[0]._calendar)}
+        )
+        return occurrences_between(schedules, today, end, workdays)[: count or settings.LIANLUO_UPCOMING_RECEPTIONS]
+
+    def child_pages(self, activities: int = 6):
+        """The live child stations (tree order) and the latest `activities` live activities
+        (newest first), read together in one query: both are children of this page. Both
+        halves of the condition are on the page table, so each uses an index."""
+        children = children_q(self)
+        latest = ActivityPage.objects.filter(children, live=True).order_by("-date", "-pk").values("pk")[:activities]
+        # Not-an-activity rather than one of the station types: a condition the content type
+        # index cannot answer, so SQLite takes the path index for this half.
+        activity_type = ContentType.objects.get_for_model(ActivityPage).pk
+        station_types = {ct.pk for ct in ContentType.objects.get_for_models(*STATION_PAGE_MODELS).values()}
+        rows = (
+            Page.objects.filter(Q(children, ~Q(content_type_id=activity_type), live=True) | Q(pk__in=latest))
+            .select_related("stationpage", "activitypage")
+            .order_by("path")
+        )
+        stations, found = [], []
+        for row in rows:
+            if row.content_type_id in station_types:
+                row._cached_parent_obj = self
+                stations.append(_specific_from_row(row))
+            elif row.content_type_id == activity_type:
+                found.append(row.activitypage)
+        found.sort(key=lambda activity: (activity.date, activity.pk), reverse=True)
+        return stations, found
 
     def child_stations(self):
-        return list(StationPage.objects.child_of(self).live().order_by("path"))
+        return self.child_pages(activities=0)[0]
 
     def recent_activities(self, limit=6):
-        return list(ActivityPage.objects.child_of(self).live().order_by("-date", "-pk")[:limit])
+        return self.child_pages(activities=limit)[1]
 
     def station_photos(self):
-        return list(
-            self.photos.select_related("image").prefetch_related(renditions_prefetch("image", STATION_PHOTO_SPEC))
+        photos = list(
+            self.photos.select_related("image").annotate(_renditions=rendition_rows(STATION_PHOTO_SPEC, "image_id"))
         )
+        for photo in photos:
+            attach_renditions(photo.image, photo._renditions)
+        return photos
+
+    def facility_list(self) -> list[Facility]:
+        """The station's facilities: read by the routing with the page (names and order), else
+        one query."""
+        rows = getattr(self, "_route_facilities", None)
+        if rows is None:
+            return list(self.facilities.all())
+        return sorted(instances(Facility, rows), key=lambda facility: (facility.sort_order, facility.name))
+
+    def get_view_restrictions(self):
+        # Routing saw every page from the root to this one: none restricted, none an alias.
+        if getattr(self, "_route_unrestricted", False):
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        child_stations, activities = self.child_pages()
+        memberships = self.wall_memberships()
         context.update(
             station=self,
-            breadcrumbs=list(self.get_ancestors().filter(depth__gt=1)),
-            memberships=self.wall_memberships(),
-            receptions=self.upcoming_receptions(),
-            child_stations=self.child_stations(),
-            activities=self.recent_activities(),
+            breadcrumbs=breadcrumbs(self),
+            memberships=memberships,
+            receptions=self.upcoming_receptions(memberships=memberships),
+            child_stations=child_stations,
+            activities=activities,
             photos=self.station_photos(),
-            facility_list=list(self.facilities.all()),
+            facility_list=self.facility_list(),
         )
         # What other apps show on every station page (workflows: its handled results).
         for construct in hooks.get_hooks("construct_station_page_context"):
@@ -525,8 +745,8 @@ class StationPage(RoutablePageMixin, Page):
                 "station": self,
                 "page": self,
                 "qr_svg": qr_svg_markup(request.build_absolute_uri(self.url) + "?src=qr"),
-                "memberships": self.wall_memberships(),
-                "receptions": self.upcoming_receptions(count=3),
+                "memberships": (memberships := self.wall_memberships()),
+                "receptions": self.upcoming_receptions(count=3, memberships=memberships),
             },
         )
 
@@ -597,6 +817,12 @@ class ContactPointPage(StationPage):
 
 
 STATION_PAGE_MODELS = (GeneralStationPage, CentreStationPage, LiaisonStationPage, ContactPointPage)
+# The levels whose table holds only the link to StationPage: routing builds them from its row.
+_COLUMNLESS_STATION_CLASSES = frozenset(
+    model
+    for model in STATION_PAGE_MODELS
+    if [field.attname for field in model._meta.concrete_fields if field.model is model] == [model._meta.pk.attname]
+)
 
 
 class StationPhoto(Orderable):
@@ -824,6 +1050,6 @@ class ActivityPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["breadcrumbs"] = list(self.get_ancestors().filter(depth__gt=1))
+        context["breadcrumbs"] = breadcrumbs(self)
         context["activity_deputies"] = list(self.deputies.all())
         return context
