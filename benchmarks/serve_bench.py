@@ -158,6 +158,17 @@ def parse_args(argv=None) -> argparse.Namespace:
         "they top the year up to 5,000 filed suggestions with 20,000 department assignments)",
     )
 
+    peer = parser.add_argument_group("a stock Wagtail site for comparison")
+    peer.add_argument(
+        "--bakerydemo",
+        type=Path,
+        metavar="PATH",
+        help="a checkout of wagtail/bakerydemo with its requirements and gunicorn installed in PATH/.venv "
+        "(never part of this repository): its blog page is served by gunicorn with the same settings and "
+        "measured interleaved with the uncached station page",
+    )
+    peer.add_argument("--rounds", type=int, default=4, help="interleaved rounds of station and bakerydemo")
+
     out = parser.add_argument_group("output")
     out.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
     out.add_argument("--profile", action="store_true", help="print a cProfile summary of the station page")
@@ -950,18 +961,29 @@ def free_port() -> int:
 class GunicornServer:
     """gunicorn in its own session, so stopping it takes the master and every worker with it."""
 
-    def __init__(self, args, log_path: Path):
+    def __init__(
+        self,
+        args,
+        log_path: Path,
+        *,
+        python: str = sys.executable,
+        app: str = "config.wsgi:application",
+        cwd: Path = ROOT,
+        env: dict | None = None,
+        ready_path: str = "/healthz/",
+    ):
         self.args = args
         self.log_path = log_path
         self.port = free_port()
         self.process: subprocess.Popen | None = None
+        self.python, self.app, self.cwd, self.env, self.ready_path = python, app, cwd, env, ready_path
 
     def start(self) -> None:
         cmd = [
-            sys.executable,
+            self.python,
             "-m",
             "gunicorn",
-            "config.wsgi:application",
+            self.app,
             "--bind",
             f"{HOST}:{self.port}",
             "--workers",
@@ -986,7 +1008,7 @@ class GunicornServer:
         # Kept open for the child's lifetime and closed in stop().
         self._log = open(self.log_path, "w")  # noqa: SIM115
         self.process = subprocess.Popen(
-            cmd, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+            cmd, cwd=self.cwd, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def log_tail(self, chars: int = 3000) -> str:
@@ -996,19 +1018,19 @@ class GunicornServer:
             return ""
 
     def wait_ready(self, timeout: float = 60.0) -> float:
-        """Poll /healthz/ until it answers 200; returns the seconds it took."""
+        """Poll its ready path (/healthz/) until it answers 200; returns the seconds it took."""
         started = time.perf_counter()
         while time.perf_counter() - started < timeout:
             if self.process.poll() is not None:
                 raise BenchError(f"gunicorn exited with code {self.process.returncode}.\n{self.log_tail()}")
             try:
-                status, _ = fetch_once(self.port, "/healthz/", timeout=2)
+                status, _ = fetch_once(self.port, self.ready_path, timeout=2)
                 if status == 200:
                     return time.perf_counter() - started
             except OSError:
                 pass
             time.sleep(0.1)
-        raise BenchError(f"gunicorn did not answer /healthz/ within {timeout:.0f} s.\n{self.log_tail()}")
+        raise BenchError(f"gunicorn did not answer {self.ready_path} within {timeout:.0f} s.\n{self.log_tail()}")
 
     def stop(self) -> None:
         process = self.process
@@ -1281,6 +1303,151 @@ def bench_target(server: GunicornServer, target: Target, args, postgres_db: str 
 
 def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 2)
+
+
+# --------------------------------------------------------------------------------------------
+# bakerydemo: a stock Wagtail site served the same way (--bakerydemo)
+# --------------------------------------------------------------------------------------------
+
+# bakerydemo's own base settings with what the benchmark's settings change for Lianluo: DEBUG
+# off, local hosts, a local-memory cache, SQLite, no mail. Written next to its database.
+BAKERY_SETTINGS = """\
+import os
+
+from bakerydemo.settings.base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "bench-only-insecure-key-" + "x" * 40
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["BAKERY_SQLITE_PATH"]}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+STATIC_ROOT = os.environ["BAKERY_STATIC_ROOT"]
+"""
+
+
+class BakeryDemo:
+    """A bakerydemo checkout, its demo content loaded once into var/bench/bakerydemo/."""
+
+    def __init__(self, path: Path):
+        self.path = path.resolve()
+        self.python = self.path / ".venv" / "bin" / "python"
+        if not (self.path / "manage.py").exists() or not self.python.exists():
+            raise BenchError(
+                f"{self.path} is not a bakerydemo checkout with a virtualenv in .venv "
+                "(python -m venv .venv && .venv/bin/pip install -r requirements/base.txt gunicorn)."
+            )
+        self.dir = BENCH_DIR / "bakerydemo"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        (self.dir / "lianluo_bench_bakery.py").write_text(BAKERY_SETTINGS)
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "BENCH_"))},
+            "DJANGO_SETTINGS_MODULE": "lianluo_bench_bakery",
+            "PYTHONPATH": f"{self.dir}{os.pathsep}{self.path}",
+            "BAKERY_SQLITE_PATH": str(self.dir / "bakerydemo.sqlite3"),
+            "BAKERY_STATIC_ROOT": str(self.dir / "static"),
+        }
+
+    def manage(self, *command: str) -> str:
+        result = subprocess.run(
+            [str(self.python), "manage.py", *command],
+            cwd=self.path,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise BenchError(
+                f"bakerydemo `manage.py {' '.join(command)}` failed:\n{(result.stdout + result.stderr)[-3000:]}"
+            )
+        return result.stdout
+
+    def prepare(self) -> Target:
+        if not Path(self.env["BAKERY_SQLITE_PATH"]).exists():
+            print("Loading bakerydemo's demo content (once)", flush=True)
+            self.manage("migrate", "--noinput")
+            self.manage("load_initial_data")
+        if not (self.dir / "static" / "staticfiles.json").exists():
+            self.manage("collectstatic", "--noinput")  # its static storage is a manifest one, as ours
+        found = self.manage(
+            "shell",
+            "-c",
+            "from bakerydemo.blog.models import BlogPage; from django.db import connection;"
+            "from django.test.utils import CaptureQueriesContext; from django.test import Client;"
+            "page = BlogPage.objects.live().order_by('path').first(); c = Client(HTTP_HOST='127.0.0.1');"
+            "c.get(page.url)\nwith CaptureQueriesContext(connection) as q: r = c.get(page.url)\n"
+            "print(page.url, r.status_code, len(q.captured_queries), page.title, sep='\\t')",
+        )
+        url, status, queries, title = found.strip().splitlines()[-1].split("\t")
+        if status != "200":
+            raise BenchError(f"bakerydemo's blog page {url} answered {status} in-process.")
+        return Target(
+            name="bakerydemo_blog",
+            path=url,
+            detail={"title": title, "site": "wagtail/bakerydemo"},
+            probe={"queries": int(queries)},
+        )
+
+    def server(self, args) -> GunicornServer:
+        return GunicornServer(
+            args,
+            BENCH_DIR / "bakerydemo-gunicorn.log",
+            python=str(self.python),
+            app="bakerydemo.wsgi:application",
+            cwd=self.path,
+            env=self.env,
+            ready_path="/",
+        )
+
+
+def interleaved(pairs: list[tuple[GunicornServer, Target]], args) -> list[LoadResult]:
+    """Each (server, target) in turn, `--rounds` times, a share of --requests each time, so a
+    machine that gets busier or quieter during the run affects both alike; figures pooled."""
+    for server, target in pairs:
+        if args.warmup:
+            run_load(server.port, target, args.warmup, args.concurrency, args.max_seconds, args.timeout)
+    pooled = {target.name: ([], Counter(), 0, 0.0, False) for _, target in pairs}
+    share = max(1, args.requests // args.rounds)
+    for _ in range(args.rounds):
+        for server, target in pairs:
+            latencies, errors, completed, seconds, capped = run_load(
+                server.port, target, share, args.concurrency, args.max_seconds / args.rounds, args.timeout
+            )
+            before = pooled[target.name]
+            before[1].update(errors)
+            pooled[target.name] = (
+                before[0] + latencies,
+                before[1],
+                before[2] + completed,
+                before[3] + seconds,
+                before[4] or capped,
+            )
+    results = []
+    for _, target in pairs:
+        latencies, errors, completed, seconds, capped = pooled[target.name]
+        latencies.sort()
+        results.append(
+            LoadResult(
+                target=target.name,
+                path=target.path,
+                requests=completed,
+                errors=completed - len(latencies),
+                error_kinds=dict(errors),
+                seconds=round(seconds, 3),
+                rps=round(len(latencies) / seconds, 1) if seconds else 0.0,
+                p50_ms=_ms(percentile(latencies, 50)),
+                p95_ms=_ms(percentile(latencies, 95)),
+                p99_ms=_ms(percentile(latencies, 99)),
+                mean_ms=_ms(statistics.fmean(latencies)) if latencies else None,
+                server_cpu_ms_per_req=None,
+                db_cpu_ms_per_req=None,
+                client_cores=0.0,
+                other_cores=0.0,
+                hit_time_cap=capped,
+            )
+        )
+    return results
 
 
 # --------------------------------------------------------------------------------------------
@@ -1591,6 +1758,11 @@ def main(argv=None) -> int:
         db_info = prepare_database(args)
         district = district_summary()
         targets = choose_targets(args)
+        if args.bakerydemo:
+            if targets[0].name != "station":
+                raise BenchError("--bakerydemo compares with the station page: keep `station` in --targets.")
+            bakery = BakeryDemo(args.bakerydemo)
+            bakery_target = bakery.prepare()
         probe(targets, args)
         env = environment(args, district, db_info)
         print_environment(env, targets)
@@ -1613,6 +1785,28 @@ def main(argv=None) -> int:
             results.append(bench_target(server, target, args, postgres_db))
         ratio = ratios(results)
         print_table(results, ratio)
+        if args.bakerydemo:
+            bakery_server = bakery.server(args)
+            try:
+                bakery_server.start()
+                bakery_server.wait_ready()
+                print(
+                    f"\nInterleaved, {args.rounds} rounds: station {targets[0].path} and bakerydemo "
+                    f"{bakery_target.path} ({bakery_target.detail['title']}, {bakery_target.probe['queries']} queries)",
+                    flush=True,
+                )
+                pair = interleaved([(server, targets[0]), (bakery_server, bakery_target)], args)
+            finally:
+                bakery_server.stop()
+            for result in pair:
+                print(
+                    f"  {result.target:<16} {result.rps:>8.1f} req/s  p50 {result.p50_ms} ms  p95 {result.p95_ms} ms  "
+                    f"errors {result.errors}"
+                )
+            if pair[1].rps:
+                ratio["station/bakerydemo_blog"] = {"rps": round(pair[0].rps / pair[1].rps, 3)}
+                print(f"ratio station/bakerydemo_blog: req/s x{pair[0].rps / pair[1].rps:.2f} (goal: at least x2)")
+            results += pair
 
         write_json(args, env, targets, results, ratio)
         return 1 if any(r.errors for r in results) else 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from urllib.parse import quote
 
 from django import forms
@@ -357,10 +358,17 @@ class OneQueryRouting:
 
 
 def _identity_row(site):
-    """The site's identity (站点标识) as one JSON object, to read with the routing query."""
+    """The site's identity (站点标识) with its logo's image as one JSON object, to read with the
+    routing query."""
+    image_model = get_image_model()
+    logo = image_model.objects.filter(pk=OuterRef("logo_id")).values(
+        _row=JSONObject(**{field.attname: field.attname for field in image_model._meta.concrete_fields})
+    )
     fields = {field.attname: field.attname for field in SiteIdentity._meta.concrete_fields}
     return Subquery(
-        SiteIdentity.objects.filter(site=site).order_by("pk").values(_row=JSONObject(**fields))[:1],
+        SiteIdentity.objects.filter(site=site)
+        .order_by("pk")
+        .values(_row=JSONObject(**fields, _logo=Subquery(logo[:1], output_field=models.JSONField())))[:1],
         output_field=models.JSONField(),
     )
 
@@ -368,11 +376,18 @@ def _identity_row(site):
 def _keep_identity(request, site, row) -> None:
     """Keep the identity read with the routing where `identity_for_request` looks first (and
     Wagtail's settings too): the header and footer then cost no query of their own. A site
-    without a saved identity gets the defaults, as there; one with a logo is left to
-    identity_for_request, which reads the logo's image with it."""
-    if row is not None and row.get("logo_id") is not None:
-        return
-    identity = instances(SiteIdentity, [row])[0] if row is not None else SiteIdentity()
+    without a saved identity gets the defaults, as there."""
+    if row is None:
+        identity = SiteIdentity()
+    else:
+        logo = row.pop("_logo", None)
+        identity = instances(SiteIdentity, [row])[0]
+        if isinstance(logo, str):  # SQLite hands a nested object over as text
+            logo = json.loads(logo)
+        if identity.logo_id is not None:
+            if logo is None:
+                return  # (the logo row vanished meanwhile) identity_for_request reads both
+            identity.logo = instances(get_image_model(), [logo])[0]
     identity.site = site
     identity._request = request
     setattr(request, SiteIdentity.get_cache_attr_name(), identity)
@@ -602,8 +617,9 @@ class StationPage(RoutablePageMixin, Page):
     def upcoming_receptions(
         self, today: dt.date | None = None, count: int | None = None, memberships: list | None = None
     ):
-        """The next reception days. Each rule's duty deputies come with the rules as ids; those
-        on the wall (`memberships`, already read) are reused, the others read in one query."""
+        """The next reception days, in one query: each rule comes with its duty deputies and
+        the holiday calendar's overrides as JSON rows (those on the wall, `memberships`, are
+        the same objects as there)."""
         today = today or timezone.localdate()
         end = today + dt.timedelta(days=HORIZON_DAYS)
         # The holiday calendar's overrides for the window come with the rules, as
@@ -612,22 +628,19 @@ class StationPage(RoutablePageMixin, Page):
             date__gte=today - dt.timedelta(days=40), date__lte=end + dt.timedelta(days=40)
         )
         through = ReceptionSchedule.duty_deputies.through
+        deputy_fields = {field.attname: f"deputy__{field.attname}" for field in Deputy._meta.concrete_fields}
         schedules = list(
             self.reception_schedules.all().annotate(
-                _duty=json_rows(through.objects.all(), "receptionschedule", id="deputy_id"),
+                _duty=json_rows(through.objects.all(), "receptionschedule", **deputy_fields),
                 _calendar=json_rows_all(overrides, date="date", kind="kind", name="name"),
             )
         )
         if not schedules:
             return []
-        known = {m.deputy_id: m.deputy for m in memberships or ()}
-        wanted = {row["id"] for schedule in schedules for row in schedule._duty or ()}
-        missing = wanted - known.keys()
-        if missing:
-            known.update((deputy.pk, deputy) for deputy in Deputy.objects.filter(pk__in=missing))
+        wall = {m.deputy_id: m.deputy for m in memberships or ()}
         for schedule in schedules:
             duty = sorted(
-                (known[row["id"]] for row in schedule._duty or () if row["id"] in known),
+                (wall.get(deputy.pk, deputy) for deputy in instances(Deputy, schedule._duty)),
                 key=lambda deputy: (deputy.name, deputy.pk),
             )
             prefetched = Deputy.objects.all()

@@ -18,6 +18,12 @@ from tests.conftest import make_deputy
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _uncached(settings):
+    """These tests count what rendering a page costs: the public page cache stays out of it."""
+    settings.LIANLUO_PAGE_CACHE_SECONDS = 0
+
+
 def count_queries(client, url):
     client.get(url)  # first render creates image renditions once; measure the steady state
     with CaptureQueriesContext(connection) as ctx:
