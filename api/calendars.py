@@ -7,10 +7,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api.errors import ApiErrorSerializer
 from api.popolo import public_deputies, public_stations
+from api.public import PublicAPIView
 from content.ical import DISTRICT_FEED_DAYS, schedules_calendar, station_calendar
 from content.models import ReceptionSchedule, Street
 
@@ -38,7 +38,7 @@ def _responses(not_found: str) -> dict:
     }
 
 
-class CalendarView(APIView):
+class CalendarView(PublicAPIView):
     renderer_classes = [ICalendarRenderer]
 
     def finalize_response(self, request, response, *args, **kwargs):

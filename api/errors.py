@@ -7,12 +7,13 @@ themselves (see open311), this handler covers every other API view.
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from django.conf import settings
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve
+
+from api.public import PublicAPIView
 
 MESSAGES = {
     status.HTTP_400_BAD_REQUEST: "请求格式有误",
@@ -78,7 +79,7 @@ def error_response(description: str) -> OpenApiResponse:
 NOT_FOUND = error_response("没有找到（JSON 错误，中文说明）")
 
 
-class UnknownApiPath(APIView):
+class UnknownApiPath(PublicAPIView):
     """Any /api/ address no interface answers: a JSON 404, not the site's HTML page.
 
     Matching every /api/ address, it also keeps CommonMiddleware from adding a missing slash,

@@ -4,7 +4,6 @@ and one person, organization or membership."""
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api.errors import NOT_FOUND
 from api.popolo import Popolo
@@ -17,6 +16,7 @@ from api.popolo_serializers import (
     PopoloPersonSerializer,
     PopoloPostSerializer,
 )
+from api.public import PublicAPIView
 
 TAG = "Popolo：代表、联络站与任职"
 PUBLIC_ONLY = (
@@ -24,7 +24,7 @@ PUBLIC_ONLY = (
 )
 
 
-class PopoloView(APIView):
+class PopoloView(PublicAPIView):
     """A read-only Popolo answer built by api.popolo."""
 
     def popolo(self, request) -> Popolo:

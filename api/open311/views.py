@@ -15,9 +15,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from django.http import Http404
 from django.utils import timezone
@@ -34,6 +32,7 @@ from api.open311.formats import (
     Open311XMLRenderer,
 )
 from api.open311.submit import TOO_MANY_SUBMISSIONS, service_notice, take_in_request
+from api.public import PublicAPIView
 from base import audit
 from base.ids import parse_id
 from workflows.models import Category
@@ -76,12 +75,10 @@ def as_open311_error(exc) -> Open311Error | None:
     return None
 
 
-class Open311View(APIView):
+class Open311View(PublicAPIView):
     renderer_classes = [Open311JSONRenderer, Open311XMLRenderer]
     parser_classes = [FormParser, MultiPartParser, JSONParser, Open311XMLParser]
     content_negotiation_class = SuffixNegotiation
-    authentication_classes = []
-    permission_classes = [AllowAny]
     throttle_classes = []
 
     def get_format_suffix(self, **kwargs):
