@@ -40,6 +40,7 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.encoding import iri_to_uri
 
 from wagtail.contrib.frontend_cache.backends.http import HTTPBackend, PurgeRequest
 from wagtail.contrib.frontend_cache.utils import purge_urls_from_cache
@@ -62,7 +63,9 @@ def _enabled() -> bool:
 
 
 def path_key(path: str) -> str:
-    return "pagecache:path:" + hashlib.sha256(path.encode()).hexdigest()[:32]
+    """One key per address, whether it comes decoded (request.path: 草案) or as Wagtail writes
+    page URLs (%E8%8D%89%E6%A1%88)."""
+    return "pagecache:path:" + hashlib.sha256(iri_to_uri(path).encode()).hexdigest()[:32]
 
 
 def _variant(request) -> str:

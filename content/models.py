@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
+from modelcluster.queryset import FakeQuerySet
 from wagtail import hooks
 from wagtail.admin.panels import (
     FieldPanel,
@@ -622,6 +623,10 @@ class StationPage(RoutablePageMixin, Page):
         the same objects as there)."""
         today = today or timezone.localdate()
         end = today + dt.timedelta(days=HORIZON_DAYS)
+        count = count or settings.LIANLUO_UPCOMING_RECEPTIONS
+        if isinstance(self.reception_schedules.all(), FakeQuerySet):
+            # A preview or an old revision: the rules are the draft's, in memory, not rows.
+            return occurrences_between(list(self.reception_schedules.all()), today, end)[:count]
         # The holiday calendar's overrides for the window come with the rules, as
         # occurrences_between would read them (40 days either side).
         overrides = CalendarDay.objects.filter(
@@ -649,7 +654,7 @@ class StationPage(RoutablePageMixin, Page):
         workdays = WorkdayCalendar(
             overrides={day.date: (day.kind, day.name) for day in instances(CalendarDay, schedules[0]._calendar)}
         )
-        return occurrences_between(schedules, today, end, workdays)[: count or settings.LIANLUO_UPCOMING_RECEPTIONS]
+        return occurrences_between(schedules, today, end, workdays)[:count]
 
     def child_pages(self, activities: int = 6):
         """The live child stations (tree order) and the latest `activities` live activities
@@ -683,6 +688,8 @@ class StationPage(RoutablePageMixin, Page):
         return self.child_pages(activities=limit)[1]
 
     def station_photos(self):
+        if isinstance(self.photos.all(), FakeQuerySet):  # a preview or an old revision: in memory
+            return list(self.photos.all())
         photos = list(
             self.photos.select_related("image").annotate(_renditions=rendition_rows(STATION_PHOTO_SPEC, "image_id"))
         )
@@ -732,6 +739,11 @@ class StationPage(RoutablePageMixin, Page):
         whose view is called like a method of the page: view(page, request, ...)."""
         added = [route for register in hooks.get_hooks("register_station_page_urls") for route in register()]
         return (*super().get_subpage_urls(), *added)
+
+    def get_cached_paths(self):
+        """What the page cache holds for a station (content.page_purge): the page, its print
+        card and its calendar."""
+        return ["/", "/card/", "/calendar/"]
 
     @path("")
     def station_home(self, request):

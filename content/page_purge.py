@@ -28,8 +28,6 @@ from base import pagecache
 from content.models import ActivityPage, Deputy, Membership, ReceptionSchedule, StationPage, Street
 from content.site_settings import SiteIdentity
 
-STATION_ROUTES = ("", "card/", "calendar/")
-
 
 def _page_url(page: Page) -> str | None:
     parts = page.get_url_parts()
@@ -37,13 +35,15 @@ def _page_url(page: Page) -> str | None:
 
 
 def page_paths(pages: Iterable[Page]) -> list[str]:
+    """Each page's cached paths: its address and the routes it declares in Wagtail's
+    `get_cached_paths()` (a station's card and calendar, a draft's articles)."""
     paths = []
     for page in pages:
         url = _page_url(page)
         if url is None:
             continue
-        routes = STATION_ROUTES if isinstance(page.specific_deferred, StationPage) else ("",)
-        paths += [url + route for route in routes]
+        specific = page.specific_deferred if type(page) is Page else page
+        paths += [url + route.lstrip("/") for route in specific.get_cached_paths()]
     return paths
 
 
@@ -53,7 +53,7 @@ def station_paths(station_ids: Iterable[int | None]) -> list[str]:
     if not ids:
         return []
     pages = StationPage.objects.filter(pk__in=ids).only("pk", "url_path", "depth", "path", "content_type_id")
-    return [url + route for url in (_page_url(page) for page in pages) if url for route in STATION_ROUTES]
+    return page_paths(pages)
 
 
 def deputy_paths(deputy_ids: Iterable[int | None]) -> list[str]:
@@ -116,7 +116,7 @@ def page_deleted(sender, instance, **kwargs):
     if not isinstance(instance, Page) or type(instance) is Page or not instance.live:
         return
     own = _relative(instance.url_path)
-    routes = STATION_ROUTES if isinstance(instance, StationPage) else ("",)
+    routes = [route.lstrip("/") for route in instance.get_cached_paths()]
     parent = Page.objects.filter(path=instance.path[: -Page.steplen]).first()
     pagecache.purge_paths([*(own + route for route in routes if own), *page_paths([parent] if parent else []), "/"])
 
@@ -143,15 +143,18 @@ def duty_deputies_changed(sender, instance, pk_set=None, **kwargs):
         pagecache.purge_paths([*_schedule_paths(instance), *deputy_paths(pk_set or ())])
 
 
-def watch_station_section(model, *, uid: str, station=lambda instance: instance.station_id, also=(), when=None):
+def watch_station_section(
+    model, *, uid: str, station=lambda instance: instance.station_id, also=(), extra=None, when=None
+):
     """Purge a station's page when a row shown in one of its sections changes (a feature app's
     results, topics, meetings…); `when(instance)` limits it to rows the page shows or showed,
-    `also` adds the app's own listing pages."""
+    `also` adds the app's own listing pages, `extra(instance)` pages that depend on the row."""
 
     def paths(instance):
         if when is not None and not when(instance):
             return ()
-        return [*station_paths([station(instance)]), *(str(path) for path in also)]
+        found = [*station_paths([station(instance)]), *(str(path) for path in also)]
+        return found + list(extra(instance)) if extra is not None else found
 
     pagecache.watch(model, paths, uid=uid)
 

@@ -160,6 +160,11 @@ class DraftPage(RoutablePageMixin, Page):
             Consultation.for_page(self).sync_articles(self.text)
         return result
 
+    def get_cached_paths(self):
+        """What the page cache holds for a draft: its page and each article's page."""
+        numbers = Article.objects.filter(consultation__page_id=self.pk).values_list("number", flat=True)
+        return ["/", *(f"/articles/{number}/" for number in numbers)]
+
     @classmethod
     def get_subpage_urls(cls):
         """The public routes (the draft, one article with its comments, the comment form) come

@@ -13,8 +13,9 @@ from wagtail import hooks
 from wagtail.models import Site
 
 from base import pagecache
-from content.models import Membership, MembershipRole, ReceptionSchedule
+from content.models import ContactPointPage, Membership, MembershipRole, ReceptionSchedule
 from content.site_settings import SiteIdentity
+from content.tree import add_station
 from permissions.roles import Role, department_group_name, role_group_name
 from tests.conftest import make_deputy, new_opinion, replied, role_user, station_user
 from workflows import opinions
@@ -247,3 +248,14 @@ def test_a_proxy_in_front_is_sent_a_purge_for_each_variant_of_each_affected_page
         assert (path, "") in purged and (path, "lianluo_elder=1") in purged
     assert not any(path == tree["point"].url for path, _ in purged)
     assert {host for _path, host, _cookie in purge_listener} == {"localhost"}
+
+
+def test_an_address_in_chinese_is_purged_like_any_other(tree):
+    """Wagtail writes page URLs percent-encoded, requests arrive decoded: one page either way."""
+    point = add_station(tree["station"], ContactPointPage(title="草案联络点", slug="草案联络点"))
+    assert "%E8%8D%89" in point.url
+    warm(point.url)
+    point.title = "草案联络点（新址）"
+    point.save_revision().publish()
+    fresh = get(Client(), point.url)
+    assert cache_state(fresh) == "miss" and "草案联络点（新址）" in fresh.content.decode()

@@ -221,9 +221,10 @@ def test_no_other_role_sees_or_changes_it(client, two_streets, street, identity,
     assert identity.platform_name == "上城区人大代表联络站" and identity.organiser == "上城区人大常委会"
 
 
-def test_the_identity_costs_one_query_per_request(client, tree, deputy, identity):
+def test_the_identity_costs_one_query_per_request(client, tree, deputy, identity, settings):
     """Header, footer and title read the identity once; off the page tree the same query
-    also finds the site, which Wagtail then reuses."""
+    also finds the site, which Wagtail then reuses. (Rendered pages: the page cache is off.)"""
+    settings.LIANLUO_PAGE_CACHE_SECONDS = 0
     identity.logo = get_image_model().objects.create(title="区徽", file=png(200, 200))
     identity.save()
     for url, site_queries in (
