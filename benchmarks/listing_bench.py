@@ -38,13 +38,13 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from serve_bench import BENCH_DIR, configure_environment, ensure_postgres_database, manage
+
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = ROOT / "var" / "bench"
 DEFAULT_SQLITE = BENCH_DIR / "listing.sqlite3"
 STATIC_ROOT = BENCH_DIR / "listing_static"
 LISTING = "/admin/opinions/"
@@ -81,46 +81,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def configure_environment(args) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
-    os.environ["BENCH_STATIC_ROOT"] = str(STATIC_ROOT)
-    os.environ.pop("REDIS_URL", None)  # the local-memory cache, as serve_bench.py measures
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-        os.environ.pop("BENCH_SQLITE_PATH", None)
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["BENCH_SQLITE_PATH"] = str(args.sqlite_path)
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-
-
-def manage(*command: str) -> None:
-    """A management command in a child process (build_demo prints its progress)."""
-    result = subprocess.run([sys.executable, str(ROOT / "manage.py"), *command], cwd=ROOT, check=False)
-    if result.returncode:
-        raise SystemExit(f"manage.py {' '.join(command)} failed with exit code {result.returncode}")
-
-
-def ensure_postgres_database() -> None:
-    import psycopg
-    from psycopg import sql
-
-    from django.db import connection
-
-    params = connection.settings_dict
-    connect = {
-        "host": params.get("HOST") or None,
-        "port": params.get("PORT") or None,
-        "user": params.get("USER") or None,
-        "password": params.get("PASSWORD") or None,
-        "autocommit": True,
-    }
-    with psycopg.connect(dbname="postgres", **connect) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [params["NAME"]]).fetchone():
-            print(f"Creating PostgreSQL database {params['NAME']!r}")
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(params["NAME"])))
-
-
 def prepare_database(args) -> None:
     """Migrate; build the district unless it already holds the opinions asked for."""
     from django.db import connection, connections
@@ -146,7 +106,7 @@ def prepare_database(args) -> None:
             build.append("--reset")
         print(f"Building: manage.py {' '.join(build)}")
         started = time.perf_counter()
-        manage(*build)
+        manage(*build, capture=False)
         manage("sync_roles", "--verbosity", "0")
         print(f"Built in {time.perf_counter() - started:.0f} s")
     if connection.vendor == "postgresql":
@@ -370,7 +330,7 @@ def report(args, figures: dict) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    configure_environment(args)
+    configure_environment(args, STATIC_ROOT)
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -29,13 +29,13 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from serve_bench import BENCH_DIR, configure_environment, ensure_postgres_database, manage
+
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = ROOT / "var" / "bench"
 DEFAULT_SQLITE = BENCH_DIR / "open311.sqlite3"
 
 
@@ -52,46 +52,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.sqlite_path = args.sqlite_path.resolve()
     return args
-
-
-def configure_environment(args) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
-    os.environ.pop("REDIS_URL", None)
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-        os.environ.pop("BENCH_SQLITE_PATH", None)
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["BENCH_SQLITE_PATH"] = str(args.sqlite_path)
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-
-
-def manage(*command: str) -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "manage.py"), *command], cwd=ROOT, check=False)
-    if result.returncode:
-        raise SystemExit(f"manage.py {' '.join(command)} failed with exit code {result.returncode}")
-
-
-def ensure_postgres_database() -> None:
-    import psycopg
-    from psycopg import sql
-
-    from django.db import connection
-
-    params = connection.settings_dict
-    if "bench" not in params["NAME"]:
-        raise SystemExit("Refusing a PostgreSQL database whose name does not contain 'bench'.")
-    connect = {
-        "host": params.get("HOST") or None,
-        "port": params.get("PORT") or None,
-        "user": params.get("USER") or None,
-        "password": params.get("PASSWORD") or None,
-        "autocommit": True,
-    }
-    with psycopg.connect(dbname="postgres", **connect) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [params["NAME"]]).fetchone():
-            print(f"Creating PostgreSQL database {params['NAME']!r}")
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(params["NAME"])))
 
 
 def build_district(count: int) -> None:
@@ -172,6 +132,8 @@ def prepare_database(args) -> None:
     from django.db import connection, connections
 
     if connection.vendor == "postgresql":
+        if "bench" not in connection.settings_dict["NAME"]:
+            raise SystemExit("Refusing a PostgreSQL database whose name does not contain 'bench'.")
         ensure_postgres_database()
     else:
         args.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
@@ -244,7 +206,9 @@ def measure(args) -> None:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    configure_environment(args)
+    static_root = BENCH_DIR / "open311_static"  # no static files are served: an empty folder
+    static_root.mkdir(parents=True, exist_ok=True)
+    configure_environment(args, static_root)
     sys.path.insert(0, str(ROOT))
     import django
 
