@@ -42,7 +42,7 @@ import sys
 import time
 from pathlib import Path
 
-from serve_bench import BENCH_DIR, configure_environment, ensure_postgres_database, manage
+from serve_bench import BENCH_DIR, configure_environment, ensure_postgres_database, manage, signed_in_cookie
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE = BENCH_DIR / "listing.sqlite3"
@@ -126,27 +126,6 @@ def prepare_database(args) -> None:
 # --------------------------------------------------------------------------------------------
 # Who looks at the listing
 # --------------------------------------------------------------------------------------------
-
-
-def signed_in_cookie(user) -> str:
-    """A session for `user` made the way a sign-in makes it, with the two-factor mark."""
-    from importlib import import_module
-
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    if "django_otp" in settings.INSTALLED_APPS:
-        from django_otp import DEVICE_ID_SESSION_KEY
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
 def viewers(names: list[str]) -> list[tuple[str, object, str]]:
