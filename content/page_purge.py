@@ -95,18 +95,22 @@ def page_changed(sender, instance, **kwargs):
 @receiver(post_page_move)
 def page_moved(sender, instance, url_path_before="", **kwargs):
     purge_page(instance)
-    # The old address, and the old parent's list of children.
-    pagecache.purge_paths([_relative(url_path_before)])
+    # The old address with its routes, and the old parent's list of children.
+    pagecache.purge_paths(_paths_at(url_path_before, instance))
     parent_before = kwargs.get("parent_page_before")
     if parent_before is not None:
         pagecache.purge_paths(page_paths([parent_before]))
 
 
-def _relative(url_path: str) -> str:
+def _paths_at(url_path: str, page: Page) -> list[str]:
+    """The cached paths `page` had at `url_path` (a page's tree address: where it was before a
+    move, or where it stood before being deleted)."""
+    specific = page.specific_deferred if type(page) is Page else page
     for site in Site.get_site_root_paths():
         if url_path.startswith(site.root_path):
-            return "/" + url_path[len(site.root_path) :]
-    return ""
+            address = "/" + url_path[len(site.root_path) :]
+            return [address + route.lstrip("/") for route in specific.get_cached_paths()]
+    return []
 
 
 @receiver(post_delete)
@@ -115,10 +119,8 @@ def page_deleted(sender, instance, **kwargs):
     their deputies' pages as they go."""
     if not isinstance(instance, Page) or type(instance) is Page or not instance.live:
         return
-    own = _relative(instance.url_path)
-    routes = [route.lstrip("/") for route in instance.get_cached_paths()]
     parent = Page.objects.filter(path=instance.path[: -Page.steplen]).first()
-    pagecache.purge_paths([*(own + route for route in routes if own), *page_paths([parent] if parent else []), "/"])
+    pagecache.purge_paths([*_paths_at(instance.url_path, instance), *page_paths([parent] if parent else []), "/"])
 
 
 def _deputy_paths(deputy: Deputy) -> list[str]:
