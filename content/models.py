@@ -46,10 +46,11 @@ from wagtail.search.queryset import SearchableQuerySetMixin
 from base.calendar import WorkdayCalendar
 from base.history import ClusterHistoricalRecords, HistoricalRecords, QuietRevisionSaveMixin
 from base.models import CalendarDay
+from base.prepared import prepared
 from content import blocks
 from content.ical import station_calendar
 from content.jsonrows import JSONObject, instances, json_rows, json_rows_all
-from content.pagetree import ancestor_paths, children_q, descendants_q
+from content.pagetree import ancestor_paths, children_q, children_range, descendants_q
 from content.qr import qr_svg_markup, qr_svg_response
 from content.reception import HORIZON_DAYS, HolidayRule, Recurrence, occurrences_between
 from content.search import HIDDEN as SEARCH_HIDDEN
@@ -308,25 +309,12 @@ class OneQueryRouting:
         prefixes = [self.url_path + "/".join(path_components[:i]) + "/" for i in range(1, len(path_components) + 1)]
         site = getattr(request, "_wagtail_site", None)
         wants_identity = site is not None and not hasattr(request, SiteIdentity.get_cache_attr_name())
-        extra = {"_identity": _identity_row(site)} if wants_identity else {}
-        rows = list(
-            Page.objects.filter(
-                Q(slug__in=set(path_components), url_path__in=prefixes, depth__gt=self.depth)
-                | Q(path__in=[*ancestor_paths(self.path), self.path])
-            )
-            .select_related("stationpage__street")
-            .annotate(
-                _restricted=Exists(PageViewRestriction.objects.filter(page=OuterRef("pk"))),
-                _facilities=json_rows(
-                    StationPage.facilities.through.objects.all(),
-                    "stationpage",
-                    id="facility_id",
-                    name="facility__name",
-                    sort_order="facility__sort_order",
-                ),
-                **extra,
-            )
-            .order_by("path")
+        rows = _routing_rows(
+            sorted(set(path_components)),
+            prefixes,
+            [*ancestor_paths(self.path), self.path],
+            self.depth,
+            site.pk if wants_identity else None,
         )
         if wants_identity and rows:
             _keep_identity(request, site, rows[0]._identity)
@@ -358,7 +346,32 @@ class OneQueryRouting:
         return page.route(request, path_components[depth:])
 
 
-def _identity_row(site):
+@prepared
+def _routing_rows(slugs, prefixes, paths, depth, site_id):
+    """The pages below `depth` with one of `slugs` and `prefixes` as their url_path (the pages a
+    request's path can pass through), and the pages at `paths` (the routing page and its
+    ancestors), with their station fields, street, facilities and whether a view restriction
+    sits on each; with the site's identity when `site_id` is given."""
+    extra = {"_identity": _identity_row(site_id)} if site_id is not None else {}
+    return (
+        Page.objects.filter(Q(slug__in=slugs, url_path__in=prefixes, depth__gt=depth) | Q(path__in=paths))
+        .select_related("stationpage__street")
+        .annotate(
+            _restricted=Exists(PageViewRestriction.objects.filter(page=OuterRef("pk"))),
+            _facilities=json_rows(
+                StationPage.facilities.through.objects.all(),
+                "stationpage",
+                id="facility_id",
+                name="facility__name",
+                sort_order="facility__sort_order",
+            ),
+            **extra,
+        )
+        .order_by("path")
+    )
+
+
+def _identity_row(site_id):
     """The site's identity (站点标识) with its logo's image as one JSON object, to read with the
     routing query."""
     image_model = get_image_model()
@@ -367,7 +380,7 @@ def _identity_row(site):
     )
     fields = {field.attname: field.attname for field in SiteIdentity._meta.concrete_fields}
     return Subquery(
-        SiteIdentity.objects.filter(site=site)
+        SiteIdentity.objects.filter(site_id=site_id)
         .order_by("pk")
         .values(_row=JSONObject(**fields, _logo=Subquery(logo[:1], output_field=models.JSONField())))[:1],
         output_field=models.JSONField(),
@@ -604,13 +617,7 @@ class StationPage(RoutablePageMixin, Page):
     def wall_memberships(self):
         """The current memberships with their deputies and photos, and the photos' renditions
         for the wall read in the same query (content.jsonrows)."""
-        memberships = list(
-            Membership.objects.current()
-            .filter(station=self)
-            .select_related("deputy", "deputy__photo")
-            .annotate(_renditions=rendition_rows(DEPUTY_PHOTO_SPEC, "deputy__photo_id"))
-            .order_by("role_rank", "sort_order", "pk")
-        )
+        memberships = _wall_memberships(self.pk, timezone.localdate())
         for membership in memberships:
             attach_renditions(membership.deputy.photo, membership._renditions)
         return memberships
@@ -629,21 +636,12 @@ class StationPage(RoutablePageMixin, Page):
             return occurrences_between(list(self.reception_schedules.all()), today, end)[:count]
         # The holiday calendar's overrides for the window come with the rules, as
         # occurrences_between would read them (40 days either side).
-        overrides = CalendarDay.objects.filter(
-            date__gte=today - dt.timedelta(days=40), date__lte=end + dt.timedelta(days=40)
-        )
-        through = ReceptionSchedule.duty_deputies.through
-        deputy_fields = {field.attname: f"deputy__{field.attname}" for field in Deputy._meta.concrete_fields}
-        schedules = list(
-            self.reception_schedules.all().annotate(
-                _duty=json_rows(through.objects.all(), "receptionschedule", **deputy_fields),
-                _calendar=json_rows_all(overrides, date="date", kind="kind", name="name"),
-            )
-        )
+        schedules = _reception_rules(self.pk, today - dt.timedelta(days=40), end + dt.timedelta(days=40))
         if not schedules:
             return []
         wall = {m.deputy_id: m.deputy for m in memberships or ()}
         for schedule in schedules:
+            schedule._state.fields_cache["station"] = self
             duty = sorted(
                 (wall.get(deputy.pk, deputy) for deputy in instances(Deputy, schedule._duty)),
                 key=lambda deputy: (deputy.name, deputy.pk),
@@ -660,17 +658,9 @@ class StationPage(RoutablePageMixin, Page):
         """The live child stations (tree order) and the latest `activities` live activities
         (newest first), read together in one query: both are children of this page. Both
         halves of the condition are on the page table, so each uses an index."""
-        children = children_q(self)
-        latest = ActivityPage.objects.filter(children, live=True).order_by("-date", "-pk").values("pk")[:activities]
-        # Not-an-activity rather than one of the station types: a condition the content type
-        # index cannot answer, so SQLite takes the path index for this half.
         activity_type = ContentType.objects.get_for_model(ActivityPage).pk
+        rows = _child_pages(self.depth + 1, *children_range(self), activity_type, activities=activities)
         station_types = {ct.pk for ct in ContentType.objects.get_for_models(*STATION_PAGE_MODELS).values()}
-        rows = (
-            Page.objects.filter(Q(children, ~Q(content_type_id=activity_type), live=True) | Q(pk__in=latest))
-            .select_related("stationpage", "activitypage")
-            .order_by("path")
-        )
         stations, found = [], []
         for row in rows:
             if row.content_type_id in station_types:
@@ -690,9 +680,7 @@ class StationPage(RoutablePageMixin, Page):
     def station_photos(self):
         if isinstance(self.photos.all(), FakeQuerySet):  # a preview or an old revision: in memory
             return list(self.photos.all())
-        photos = list(
-            self.photos.select_related("image").annotate(_renditions=rendition_rows(STATION_PHOTO_SPEC, "image_id"))
-        )
+        photos = _station_photos(self.pk)
         for photo in photos:
             attach_renditions(photo.image, photo._renditions)
         return photos
@@ -1078,3 +1066,63 @@ class ActivityPage(Page):
         context["breadcrumbs"] = breadcrumbs(self)
         context["activity_deputies"] = list(self.deputies.all())
         return context
+
+
+# --------------------------------------------------------------------------------------------
+# The station page's queries, compiled once per process (base.prepared)
+# --------------------------------------------------------------------------------------------
+
+
+@prepared
+def _wall_memberships(station_id, today):
+    return (
+        Membership.objects.current(today)
+        .filter(station_id=station_id)
+        .select_related("deputy", "deputy__photo")
+        .annotate(_renditions=rendition_rows(DEPUTY_PHOTO_SPEC, "deputy__photo_id"))
+        .order_by("role_rank", "sort_order", "pk")
+    )
+
+
+@prepared
+def _reception_rules(station_id, calendar_from, calendar_to):
+    """A station's reception rules, each with its duty deputies, and the holiday calendar's
+    overrides between the two dates (the same on every rule), as JSON rows."""
+    through = ReceptionSchedule.duty_deputies.through
+    deputy_fields = {field.attname: f"deputy__{field.attname}" for field in Deputy._meta.concrete_fields}
+    overrides = CalendarDay.objects.filter(date__gte=calendar_from, date__lte=calendar_to)
+    return (
+        ReceptionSchedule.objects.filter(station_id=station_id)
+        .annotate(
+            _duty=json_rows(through.objects.all(), "receptionschedule", **deputy_fields),
+            _calendar=json_rows_all(overrides, date="date", kind="kind", name="name"),
+        )
+        .order_by("sort_order", "pk")
+    )
+
+
+@prepared
+def _child_pages(depth, path_from, path_to, activity_type, *, activities):
+    """The live child pages that are not activities (tree order), and the latest `activities`
+    live activities (content type `activity_type`), of the page whose children are at `depth`
+    between the two paths. Both
+    halves of the condition are on the page table, so each uses an index; not-an-activity
+    rather than one of the station types, a condition the content type index cannot answer,
+    so SQLite takes the path index for this half."""
+    children = Q(depth=depth, path__range=(path_from, path_to))
+    latest = ActivityPage.objects.filter(children, live=True).order_by("-date", "-pk").values("pk")[:activities]
+    return (
+        Page.objects.filter(Q(children, ~Q(content_type_id=activity_type), live=True) | Q(pk__in=latest))
+        .select_related("stationpage", "activitypage")
+        .order_by("path")
+    )
+
+
+@prepared
+def _station_photos(station_id):
+    return (
+        StationPhoto.objects.filter(station_id=station_id)
+        .select_related("image")
+        .annotate(_renditions=rendition_rows(STATION_PHOTO_SPEC, "image_id"))
+        .order_by("sort_order", "pk")
+    )

@@ -23,9 +23,14 @@ def children_q(page, prefix: str = "") -> Q:
     return Q(
         **{
             f"{prefix}depth": page.depth + 1,
-            f"{prefix}path__range": (page.path + "0" * STEP, page.path + _TOP * STEP),
+            f"{prefix}path__range": children_range(page),
         }
     )
+
+
+def children_range(page) -> tuple[str, str]:
+    """The lowest and highest path a child of `page` can have (with `depth = page.depth + 1`)."""
+    return page.path + "0" * STEP, page.path + _TOP * STEP
 
 
 def descendants_q(page, prefix: str = "", inclusive: bool = False) -> Q:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from wagtail import hooks
 
+from base.prepared import prepared
 from deliberation.models import RESOLUTION_DEADLINE, Meeting, MeetingState, Progress, Resolution
 
 PUBLIC_STATES = (MeetingState.PLANNED, MeetingState.HELD, MeetingState.CLOSED)
@@ -36,8 +37,13 @@ def meeting_url(meeting) -> str:
 @hooks.register("construct_station_page_context")
 def add_station_meetings(station, request, context):
     """The station's latest meetings for its page, in one query."""
-    context["deliberation_meetings"] = list(
-        Meeting.objects.filter(station_id=station.pk, state__in=PUBLIC_STATES)
+    context["deliberation_meetings"] = _station_meetings(station.pk)
+
+
+@prepared
+def _station_meetings(station_id):
+    return (
+        Meeting.objects.filter(station_id=station_id, state__in=PUBLIC_STATES)
         .only(*LISTED_FIELDS)
         .order_by("-date", "-pk")[:ON_STATION_PAGE]
     )

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from base.prepared import prepared
 from base.roles import Roles
 from content.models import Deputy, Membership, StationPage
 from content.scoping import station_work_q
@@ -183,8 +184,13 @@ def submit_reply(reply: Reply, today: dt.date | None = None) -> tuple[TopicReply
 
 def public_topics(station, limit: int = 5) -> list[DiscussionTopic]:
     """A station's topics for its page: open ones first, then the latest closed ones."""
-    return list(
-        DiscussionTopic.objects.filter(station=station, state__in=(T.OPEN, T.CLOSED))
+    return _public_topics(station.pk, limit=limit)
+
+
+@prepared
+def _public_topics(station_id, *, limit):
+    return (
+        DiscussionTopic.objects.filter(station_id=station_id, state__in=(T.OPEN, T.CLOSED))
         .select_related("deputy")
         .order_by("state", "-created_at")[:limit]
     )

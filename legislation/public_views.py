@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from wagtail import hooks
 
+from base.prepared import prepared
 from legislation.comments import CommentError, CommentInput, lookup, submit_comment
 from legislation.compilation import AdoptionFigures, adoption_figures, result_for
 from legislation.models import (
@@ -282,8 +283,13 @@ hooks.register("register_draft_page_urls", draft_page_urls)
 @hooks.register("construct_station_page_context")
 def add_station_drafts(station, request, context):
     """A contact point's page lists its drafts open for comment and those recently fed back."""
-    context["legislation_drafts"] = list(
-        Consultation.objects.filter(station_id=station.pk, state__in=PUBLIC_STATES, page__live=True)
+    context["legislation_drafts"] = _station_drafts(station.pk)
+
+
+@prepared
+def _station_drafts(station_id):
+    return (
+        Consultation.objects.filter(station_id=station_id, state__in=PUBLIC_STATES, page__live=True)
         .select_related("page")
         .order_by("-page__opens_on")[:5]
     )

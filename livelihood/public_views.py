@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from wagtail import hooks
 
 from base.ids import parse_id
+from base.prepared import prepared
 from content.models import StationPage
 from livelihood import implementation
 from livelihood.models import Candidate, Nomination, NominationSource, ProjectRound, RoundState
@@ -72,11 +73,14 @@ class NominationForm(IdempotentForm):
 def add_station_rounds(station, request, context):
     """Every station page offers the rounds collecting nominations there: the district's, and
     its street's."""
-    context["livelihood_rounds"] = list(
-        ProjectRound.objects.filter(state=S.NOMINATING)
-        .filter(Q(street__isnull=True) | Q(street_id=station.street_id))
-        .order_by("street_id", "-year")
-    )
+    context["livelihood_rounds"] = _nominating_rounds(station.street_id)
+
+
+@prepared
+def _nominating_rounds(street_id):
+    """The rounds collecting nominations: the district's, and the street's (if any)."""
+    rounds = Q(street__isnull=True) if street_id is None else Q(street__isnull=True) | Q(street_id=street_id)
+    return ProjectRound.objects.filter(rounds, state=S.NOMINATING).order_by("street_id", "-year")
 
 
 def _receipt(nomination: Nomination) -> str:

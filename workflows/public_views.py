@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from base.ids import parse_id
+from base.prepared import prepared
 from content.models import StationLevel, StationPage, Street
 from workflows import opinions
 from workflows.intake import (
@@ -309,7 +310,12 @@ def published_opinions(queryset=None):
 
 def station_results(station, limit: int = 5) -> list[Opinion]:
     """The newest published results of opinions raised at this station."""
-    return list(published_opinions().filter(origin_station=station)[:limit])
+    return _station_results(station.pk, limit=limit)
+
+
+@prepared
+def _station_results(station_id, *, limit):
+    return published_opinions().filter(origin_station_id=station_id)[:limit]
 
 
 def results(request):

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "permissions.admin_scope.AdminScopeMiddleware",
     # Anonymous visitors' public pages from the shared cache (base.pagecache).
     "base.pagecache.PageCacheMiddleware",
+    # The site and home page of a page Wagtail serves, in one prepared query (content.sites).
+    "content.sites.ServeSiteMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, as django-axes requires: turns a lockout into its response.
     "axes.middleware.AxesMiddleware",
