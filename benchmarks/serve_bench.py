@@ -1320,7 +1320,9 @@ def _ms(seconds: float | None) -> float | None:
 # --------------------------------------------------------------------------------------------
 
 # bakerydemo's own base settings with what the benchmark's settings change for Lianluo: DEBUG
-# off, local hosts, a local-memory cache, SQLite, no mail. Written next to its database.
+# off, local hosts, a local-memory cache, SQLite with connections kept open between requests
+# (CONN_MAX_AGE, as Lianluo's; bakerydemo's own settings keep them 500 s on a DATABASE_URL), no
+# mail. Written next to its database.
 BAKERY_SETTINGS = """\
 import os
 
@@ -1329,7 +1331,9 @@ from bakerydemo.settings.base import *  # noqa: F403
 DEBUG = False
 SECRET_KEY = "bench-only-insecure-key-" + "x" * 40
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["BAKERY_SQLITE_PATH"]}}
+DATABASES = {
+    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["BAKERY_SQLITE_PATH"], "CONN_MAX_AGE": 60}
+}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 STATIC_ROOT = os.environ["BAKERY_STATIC_ROOT"]

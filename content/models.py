@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from django import forms
@@ -20,7 +22,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -39,6 +41,7 @@ from wagtail.admin.panels import (
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model, get_image_model_string
+from wagtail.images.models import Filter
 from wagtail.models import Orderable, Page, PageViewRestriction, RevisionMixin
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
@@ -170,13 +173,31 @@ def rendition_rows(spec: str, image_lookup: str):
     )
 
 
-def attach_renditions(image, rows) -> None:
+def attach_renditions(image, rows, spec: str | None = None) -> None:
     """Give `image` the renditions read as JSON rows, as Wagtail's prefetch would: `{% image %}`
-    then finds its rendition there (or makes it, once) without a query."""
+    then finds its rendition there (or makes it, once) without a query. With `spec`, the one
+    `{% image %}` would pick for it (same spec, same focal point) is also kept as the image's
+    `shown_rendition` (None when it is not made yet), for a template to write its <img> itself
+    rather than through the tag, which parses the spec again for every image."""
     if image is not None:
         image.prefetched_renditions = instances(get_image_model().get_rendition_model(), rows)
         for rendition in image.prefetched_renditions:
             rendition.image = image
+        if spec is not None:
+            key = _image_filter(spec).get_cache_key(image)
+            image.shown_rendition = next(
+                (r for r in image.prefetched_renditions if r.filter_spec == spec and r.focal_point_key == key), None
+            )
+
+
+@functools.cache
+def _image_filter(spec: str) -> Filter:
+    return Filter(spec=spec)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _deputy_url(pk: int, script_prefix: str, urlconf) -> str:
+    return reverse("deputy_detail", args=[pk])
 
 
 class DeputyQuerySet(SearchableQuerySetMixin, models.QuerySet):
@@ -257,7 +278,9 @@ class Deputy(QuietRevisionSaveMixin, RevisionMixin, index.Indexed, models.Model)
         return f"{self.name}（{self.get_congress_level_display()}）"
 
     def get_absolute_url(self):
-        return reverse("deputy_detail", args=[self.pk])
+        # A page lists many deputies (the wall, each reception's duty deputies): reversing
+        # each costs more than everything else about the link, and the answer never changes.
+        return _deputy_url(self.pk, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
 
     @property
     def title(self) -> str:
@@ -619,7 +642,7 @@ class StationPage(RoutablePageMixin, Page):
         for the wall read in the same query (content.jsonrows)."""
         memberships = _wall_memberships(self.pk, timezone.localdate())
         for membership in memberships:
-            attach_renditions(membership.deputy.photo, membership._renditions)
+            attach_renditions(membership.deputy.photo, membership._renditions, DEPUTY_PHOTO_SPEC)
         return memberships
 
     def upcoming_receptions(
@@ -652,30 +675,28 @@ class StationPage(RoutablePageMixin, Page):
         workdays = WorkdayCalendar(
             overrides={day.date: (day.kind, day.name) for day in instances(CalendarDay, schedules[0]._calendar)}
         )
-        return occurrences_between(schedules, today, end, workdays)[:count]
+        return occurrences_between(schedules, today, end, workdays, first=count)
 
-    def child_pages(self, activities: int = 6):
+    def child_pages(self, request=None, activities: int = 6) -> tuple[list[PageLink], list[PageLink]]:
         """The live child stations (tree order) and the latest `activities` live activities
-        (newest first), read together in one query: both are children of this page. Both
-        halves of the condition are on the page table, so each uses an index."""
+        (newest first), read together in one query as links (both are children of this page,
+        so each one's address is this page's and its slug)."""
         activity_type = ContentType.objects.get_for_model(ActivityPage).pk
         rows = _child_pages(self.depth + 1, *children_range(self), activity_type, activities=activities)
-        station_types = {ct.pk for ct in ContentType.objects.get_for_models(*STATION_PAGE_MODELS).values()}
+        base = self.get_url(request)
         stations, found = [], []
         for row in rows:
-            if row.content_type_id in station_types:
-                row._cached_parent_obj = self
-                stations.append(_specific_from_row(row))
-            elif row.content_type_id == activity_type:
-                found.append(row.activitypage)
+            url = f"{base}{row['slug']}/" if base else None
+            if row["stationpage__level"] is not None:
+                level = row["stationpage__level"]
+                label = StationLevel(level).label if level in StationLevel.values else level
+                stations.append(PageLink(row["pk"], row["title"], url, label, address=row["stationpage__address"]))
+            elif row["content_type_id"] == activity_type:
+                kind = row["activitypage__kind"]
+                label = ActivityKind(kind).label if kind in ActivityKind.values else kind
+                found.append(PageLink(row["pk"], row["title"], url, label, date=row["activitypage__date"]))
         found.sort(key=lambda activity: (activity.date, activity.pk), reverse=True)
         return stations, found
-
-    def child_stations(self):
-        return self.child_pages(activities=0)[0]
-
-    def recent_activities(self, limit=6):
-        return self.child_pages(activities=limit)[1]
 
     def station_photos(self):
         if isinstance(self.photos.all(), FakeQuerySet):  # a preview or an old revision: in memory
@@ -701,7 +722,7 @@ class StationPage(RoutablePageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        child_stations, activities = self.child_pages()
+        child_stations, activities = self.child_pages(request)
         memberships = self.wall_memberships()
         context.update(
             station=self,
@@ -1101,6 +1122,19 @@ def _reception_rules(station_id, calendar_from, calendar_to):
     )
 
 
+@dataclass(frozen=True)
+class PageLink:
+    """A child page as its parent's page lists it: a link, and what is written beside it (a
+    station's level and address, an activity's kind and date)."""
+
+    pk: int
+    title: str
+    url: str | None
+    label: str
+    address: str = ""
+    date: dt.date | None = None
+
+
 @prepared
 def _child_pages(depth, path_from, path_to, activity_type, *, activities):
     """The live child pages that are not activities (tree order), and the latest `activities`
@@ -1113,8 +1147,17 @@ def _child_pages(depth, path_from, path_to, activity_type, *, activities):
     latest = ActivityPage.objects.filter(children, live=True).order_by("-date", "-pk").values("pk")[:activities]
     return (
         Page.objects.filter(Q(children, ~Q(content_type_id=activity_type), live=True) | Q(pk__in=latest))
-        .select_related("stationpage", "activitypage")
         .order_by("path")
+        .values(
+            "pk",
+            "title",
+            "slug",
+            "content_type_id",
+            "stationpage__level",
+            "stationpage__address",
+            "activitypage__date",
+            "activitypage__kind",
+        )
     )
 
 

@@ -50,6 +50,11 @@ class ReceptionOccurrence:
         return self.date != self.nominal_date
 
     @property
+    def date_label(self) -> str:
+        """The date as the page writes it (2026年12月8日)."""
+        return f"{self.date.year}年{self.date.month}月{self.date.day}日"
+
+    @property
     def start(self) -> dt.datetime:
         return dt.datetime.combine(self.date, self.schedule.start_time, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
@@ -72,12 +77,14 @@ class ReceptionOccurrence:
 
 def nth_weekday(year: int, month: int, week: int, weekday: int) -> dt.date | None:
     """The `week`-th `weekday` of a month (week=-1: the last one); None if it does not exist."""
-    days = [
-        d for d in std_calendar.Calendar().itermonthdates(year, month) if d.month == month and d.weekday() == weekday
-    ]
     if week == -1:
-        return days[-1]
-    return days[week - 1] if 0 < week <= len(days) else None
+        last = dt.date(year, month, std_calendar.monthrange(year, month)[1])
+        return last - dt.timedelta(days=(last.weekday() - weekday) % 7)
+    if week < 1:
+        return None
+    first = dt.date(year, month, 1)
+    day = first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (week - 1))
+    return day if day.month == month else None
 
 
 def nominal_dates(schedule: ReceptionSchedule, start: dt.date, end: dt.date):
@@ -128,18 +135,27 @@ def apply_holiday_rule(
     return None, holiday
 
 
-def occurrences_between(schedules, start: dt.date, end: dt.date, workdays: WorkdayCalendar | None = None):
-    """Every reception of the given schedules that lands in [start, end], ascending."""
+def occurrences_between(
+    schedules, start: dt.date, end: dt.date, workdays: WorkdayCalendar | None = None, first: int | None = None
+):
+    """Every reception of the given schedules that lands in [start, end], ascending; with
+    `first`, only the first that many (the same as cutting the whole list)."""
     workdays = workdays or WorkdayCalendar.load(start - dt.timedelta(days=40), end + dt.timedelta(days=40))
     found: list[ReceptionOccurrence] = []
     for schedule in schedules:
+        own: list[dt.date] = []
         # Nominal dates up to five weeks earlier may be postponed into the window.
         for nominal in nominal_dates(schedule, start - dt.timedelta(days=35), end):
+            # A holiday only ever moves a date later, so once this rule has `first` dates before
+            # this nominal date, none of its later ones can be among the first.
+            if first is not None and len(own) >= first and nominal > sorted(own)[first - 1]:
+                break
             actual, holiday = apply_holiday_rule(schedule, nominal, workdays)
             if actual is not None and start <= actual <= end:
                 found.append(ReceptionOccurrence(schedule, actual, nominal, holiday))
+                own.append(actual)
     found.sort(key=lambda o: (o.date, o.schedule.start_time, o.schedule.pk or 0))
-    return found
+    return found if first is None else found[:first]
 
 
 def upcoming_for_schedules(schedules, today: dt.date | None = None, count: int = 6, horizon_days: int = HORIZON_DAYS):

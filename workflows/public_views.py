@@ -310,12 +310,20 @@ def published_opinions(queryset=None):
 
 def station_results(station, limit: int = 5) -> list[Opinion]:
     """The newest published results of opinions raised at this station."""
-    return _station_results(station.pk, limit=limit)
+    results = _station_results(station.pk, limit=limit)
+    for result in results:
+        result._state.fields_cache["origin_station"] = station  # the page asking, not read again
+    return results
 
 
 @prepared
 def _station_results(station_id, *, limit):
-    return published_opinions().filter(origin_station_id=station_id)[:limit]
+    return (
+        published_opinions()
+        .filter(origin_station_id=station_id)
+        .select_related(None)
+        .select_related("category", "street", "department")[:limit]
+    )
 
 
 def results(request):
