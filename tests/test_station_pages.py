@@ -206,3 +206,21 @@ def test_public_pages_stay_chinese_for_an_english_browser(client, tree, deputy, 
 def test_public_pages_set_no_cookies_so_they_can_be_cached(client, tree):
     response = client.get(tree["station"].url)
     assert not response.cookies
+
+
+def test_pages_of_two_stations_read_in_turn_each_show_their_own_deputies_and_days(client, tree):
+    # The station page's queries are compiled once and run again with each station's values
+    # (base.prepared): nothing of one station may reach the next one's page.
+    pages = {tree["station"]: "东平站代表", tree["point"]: "网格点代表"}
+    for station, name in pages.items():
+        deputy = make_deputy(name)
+        Membership.objects.create(station=station, deputy=deputy, role=MembershipRole.HEAD)
+        rule = ReceptionSchedule.objects.create(station=station, title=f"{name}接待日", weekday=2, recurrence="weekly")
+        rule.duty_deputies.add(deputy)
+        rule.save()
+    for _ in range(2):
+        for station, name in pages.items():
+            html = client.get(station.url).content.decode()
+            other = next(other for other in pages.values() if other != name)
+            assert name in html and f"{name}接待日" in html
+            assert other not in html
