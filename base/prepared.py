@@ -146,6 +146,10 @@ class prepared:  # noqa: N801 (used as a decorator)
     """A function returning a queryset, made a function returning its rows, compiled once per
     shape (see the module's docstring)."""
 
+    # Shapes kept per function: a list's length is a shape, and a request's path decides some
+    # (the routing query's), so a stranger could otherwise make a process keep any number.
+    MAX_SHAPES = 64
+
     def __init__(self, build: Callable[..., QuerySet]):
         self.build = build
         self._plans: dict = {}
@@ -155,7 +159,9 @@ class prepared:  # noqa: N801 (used as a decorator)
         key = (tuple(_kind(value) for value in values), tuple(sorted(shape.items())))
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[key] = self._prepare(values, shape)
+            plan = self._prepare(values, shape)
+            if len(self._plans) < self.MAX_SHAPES:
+                self._plans[key] = plan
         if plan.queryset is None:
             return []
         flat = _flat(values)

@@ -134,3 +134,11 @@ def test_arguments_of_another_kind_are_refused(streets):
         made(streets[0])
     with pytest.raises(TypeError):
         made(True)
+
+
+def test_a_process_keeps_a_bounded_number_of_shapes_and_answers_beyond_them(streets):
+    made = prepared(lambda slugs: Street.objects.filter(slug__in=slugs).order_by("sort_order"))
+    for count in range(1, prepared.MAX_SHAPES + 20):
+        slugs = [f"s{i % 5}" for i in range(count)]
+        assert [s.slug for s in made(slugs)] == sorted(set(slugs), key=lambda slug: int(slug[1:]))
+    assert len(made._plans) == prepared.MAX_SHAPES
