@@ -33,6 +33,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -69,6 +70,7 @@ from permissions.models import StaffRequest, StationAssignment
 from suggestions.drafting import SUGGESTIONS, Draft, start_draft
 from suggestions.models import Suggestion, SuggestionReply
 from tests.conftest import make_deputy, role_user, station_user, street_user
+from tests.shared_base import shared_fixture
 from workflows.intake import Submission, submit
 from workflows.models import Category, Department, OpinionPhoto
 
@@ -123,9 +125,24 @@ def png_bytes():
     return buffer.getvalue()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _matrix_media_root(tmp_path_factory):
+    """One media root for the whole module: the world below is built once and shared by its
+    tests (tests/shared_base.py), so the files it writes (images, photos, attachments) must
+    still be there for the tests after the first."""
+    root = tmp_path_factory.mktemp("authorization-matrix")
+    with override_settings(MEDIA_ROOT=root / "media", LIANLUO_PRIVATE_MEDIA_ROOT=root / "private"):
+        yield
+
+
 @pytest.fixture
-def world(two_streets, street, django_user_model):
-    """Street A's objects of every kind, and the personas."""
+def _media_root():
+    """Replaces conftest's per-test media root with the module's one above."""
+
+
+@shared_fixture(base="two_streets")
+def matrix_world(two_streets, street):
+    """Street A's objects of every kind, and the personas (as `persona:<name>`)."""
     tree = two_streets
     station = tree["station"]
     secretary = street_user(street)
@@ -387,6 +404,16 @@ def world(two_streets, street, django_user_model):
         "legislation_consultation": legislation_consultation,
         "legislation_comment": legislation_comment,
         "api_key": ApiKey.objects.create(client_name="区12345热线平台", prefix="ll311_matrix00", key_hash="0" * 64),
+        **{f"persona:{name}": user for name, user in personas.items()},
+    }
+
+
+@pytest.fixture
+def world(matrix_world):
+    """The shared world, with its personas gathered under "personas"."""
+    personas = {key.removeprefix("persona:"): user for key, user in matrix_world.items() if key.startswith("persona:")}
+    return {
+        **{key: value for key, value in matrix_world.items() if not key.startswith("persona:")},
         "personas": personas,
     }
 

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -14,14 +15,28 @@ from wagtail.images.tests.utils import get_test_image_file
 from content.models import ActivityPage, ContactPointPage, Membership, ReceptionSchedule
 from content.tree import add_station
 from tests.conftest import make_deputy
+from tests.shared_base import shared_fixture
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _uncached(settings):
-    """These tests count what rendering a page costs: the public page cache stays out of it."""
-    settings.LIANLUO_PAGE_CACHE_SECONDS = 0
+@pytest.fixture(scope="module", autouse=True)
+def _uncached_with_one_media_root(tmp_path_factory):
+    """These tests count what rendering a page costs: the public page cache stays out of it.
+
+    The stations below are built once and shared by the tests (tests/shared_base.py), so the
+    deputies' photos they write must stay for the tests after the first: one media root for
+    the module. Set for the module, before any test's district is built."""
+    root = tmp_path_factory.mktemp("query-budgets")
+    with override_settings(
+        LIANLUO_PAGE_CACHE_SECONDS=0, MEDIA_ROOT=root / "media", LIANLUO_PRIVATE_MEDIA_ROOT=root / "private"
+    ):
+        yield
+
+
+@pytest.fixture
+def _media_root():
+    """Replaces conftest's per-test media root with the module's one above."""
 
 
 def count_queries(client, url):
@@ -54,7 +69,7 @@ def staff_station(station, n_deputies, n_children, prefix):
     return deputies
 
 
-@pytest.fixture
+@shared_fixture(base="tree")
 def two_stations(tree):
     from content.models import LiaisonStationPage
 
