@@ -79,12 +79,17 @@ def json_rows_all(queryset: models.QuerySet, **fields) -> Subquery:
 
 def instances(model: type[models.Model], rows) -> list[models.Model]:
     """Model instances of `rows` (dicts keyed by attname), each value made the field's type,
-    marked as loaded from the database so saving one would update, not insert."""
-    fields = {field.attname: field for field in model._meta.concrete_fields}
+    marked as loaded from the database so saving one would update, not insert (built as
+    Django builds a row it read, `from_db`: positional, the quicker way)."""
+    fields = model._meta.concrete_fields
     made = []
     for row in rows or ():
-        instance = model(**{name: fields[name].to_python(value) for name, value in row.items()})
-        instance._state.adding = False
-        instance._state.db = "default"
-        made.append(instance)
+        present = [field for field in fields if field.attname in row]
+        made.append(
+            model.from_db(
+                "default",
+                [field.attname for field in present],
+                [field.to_python(row[field.attname]) for field in present],
+            )
+        )
     return made

@@ -386,6 +386,7 @@ def _routing_rows(slugs, prefixes, paths, depth, site_id):
                 "stationpage",
                 id="facility_id",
                 name="facility__name",
+                description="facility__description",
                 sort_order="facility__sort_order",
             ),
             **extra,
@@ -666,7 +667,7 @@ class StationPage(RoutablePageMixin, Page):
         for schedule in schedules:
             schedule._state.fields_cache["station"] = self
             duty = sorted(
-                (wall.get(deputy.pk, deputy) for deputy in instances(Deputy, schedule._duty)),
+                (wall.get(row["id"]) or instances(Deputy, [row])[0] for row in schedule._duty or ()),
                 key=lambda deputy: (deputy.name, deputy.pk),
             )
             prefetched = Deputy.objects.all()
@@ -1116,7 +1117,7 @@ def _reception_rules(station_id, calendar_from, calendar_to):
         ReceptionSchedule.objects.filter(station_id=station_id)
         .annotate(
             _duty=json_rows(through.objects.all(), "receptionschedule", **deputy_fields),
-            _calendar=json_rows_all(overrides, date="date", kind="kind", name="name"),
+            _calendar=json_rows_all(overrides, id="id", date="date", kind="kind", name="name"),
         )
         .order_by("sort_order", "pk")
     )

@@ -35,6 +35,7 @@ class HolidayRule(models.TextChoices):
     KEEP = "keep", "节假日照常接待"
 
 
+WEEKDAY_NAMES = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 HORIZON_DAYS = 400  # how far ahead to look for the next dates (covers a yearly one-off)
 
 
@@ -51,8 +52,14 @@ class ReceptionOccurrence:
 
     @property
     def date_label(self) -> str:
-        """The date as the page writes it (2026年12月8日)."""
-        return f"{self.date.year}年{self.date.month}月{self.date.day}日"
+        """The date as the page writes it (2026年12月8日 星期二)."""
+        return f"{self.date.year}年{self.date.month}月{self.date.day}日 {WEEKDAY_NAMES[self.date.weekday()]}"
+
+    @property
+    def time_label(self) -> str:
+        """The hours as the page writes them (09:00–11:30)."""
+        start, end = self.schedule.start_time, self.schedule.end_time
+        return f"{start:%H:%M}–{end:%H:%M}" if start and end else ""
 
     @property
     def start(self) -> dt.datetime:
