@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import chinese_calendar
@@ -33,10 +34,26 @@ _HOLIDAY_NAMES_ZH = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class DayInfo:
     is_workday: bool
     holiday_name: str | None  # set when the day is off because of a statutory holiday
+
+
+@functools.lru_cache(maxsize=8192)
+def _published_day(date: dt.date) -> DayInfo:
+    """What the published calendar (the `chinese_calendar` package, else the fixed-date
+    holidays) says of a date. The package's answer never changes while the process runs, and
+    each of its lookups scans every date it knows to check the year, so it is kept."""
+    try:
+        on_holiday, name = chinese_calendar.get_holiday_detail(date)
+        workday = chinese_calendar.is_workday(date)
+    except NotImplementedError:
+        name = _FIXED_HOLIDAYS.get((date.month, date.day))
+        return DayInfo(name is None and date.weekday() < 5, name)
+    if workday:
+        return DayInfo(True, None)
+    return DayInfo(False, _HOLIDAY_NAMES_ZH.get(name, name) if on_holiday and name else None)
 
 
 @dataclass
@@ -64,15 +81,7 @@ class WorkdayCalendar:
             if kind == "workday":
                 return DayInfo(True, None)
             return DayInfo(False, name or "节假日")
-        try:
-            on_holiday, name = chinese_calendar.get_holiday_detail(date)
-            workday = chinese_calendar.is_workday(date)
-        except NotImplementedError:
-            name = _FIXED_HOLIDAYS.get((date.month, date.day))
-            return DayInfo(name is None and date.weekday() < 5, name)
-        if workday:
-            return DayInfo(True, None)
-        return DayInfo(False, _HOLIDAY_NAMES_ZH.get(name, name) if on_holiday and name else None)
+        return _published_day(date)
 
     def is_workday(self, date: dt.date) -> bool:
         return self.day(date).is_workday
