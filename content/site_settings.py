@@ -20,6 +20,8 @@ from wagtail.images import get_image_model_string
 from wagtail.models import Site
 from wagtail.models.sites import MATCH_DEFAULT, MATCH_HOSTNAME, MATCH_HOSTNAME_DEFAULT, MATCH_HOSTNAME_PORT
 
+from base.prepared import prepared
+
 # The Ministry of Industry and Information Technology's filing system: every ICP number
 # links here (the ministry asks sites to), and the Ministry of Public Security's, which
 # looks a 公安 record up by its digits.
@@ -143,12 +145,10 @@ def identity_for_request(request) -> SiteIdentity:
     return identity
 
 
-def _site_with_identity(request) -> Site | None:
-    """`Site.find_for_request`'s choice (wagtail.models.sites.get_site_for_hostname), with the
-    site's identity and logo read in the same query."""
-    hostname = split_domain_port(request._get_raw_host())[0]
-    port = request.get_port()
-    sites = list(
+def site_candidates(hostname: str, port: int):
+    """The sites a request to `hostname:port` may belong to, best first, as Wagtail's
+    `Site.find_for_request` ranks them (wagtail.models.sites.get_site_for_hostname)."""
+    return (
         Site.objects.annotate(
             match=Case(
                 When(hostname=hostname, port=port, then=MATCH_HOSTNAME_PORT),
@@ -159,9 +159,13 @@ def _site_with_identity(request) -> Site | None:
             )
         )
         .filter(Q(hostname=hostname) | Q(is_default_site=True))
-        .order_by("match")
-        .select_related("root_page", "siteidentity__logo")
+        .order_by("match", "pk")
     )
+
+
+def choose_site(sites: list) -> Site | None:
+    """Wagtail's choice among `site_candidates`: the hostname with the port, then the hostname
+    of the default site, then the default site unless exactly one other site has the hostname."""
     if not sites:
         return None
     if len(sites) == 1 or sites[0].match in (MATCH_HOSTNAME_PORT, MATCH_HOSTNAME_DEFAULT):
@@ -169,3 +173,25 @@ def _site_with_identity(request) -> Site | None:
     if sites[0].match == MATCH_DEFAULT:
         return sites[len(sites) == 2]
     return None
+
+
+def request_host_port(request) -> tuple[str, int] | None:
+    """The hostname and port Wagtail matches sites on; None when the port is not a number."""
+    port = request.get_port()
+    if not str(port).isdigit():
+        return None
+    return split_domain_port(request._get_raw_host())[0], int(port)
+
+
+@prepared
+def _sites_with_identity(hostname, port):
+    return site_candidates(hostname, port).select_related("root_page", "siteidentity__logo")
+
+
+def _site_with_identity(request) -> Site | None:
+    """`Site.find_for_request`'s choice, with the site's identity and logo read in the same
+    (prepared) query."""
+    host_port = request_host_port(request)
+    if host_port is None:
+        return Site.find_for_request(request)  # Wagtail's own answer, whatever it is
+    return choose_site(_sites_with_identity(*host_port))

@@ -5,56 +5,33 @@ Wagtail finds a request's site with a query built and compiled on every request
 specific class with a second query. For the pages Wagtail serves, `ServeSiteMiddleware` finds
 both with one query compiled once per process (base.prepared), and leaves them where Wagtail
 looks first (`request._wagtail_site`, the root page's cached `specific`). The choice of site
-is Wagtail's, rule for rule: the hostname with the port, then the hostname of the default
-site, then the default site unless exactly one other site has the hostname.
+is Wagtail's, rule for rule (`content.site_settings.choose_site`, shared with the pages that
+read the site with its identity).
 """
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, Q, When
-from django.http.request import split_domain_port
-
 from wagtail import views as wagtail_views
 from wagtail.models import Site
-from wagtail.models.sites import MATCH_DEFAULT, MATCH_HOSTNAME, MATCH_HOSTNAME_DEFAULT, MATCH_HOSTNAME_PORT
 
 from base.prepared import prepared
 from content.models import HomePage
+from content.site_settings import choose_site, request_host_port, site_candidates
 
 
 @prepared
 def _sites_for(hostname, port):
-    return (
-        Site.objects.annotate(
-            match=Case(
-                When(hostname=hostname, port=port, then=MATCH_HOSTNAME_PORT),
-                When(hostname=hostname, is_default_site=True, then=MATCH_HOSTNAME_DEFAULT),
-                When(is_default_site=True, then=MATCH_DEFAULT),
-                default=MATCH_HOSTNAME,
-                output_field=IntegerField(),
-            )
-        )
-        .filter(Q(hostname=hostname) | Q(is_default_site=True))
-        .order_by("match", "pk")
-        .select_related("root_page__homepage")
-    )
+    return site_candidates(hostname, port).select_related("root_page__homepage")
 
 
 def site_for_request(request) -> Site | None:
     """The request's site as Wagtail chooses it (`Site.find_for_request`), its root page's
     specific page already read when it is the district home page."""
-    hostname = split_domain_port(request._get_raw_host())[0]
-    port = request.get_port()
-    if not str(port).isdigit():
+    host_port = request_host_port(request)
+    if host_port is None:
         return Site.find_for_request(request)  # Wagtail's own answer, whatever it is
-    sites = _sites_for(hostname, int(port))
-    if not sites:
-        return None
-    if len(sites) == 1 or sites[0].match in (MATCH_HOSTNAME_PORT, MATCH_HOSTNAME_DEFAULT):
-        site = sites[0]
-    elif sites[0].match == MATCH_DEFAULT:
-        site = sites[len(sites) == 2]
-    else:
+    site = choose_site(_sites_for(*host_port))
+    if site is None:
         return None
     root = site.root_page
     if root.specific_class is HomePage:

@@ -7,6 +7,7 @@ from django.test import RequestFactory
 
 from wagtail.models import Site
 
+from content.site_settings import _site_with_identity
 from content.sites import site_for_request
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,8 @@ def test_every_host_and_port_gets_the_site_wagtail_would_choose(sites):
                 request.META.pop("HTTP_HOST", None)
             expected = Site._find_for_request(request)
             assert site_for_request(request) == expected, (host, port, expected)
+            # The pages Wagtail does not serve read the site with its identity, by the same rule.
+            assert _site_with_identity(request) == expected, (host, port, expected)
 
 
 def test_a_site_with_two_hostnames_and_no_default_falls_back_as_wagtail_does(sites):
@@ -46,6 +49,7 @@ def test_a_site_with_two_hostnames_and_no_default_falls_back_as_wagtail_does(sit
     for host, port in [("hubin.example", "9000"), ("unknown.example", "80"), ("point.example", "80")]:
         request = factory.get("/", SERVER_NAME=host, SERVER_PORT=port, HTTP_HOST=f"{host}:{port}")
         assert site_for_request(request) == Site._find_for_request(request), (host, port)
+        assert _site_with_identity(request) == Site._find_for_request(request), (host, port)
 
 
 def test_each_site_serves_its_own_pages(client, sites, tree, settings):
