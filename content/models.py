@@ -55,7 +55,7 @@ from content.ical import station_calendar
 from content.jsonrows import JSONObject, instances, json_rows, json_rows_all
 from content.pagetree import ancestor_paths, children_q, children_range, descendants_q
 from content.qr import qr_svg_markup, qr_svg_response
-from content.reception import HORIZON_DAYS, HolidayRule, Recurrence, occurrences_between
+from content.reception import HORIZON_DAYS, WEEKDAY_NAMES, HolidayRule, Recurrence, occurrences_between
 from content.search import HIDDEN as SEARCH_HIDDEN
 from content.search import (
     TitleSearchField,
@@ -657,7 +657,7 @@ class StationPage(RoutablePageMixin, Page):
         count = count or settings.LIANLUO_UPCOMING_RECEPTIONS
         if isinstance(self.reception_schedules.all(), FakeQuerySet):
             # A preview or an old revision: the rules are the draft's, in memory, not rows.
-            return occurrences_between(list(self.reception_schedules.all()), today, end)[:count]
+            return occurrences_between(list(self.reception_schedules.all()), today, end, first=count)
         # The holiday calendar's overrides for the window come with the rules, as
         # occurrences_between would read them (40 days either side).
         schedules = _reception_rules(self.pk, today - dt.timedelta(days=40), end + dt.timedelta(days=40))
@@ -952,15 +952,7 @@ class Membership(Orderable):
 # --------------------------------------------------------------------------------------------
 
 
-WEEKDAY_CHOICES = [
-    (0, "星期一"),
-    (1, "星期二"),
-    (2, "星期三"),
-    (3, "星期四"),
-    (4, "星期五"),
-    (5, "星期六"),
-    (6, "星期日"),
-]
+WEEKDAY_CHOICES = list(enumerate(WEEKDAY_NAMES))
 WEEK_OF_MONTH_CHOICES = [(1, "第一周"), (2, "第二周"), (3, "第三周"), (4, "第四周"), (-1, "最后一周")]
 
 

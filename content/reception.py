@@ -35,6 +35,7 @@ class HolidayRule(models.TextChoices):
     KEEP = "keep", "节假日照常接待"
 
 
+# Monday first, as date.weekday() counts (the rules' choices and the pages' labels).
 WEEKDAY_NAMES = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 HORIZON_DAYS = 400  # how far ahead to look for the next dates (covers a yearly one-off)
 
@@ -168,4 +169,4 @@ def occurrences_between(
 def upcoming_for_schedules(schedules, today: dt.date | None = None, count: int = 6, horizon_days: int = HORIZON_DAYS):
     """The next `count` receptions from today on (today included)."""
     today = today or timezone.localdate()
-    return occurrences_between(schedules, today, today + dt.timedelta(days=horizon_days))[:count]
+    return occurrences_between(schedules, today, today + dt.timedelta(days=horizon_days), first=count)

@@ -105,7 +105,7 @@ def upcoming_duties(deputy, today=None, count=8):
         .select_related("station")
         .prefetch_related("duty_deputies")
     )
-    return occurrences_between(schedules, today, today + dt.timedelta(days=180))[:count]
+    return occurrences_between(schedules, today, today + dt.timedelta(days=180), first=count)
 
 
 @require_GET
