@@ -123,7 +123,7 @@ class _PreparedQuery:
         # The columns' converters are the same every time, for each connection (thread).
         converters = plan.converters.get(connection)
         if converters is None:
-            converters = plan.converters[connection] = plan.compiler.get_converters.__func__(compiler, _fields(plan))
+            converters = plan.converters[connection] = compiler.get_converters(_fields(plan))
         compiler.get_converters = lambda expressions: converters
         return compiler
 
@@ -170,10 +170,6 @@ class prepared:  # noqa: N801 (used as a decorator)
             value = flat[slot.argument]
             params[slot.position] = slot.adapt(value) if slot.adapt else value
         return list(plan.queryset._iterable_class(_PreparedQuerySet(plan, tuple(params))))
-
-    def queryset(self, *values, **shape) -> QuerySet:
-        """The queryset itself, built with these values (to filter further, or to read its SQL)."""
-        return self.build(*values, **shape)
 
     def _compile(self, values, shape):
         queryset = self.build(*values, **shape)
