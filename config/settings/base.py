@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "coordination",
     "deliberation",
     "api",
+    "oversight",
     "permissions",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
