@@ -57,6 +57,10 @@ class OpinionMonthly(models.Model):
     station = models.ForeignKey("content.StationPage", null=True, on_delete=models.CASCADE, related_name="+")
     dimension = models.CharField("维度", max_length=8, choices=Dimension.choices, blank=True)
     key = models.CharField("维度取值", max_length=40, blank=True)
+    # The channel's or category's name (their rows), or the street's or station's (the totals),
+    # as of the refresh, and for the totals the order they are listed in (a station's page path).
+    label = models.CharField("名称", max_length=255, blank=True)
+    sort_key = models.CharField("排序", max_length=255, blank=True)
 
     received = models.PositiveIntegerField("收到", default=0)
     in_loop = models.PositiveIntegerField("进入办理", default=0)
@@ -88,6 +92,8 @@ class OpinionStanding(models.Model):
     street = models.ForeignKey("content.Street", null=True, on_delete=models.CASCADE, related_name="+")
     station = models.ForeignKey("content.StationPage", null=True, on_delete=models.CASCADE, related_name="+")
     state = models.CharField("状态", max_length=16)
+    label = models.CharField("名称", max_length=255, blank=True)
+    sort_key = models.CharField("排序", max_length=255, blank=True)
     count = models.PositiveIntegerField("件数", default=0)
     overdue = models.PositiveIntegerField("超期件数", default=0)
 
@@ -98,3 +104,10 @@ class OpinionStanding(models.Model):
 
     def __str__(self):
         return f"{self.state} {self.count}"
+
+
+class OversightAction(models.TextChoices):
+    """Audit actions of the dashboards (registered in oversight.wagtail_hooks)."""
+
+    REFRESH_REQUESTED = "rollups_refresh_requested", "请求刷新统计"
+    REPORT_EXPORTED = "report_exported", "导出统计报表"

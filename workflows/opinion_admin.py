@@ -15,7 +15,7 @@ import django_filters
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.forms.utils import flatatt
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect
@@ -47,12 +47,13 @@ from workflows.models import (
     Opinion,
     OpinionPhoto,
     OpinionState,
+    Outcome,
     Publication,
 )
 from workflows.opinions import HANDLER, OPINIONS, STAFF
 from workflows.process import TransitionError
 from workflows.process_admin import ProcessDetailMixin, ProcessTodoPanel, transition_urlpattern
-from workflows.stats import loop_rates
+from workflows.stats import IN_LOOP, REPLIED
 from workflows.storage import private_file_response
 
 # --- Listing --------------------------------------------------------------------------------
@@ -71,6 +72,18 @@ class OpinionFilterSet(WagtailFilterSet):
     is_key = django_filters.BooleanFilter(label="重点督办")
     created_at = django_filters.DateFromToRangeFilter(label="提交日期")
     publication = django_filters.ChoiceFilter(label="公开", choices=Publication.choices)
+    # The dashboards' figures link here with the same conditions they count (workflows.stats).
+    channel = django_filters.ChoiceFilter(label="渠道", choices=Channel.choices)
+    outcome = django_filters.ChoiceFilter(label="办理结果", choices=Outcome.choices)
+    in_loop = django_filters.BooleanFilter(label="进入办理", method="filter_in_loop")
+    is_open = django_filters.BooleanFilter(label="办理中（未办结）", method="filter_is_open")
+    replied = django_filters.BooleanFilter(label="已答复", method="filter_replied")
+    district_level = django_filters.BooleanFilter(label="区级（不属街道）", field_name="street", lookup_expr="isnull")
+    station_tree = django_filters.ModelChoiceFilter(
+        label="站点（含下级联络点）",
+        queryset=lambda request: stations_for(request.user).order_by("path"),
+        method="filter_station_tree",
+    )
 
     class Meta:
         model = Opinion
@@ -84,6 +97,13 @@ class OpinionFilterSet(WagtailFilterSet):
             "is_key",
             "created_at",
             "publication",
+            "channel",
+            "outcome",
+            "in_loop",
+            "is_open",
+            "replied",
+            "district_level",
+            "station_tree",
         ]
 
     def filter_overdue(self, queryset, name, value):
@@ -91,6 +111,21 @@ class OpinionFilterSet(WagtailFilterSet):
             return queryset
         overdue = OPINION_DEADLINE.overdue_q()
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_in_loop(self, queryset, name, value):
+        return queryset if value is None else queryset.filter(IN_LOOP if value else ~IN_LOOP)
+
+    def filter_is_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        finished = Q(state__in=(OpinionState.CLOSED, OpinionState.REJECTED, OpinionState.DUPLICATE))
+        return queryset.filter(~finished if value else finished)
+
+    def filter_replied(self, queryset, name, value):
+        return queryset if value is None else queryset.filter(REPLIED if value else ~REPLIED)
+
+    def filter_station_tree(self, queryset, name, value):
+        return queryset.filter(station__path__startswith=value.path) if value else queryset
 
 
 # The listing's cells are written without the template engine. Its 50 rows × 10 columns were
@@ -503,7 +538,8 @@ def overdue_rollup(user) -> list[dict]:
 
 
 class OpinionTodoPanel(ProcessTodoPanel):
-    """The loop's to-dos, with its three rates and, when items are late, the overdue roll-up."""
+    """The loop's to-dos and, when items are late, the overdue roll-up (the rates are on the
+    dashboard panel, read from the rollup tables: oversight)."""
 
     def __init__(self, user):
         super().__init__(OPINIONS, user, "opinions:list")
@@ -515,5 +551,4 @@ class OpinionTodoPanel(ProcessTodoPanel):
             **context,
             "rollup": rollup,
             "rollup_total": sum(row["count"] for row in rollup),
-            "rates": loop_rates(OPINIONS.scope(Opinion.objects.all(), self.user)),
         }

@@ -19,6 +19,16 @@ from workflows.models import OpinionReply, OpinionState, Outcome, Rating
 
 S = OpinionState
 
+# The conditions behind the rates, written once: the rates below, the rollups the dashboards
+# read (oversight.rollups) and the listing filters each figure links to use these.
+IN_LOOP = ~Q(state__in=(S.SUBMITTED, S.REJECTED, S.DUPLICATE))  # 进入办理: taken into the loop
+CLOSED = IN_LOOP & Q(state=S.CLOSED)  # 已办结
+REPLIED = ~Q(outcome="")  # 已答复: the current round has a reply
+RESOLVED = Q(outcome=Outcome.RESOLVED)  # 已解决
+# Per reply round (OpinionReply): rated, and rated 满意 or 基本满意.
+RATED_ROUND = ~Q(rating="")
+SATISFIED_ROUND = Q(rating__in=(Rating.SATISFIED, Rating.BASICALLY))
+
 
 @dataclass(frozen=True)
 class Rate:
@@ -37,16 +47,15 @@ class Rate:
 
 def loop_rates(queryset) -> list[Rate]:
     """The three rates over `queryset` (already scoped), computed in two queries."""
-    in_loop = ~Q(state__in=(S.SUBMITTED, S.REJECTED, S.DUPLICATE))
     counts = queryset.aggregate(
-        in_loop=Count("pk", filter=in_loop),
-        closed=Count("pk", filter=in_loop & Q(state=S.CLOSED)),
-        replied=Count("pk", filter=~Q(outcome="")),
-        resolved=Count("pk", filter=Q(outcome=Outcome.RESOLVED)),
+        in_loop=Count("pk", filter=IN_LOOP),
+        closed=Count("pk", filter=CLOSED),
+        replied=Count("pk", filter=REPLIED),
+        resolved=Count("pk", filter=RESOLVED),
     )
     counts |= OpinionReply.objects.filter(opinion__in=queryset.values("pk")).aggregate(
-        rated=Count("pk", filter=~Q(rating="")),
-        satisfied=Count("pk", filter=Q(rating__in=(Rating.SATISFIED, Rating.BASICALLY))),
+        rated=Count("pk", filter=RATED_ROUND),
+        satisfied=Count("pk", filter=SATISFIED_ROUND),
     )
     return [
         Rate("办结率", counts["closed"], counts["in_loop"]),

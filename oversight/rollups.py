@@ -1,0 +1,237 @@
+"""The refresh of the rollup tables (oversight.models): every figure the dashboards, the public
+window and the reports show is counted here, by a few GROUP BY queries over the whole
+district, and written in one transaction (the old figures stay readable until the new ones
+replace them). Run by the background worker (`refresh_task`), by cron
+(`manage.py refresh_rollups`) and on demand from the dashboard.
+
+Definitions (the README repeats them):
+- An opinion counts in the month it was submitted (Beijing time), at the station and street
+  whose queue holds it now (the same columns the staff listing filters by), whatever happened
+  to it since: the month's 办结 are those of its opinions since closed.
+- 进入办理, 已办结, 已答复, 已解决 and the rated / satisfied reply rounds are the conditions of
+  `workflows.stats`, the same the rates and the listing filters use.
+- 答复用时: working days (the platform's calendar) from the current round's assignment (交办)
+  to its reply, for the opinions whose current round has been replied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django_tasks import task
+
+from django.db import transaction
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from base.calendar import WorkdayCalendar
+from content.models import StationPage, Street
+from oversight.models import Dimension, Grain, OpinionMonthly, OpinionStanding, RollupRun
+from workflows.models import OPINION_DEADLINE, Category, Channel, Opinion, OpinionReply
+from workflows.stats import CLOSED, IN_LOOP, RATED_ROUND, REPLIED, RESOLVED, SATISFIED_ROUND
+
+BATCH = 2000
+COUNTERS = ("received", "in_loop", "closed", "replied", "resolved", "rated", "satisfied", "reply_workdays")
+
+
+@dataclass
+class Refreshed:
+    rows: int
+    seconds: float
+    run: RollupRun
+
+
+def _month(value) -> dt.date:
+    """The first day of the month a value truncated by the database falls in (a date or an
+    aware datetime in the current time zone, depending on the backend)."""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value.replace(day=1)
+
+
+def _local_month(field: str) -> TruncMonth:
+    return TruncMonth(field, tzinfo=timezone.get_current_timezone())
+
+
+class _Counts:
+    """Counters keyed by (grain, street, station, dimension, key, month): each station-level
+    count is added to its street's row too, so the two grains always agree."""
+
+    def __init__(self):
+        self.rows: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+
+    def add(self, month, street_id, station_id, dimension, key, **counts) -> None:
+        for grain_key in (
+            (Grain.STATION, street_id, station_id, dimension, key, month),
+            (Grain.STREET, street_id, None, dimension, key, month),
+        ):
+            row = self.rows[grain_key]
+            for name, value in counts.items():
+                row[name] += value or 0
+
+
+def _workday_counter(first: dt.date, last: dt.date):
+    """count(after, until) = working days after `after` up to `until`, from one pass over the
+    calendar between the earliest and latest dates asked for."""
+    calendar = WorkdayCalendar.load(first, last)
+    ordinal, running, day = {}, 0, first
+    while day <= last:
+        running += calendar.is_workday(day)
+        ordinal[day] = running
+        day += dt.timedelta(days=1)
+    return lambda after, until: max(0, ordinal[until] - ordinal[after])
+
+
+def count_opinions() -> tuple[list[OpinionMonthly], list[OpinionStanding]]:
+    counts = _Counts()
+    opinions = Opinion.objects.order_by()
+    by_station = opinions.annotate(m=_local_month("created_at")).values("m", "street_id", "station_id")
+    for row in by_station.annotate(
+        received=Count("pk"),
+        in_loop=Count("pk", filter=IN_LOOP),
+        closed=Count("pk", filter=CLOSED),
+        replied=Count("pk", filter=REPLIED),
+        resolved=Count("pk", filter=RESOLVED),
+    ):
+        counts.add(_month(row.pop("m")), row.pop("street_id"), row.pop("station_id"), Dimension.TOTAL, "", **row)
+    labels = {(Dimension.CHANNEL, c.value): c.label for c in Channel}
+    labels |= {(Dimension.CATEGORY, str(pk)): name for pk, name in Category.objects.values_list("pk", "name")}
+    for dimension, field in ((Dimension.CHANNEL, "channel"), (Dimension.CATEGORY, "category_id")):
+        grouped = by_station.values("m", "street_id", "station_id", field).annotate(received=Count("pk"))
+        for row in grouped:
+            counts.add(
+                _month(row["m"]),
+                row["street_id"],
+                row["station_id"],
+                dimension,
+                str(row[field]),
+                received=row["received"],
+            )
+    replies = (
+        OpinionReply.objects.order_by()
+        .annotate(m=_local_month("opinion__created_at"))
+        .values("m", "opinion__street_id", "opinion__station_id")
+        .annotate(rated=Count("pk", filter=RATED_ROUND), satisfied=Count("pk", filter=SATISFIED_ROUND))
+    )
+    for row in replies:
+        counts.add(
+            _month(row["m"]),
+            row["opinion__street_id"],
+            row["opinion__station_id"],
+            Dimension.TOTAL,
+            "",
+            rated=row["rated"],
+            satisfied=row["satisfied"],
+        )
+    _count_reply_days(counts)
+    names = _part_names()
+    monthly = [
+        OpinionMonthly(
+            grain=grain,
+            street_id=street,
+            station_id=station,
+            dimension=dimension,
+            key=key,
+            label=labels.get((dimension, key), "") if dimension else names(grain, street, station)[0],
+            sort_key="" if dimension else names(grain, street, station)[1],
+            month=month,
+            **values,
+        )
+        for (grain, street, station, dimension, key, month), values in counts.rows.items()
+    ]
+    return monthly, _standing(names)
+
+
+def _part_names():
+    """(name, sort key) of a rollup row's street or station, as of the refresh (two queries):
+    the dashboards list their parts without reading the streets and stations again."""
+    streets = {
+        pk: (name, f"{order:010d}{name}") for pk, name, order in Street.objects.values_list("pk", "name", "sort_order")
+    }
+    stations = {pk: (title, path) for pk, title, path in StationPage.objects.values_list("pk", "title", "path")}
+
+    def names(grain, street, station):
+        if grain == Grain.STATION:
+            return stations.get(station, ("", ""))
+        return streets.get(street, ("", "")) if street else ("", "")
+
+    return names
+
+
+def _count_reply_days(counts: _Counts) -> None:
+    rows = list(
+        Opinion.objects.order_by()
+        .filter(REPLIED, assigned_at__isnull=False, replied_at__isnull=False)
+        .values_list("created_at", "street_id", "station_id", "assigned_at", "replied_at")
+    )
+    if not rows:
+        return
+    local = timezone.localtime
+    spans = [(local(a).date(), local(r).date()) for _c, _s, _st, a, r in rows]
+    first = min(min(a, r) for a, r in spans)
+    last = max(max(a, r) for a, r in spans)
+    workdays = _workday_counter(first, last)
+    for (created, street, station, _a, _r), (assigned, replied) in zip(rows, spans, strict=True):
+        month = local(created).date().replace(day=1)
+        counts.add(month, street, station, Dimension.TOTAL, "", reply_workdays=workdays(assigned, replied))
+
+
+def _standing(names) -> list[OpinionStanding]:
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    grouped = (
+        Opinion.objects.order_by()
+        .values("street_id", "station_id", "state")
+        .annotate(count=Count("pk"), overdue=Count("pk", filter=OPINION_DEADLINE.overdue_q()))
+    )
+    for row in grouped:
+        for key in (
+            (Grain.STATION, row["street_id"], row["station_id"], row["state"]),
+            (Grain.STREET, row["street_id"], None, row["state"]),
+        ):
+            totals[key][0] += row["count"]
+            totals[key][1] += row["overdue"]
+    return [
+        OpinionStanding(
+            grain=grain,
+            street_id=street,
+            station_id=station,
+            state=state,
+            count=count,
+            overdue=overdue,
+            label=names(grain, street, station)[0],
+            sort_key=names(grain, street, station)[1],
+        )
+        for (grain, street, station, state), (count, overdue) in totals.items()
+    ]
+
+
+def refresh(trigger: str = RollupRun.Trigger.SCHEDULE) -> Refreshed:
+    """Count everything again and replace the rollup tables in one transaction."""
+    started, clock = timezone.now(), time.perf_counter()
+    monthly, standing = count_opinions()
+    with transaction.atomic():
+        OpinionMonthly.objects.all().delete()
+        OpinionStanding.objects.all().delete()
+        OpinionMonthly.objects.bulk_create(monthly, batch_size=BATCH)
+        OpinionStanding.objects.bulk_create(standing, batch_size=BATCH)
+        seconds = time.perf_counter() - clock
+        rows = len(monthly) + len(standing)
+        run = RollupRun.objects.create(
+            started_at=started, finished_at=timezone.now(), trigger=trigger, rows=rows, seconds=round(seconds, 3)
+        )
+        RollupRun.objects.filter(finished_at__lt=started - dt.timedelta(days=30)).delete()
+    return Refreshed(rows, seconds, run)
+
+
+def last_run() -> RollupRun | None:
+    return RollupRun.objects.order_by("-finished_at").first()
+
+
+@task()
+def refresh_task(trigger: str = RollupRun.Trigger.SCHEDULE) -> dict:
+    refreshed = refresh(trigger)
+    return {"rows": refreshed.rows, "seconds": round(refreshed.seconds, 3)}

@@ -1,0 +1,247 @@
+"""Staff pages of the dashboards: 一屏统览 (the dashboard), 大屏 (the monitoring room's screen),
+答复评价明细 (the reply rounds the satisfaction rate counts) and the on-demand refresh."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.views import View
+from django.views.generic import TemplateView
+
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from base import audit
+from base.roles import MANAGE_STREET, roles_of
+from content.models import StationPage, Street
+from oversight.dashboard import (
+    NoDashboard,
+    PeriodForm,
+    default_period,
+    may_see_dashboard,
+    opinion_dashboard,
+    scope_for,
+    street_choices,
+)
+from oversight.models import OversightAction, RollupRun
+from oversight.rollups import last_run, refresh_task
+from workflows.models import OpinionReply
+from workflows.opinions import OPINIONS
+from workflows.stats import RATED_ROUND, SATISFIED_ROUND
+
+BIG_SCREEN_REFRESH_SECONDS = 300
+REFRESH_AT_MOST_EVERY = dt.timedelta(minutes=1)
+
+
+def may_refresh(user) -> bool:
+    """The district admin and street committees may ask for fresh figures (the auditor reads)."""
+    roles = roles_of(user)
+    if roles.is_district_admin:
+        return True
+    return not roles.district_wide and not roles.superuser and bool(roles.granted_ids(MANAGE_STREET, Street))
+
+
+class ScopeForm(forms.Form):
+    """The street to look at (a station is reached from its street's table, by its name)."""
+
+    street = forms.TypedChoiceField(label="街道", coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, choices, district_wide: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["street"].choices = ([("", "全区")] if district_wide else []) + list(choices)
+
+
+class DashboardMixin:
+    """The scope and period asked for (GET), refused with a message or a 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not may_see_dashboard(request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def scope(self):
+        try:
+            scope = scope_for(
+                self.request.user,
+                _int(self.request.GET.get("street")),
+                _int(self.request.GET.get("station")),
+                self.street_choices,
+            )
+        except NoDashboard:
+            raise Http404 from None
+        if scope is None:  # a street or station the person may not see: nothing about it
+            raise Http404
+        return scope
+
+    @cached_property
+    def street_choices(self) -> list[tuple[int, str]]:
+        return street_choices(self.request.user)
+
+    @cached_property
+    def period_form(self) -> PeriodForm:
+        return PeriodForm(self.request.GET or None)
+
+    @cached_property
+    def period(self) -> tuple[dt.date, dt.date]:
+        form = self.period_form
+        if form.is_bound and form.is_valid():
+            return form.cleaned_data["start"], form.cleaned_data["end"]
+        return default_period()
+
+    def dashboard_context(self) -> dict:
+        start, end = self.period
+        return {
+            "board": opinion_dashboard(self.scope, start, end),
+            "computed": last_run(),
+            "period_errors": self.period_form.non_field_errors() if self.period_form.is_bound else [],
+            "period_form": self.period_form,
+        }
+
+
+def _int(value):
+    try:
+        return int(value) if value else None
+    except (TypeError, ValueError):
+        return -1  # not an id: no scope matches it
+
+
+class DashboardView(DashboardMixin, WagtailAdminTemplateMixin, TemplateView):
+    template_name = "oversight/dashboard.html"
+    page_title = "一屏统览"
+    header_icon = "table"
+
+    def get_page_subtitle(self):
+        return self.scope.label
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.dashboard_context())
+        roles = roles_of(self.request.user)
+        if self.street_choices:
+            context["scope_form"] = ScopeForm(
+                initial={"street": self.scope.street.pk if self.scope.street else ""},
+                choices=self.street_choices,
+                district_wide=roles.district_wide,
+            )
+        start, end = self.period
+        context["period_query"] = f"start={start:%Y-%m}&end={end:%Y-%m}"
+        context["may_refresh"] = may_refresh(self.request.user)
+        context["screen_url"] = f"{reverse('oversight_dashboard:screen')}?{self.request.GET.urlencode()}"
+        return context
+
+
+class BigScreenView(DashboardMixin, TemplateView):
+    """大屏: the dashboard's headline and charts on one 1920×1080 screen, reloading itself."""
+
+    template_name = "oversight/big_screen.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        dashboard = self.dashboard_context()
+        board, run = dashboard["board"], dashboard["computed"]
+        context.update(
+            title="一屏统览",
+            scope_label=board.scope.label,
+            computed_at=run.finished_at if run else None,
+            headline=board.headline,
+            charts=board.charts,
+            refresh_seconds=BIG_SCREEN_REFRESH_SECONDS,
+        )
+        return context
+
+
+class RefreshView(View):
+    """Fresh figures now: the refresh is queued for the background worker (run at once where no
+    worker is configured); audited; at most once a minute."""
+
+    def post(self, request):
+        if not may_refresh(request.user):
+            raise Http404
+        run = last_run()
+        back = request.POST.get("next") or reverse("oversight_dashboard:index")
+        if not back.startswith("/admin/"):
+            back = reverse("oversight_dashboard:index")
+        if run and timezone.now() - run.finished_at < REFRESH_AT_MOST_EVERY:
+            messages.info(request, f"统计数据刚在 {timezone.localtime(run.finished_at):%H:%M:%S} 刷新过，请稍后再试。")
+            return redirect(back)
+        audit.record(OversightAction.REFRESH_REQUESTED, request=request)
+        refresh_task.enqueue(RollupRun.Trigger.ON_DEMAND)
+        messages.success(request, "已提交刷新，统计数据将在片刻后更新。")
+        return redirect(back)
+
+
+class ReplyFilterForm(forms.Form):
+    """The filters of the reply rounds listing: the dashboard's links use the same names as
+    the opinions listing's."""
+
+    created_at_after = forms.DateField(required=False)
+    created_at_before = forms.DateField(required=False)
+    street = forms.IntegerField(required=False)
+    station = forms.IntegerField(required=False)
+    station_tree = forms.IntegerField(required=False)
+    district_level = forms.NullBooleanField(required=False)
+    rated = forms.NullBooleanField(required=False)
+    satisfied = forms.NullBooleanField(required=False)
+
+    def filter(self, rounds):
+        data = self.cleaned_data
+        local = timezone.get_current_timezone()
+        if data.get("created_at_after"):
+            start = dt.datetime.combine(data["created_at_after"], dt.time.min, tzinfo=local)
+            rounds = rounds.filter(opinion__created_at__gte=start)
+        if data.get("created_at_before"):
+            end = dt.datetime.combine(data["created_at_before"] + dt.timedelta(days=1), dt.time.min, tzinfo=local)
+            rounds = rounds.filter(opinion__created_at__lt=end)
+        if data.get("street"):
+            rounds = rounds.filter(opinion__street_id=data["street"])
+        if data.get("station"):
+            rounds = rounds.filter(opinion__station_id=data["station"])
+        if data.get("station_tree"):
+            tree = StationPage.objects.filter(pk=data["station_tree"]).values_list("path", flat=True).first()
+            rounds = rounds.filter(opinion__station__path__startswith=tree) if tree else rounds.none()
+        if data.get("district_level") is not None:
+            rounds = rounds.filter(opinion__street__isnull=data["district_level"])
+        if data.get("rated") is not None:
+            rounds = rounds.filter(RATED_ROUND if data["rated"] else ~RATED_ROUND)
+        if data.get("satisfied") is not None:
+            rounds = rounds.filter(SATISFIED_ROUND if data["satisfied"] else ~SATISFIED_ROUND)
+        return rounds
+
+
+class ReplyRoundsView(WagtailAdminTemplateMixin, TemplateView):
+    """答复评价明细: each round's reply and its rating, for the opinions the person may see."""
+
+    template_name = "oversight/reply_rounds.html"
+    page_title = "答复评价明细"
+    header_icon = "list-ul"
+    per_page = 50
+
+    def dispatch(self, request, *args, **kwargs):
+        if not may_see_dashboard(request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = ReplyFilterForm(self.request.GET)
+        visible = OPINIONS.scope(OPINIONS.model.objects.all(), self.request.user)
+        rounds = OpinionReply.objects.filter(opinion__in=visible.values("pk"))
+        if form.is_valid():
+            rounds = form.filter(rounds)
+        else:
+            rounds = rounds.none()
+            context["filter_error"] = "筛选条件有误，请从统览页面的链接进入。"
+        rounds = rounds.select_related("opinion", "department").order_by("-opinion__created_at", "opinion_id", "round")
+        page = Paginator(rounds, self.per_page).get_page(self.request.GET.get("p"))
+        query = self.request.GET.copy()
+        query.pop("p", None)
+        context.update(page=page, count=page.paginator.count, query=query.urlencode())
+        return context
