@@ -4,10 +4,17 @@ on the page for screen readers, for the elder-friendly mode and when scripts do 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 BAR, LINE, STACKED, TILES = "bar", "line", "stacked", "tiles"
 KINDS = (BAR, LINE, STACKED, TILES)
+# A tile's shade: 0 (the value is zero) … 5 (the largest value), each a CSS class in
+# static/css/charts.css (`lianluo-tile--3`); a tile without a figure has none.
+LEVELS = 6
+# Map-like placement of the tiles: grid lines 1..PLACES (CSS classes `lianluo-tile--row-N`,
+# `lianluo-tile--col-N`; positions are classes, not inline styles, for the CSP).
+PLACES = 8
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,8 @@ class Chart:
 
     `kind` is BAR, LINE, STACKED (stacked bars) or TILES (one tile per row, shaded by its
     first column: the streets laid out like a map). `unit` follows the values on the axis
-    ("件", "%")."""
+    ("件", "%"). `places` optionally puts a tile on the map grid: row label -> (grid row,
+    grid column), each 1..PLACES; unplaced tiles flow in row order (and all do on phones)."""
 
     key: str
     title: str
@@ -40,10 +48,14 @@ class Chart:
     rows: list[tuple[str, list[Cell]]] = field(default_factory=list)
     unit: str = ""
     note: str = ""
+    places: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"chart {self.key}: kind must be one of {KINDS}")
+        for label, (row, column) in self.places.items():
+            if not (1 <= row <= PLACES and 1 <= column <= PLACES):
+                raise ValueError(f"chart {self.key}: place of {label} must be within 1..{PLACES}")
 
     def add(self, label: str, cells: list[Cell]) -> None:
         if len(cells) != len(self.columns):
@@ -53,3 +65,59 @@ class Chart:
     @property
     def empty(self) -> bool:
         return not any(cell.value for _label, cells in self.rows for cell in cells)
+
+    def levels(self) -> list[int | None]:
+        """The shade of each row's tile from its first column: equal steps of the largest
+        value, so 0 is "none" (zero or less), 5 holds the largest value and a value just
+        above a step's limit reads one shade darker. None: the row has no figure."""
+        values = [cells[0].value if cells else None for _label, cells in self.rows]
+        top = max((value for value in values if value is not None), default=0)
+        levels: list[int | None] = []
+        for value in values:
+            if value is None:
+                levels.append(None)
+            elif value <= 0 or top <= 0:
+                levels.append(0)
+            else:
+                levels.append(min(LEVELS - 1, math.ceil((LEVELS - 1) * value / top)))
+        return levels
+
+    @property
+    def top(self) -> Cell | None:
+        """The first column's largest figure (the tiles' legend reads "最深：…")."""
+        cells = [cells[0] for _label, cells in self.rows if cells and cells[0].value is not None]
+        return max(cells, key=lambda cell: cell.value, default=None)
+
+    @property
+    def tiles(self) -> list[Tile]:
+        """One tile per row for the template: label, first figure, shade and grid place."""
+        return [
+            Tile(label, cells[0] if cells else Cell(None), level, self.places.get(label))
+            for (label, cells), level in zip(self.rows, self.levels(), strict=True)
+        ]
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    cell: Cell
+    level: int | None
+    place: tuple[int, int] | None = None
+
+    @property
+    def css_class(self) -> str:
+        shade = "lianluo-tile--none" if self.level is None else f"lianluo-tile--{self.level}"
+        if self.place is None:
+            return shade
+        row, column = self.place
+        return f"{shade} lianluo-tile--placed lianluo-tile--row-{row} lianluo-tile--col-{column}"
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A headline figure (includes/headline.html): "办结率", "92.1%", its listing, "(1234/1340)"."""
+
+    label: str
+    value: str
+    href: str = ""
+    note: str = ""
