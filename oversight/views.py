@@ -37,6 +37,7 @@ from workflows.opinions import OPINIONS
 from workflows.stats import RATED_ROUND, SATISFIED_ROUND
 
 BIG_SCREEN_REFRESH_SECONDS = 300
+BIG_SCREEN_CHARTS = ("rates", "channel", "overdue")  # what fits one 1920×1080 screen
 REFRESH_AT_MOST_EVERY = dt.timedelta(minutes=1)
 
 
@@ -152,7 +153,7 @@ class BigScreenView(DashboardMixin, TemplateView):
             scope_label=board.scope.label,
             computed_at=run.finished_at if run else None,
             headline=board.headline,
-            charts=board.charts,
+            charts=[chart for chart in board.charts if chart.key in BIG_SCREEN_CHARTS],
             refresh_seconds=BIG_SCREEN_REFRESH_SECONDS,
         )
         return context
