@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from base.calendar import WorkdayCalendar
 from content.models import StationPage, Street
+from oversight import sections
 from oversight.models import Dimension, Grain, OpinionMonthly, OpinionStanding, RollupRun
 from workflows.models import OPINION_DEADLINE, Category, Channel, Opinion, OpinionReply
 from workflows.stats import CLOSED, IN_LOOP, RATED_ROUND, REPLIED, RESOLVED, SATISFIED_ROUND
@@ -213,13 +214,18 @@ def refresh(trigger: str = RollupRun.Trigger.SCHEDULE) -> Refreshed:
     """Count everything again and replace the rollup tables in one transaction."""
     started, clock = timezone.now(), time.perf_counter()
     monthly, standing = count_opinions()
+    tables: dict[type, list] = {OpinionMonthly: monthly, OpinionStanding: standing}
+    for section in sections.ordered():  # the other modules' parts (oversight.sections)
+        for model in section.tables:
+            tables.setdefault(model, [])
+        for row in section.count():
+            tables[type(row)].append(row)
     with transaction.atomic():
-        OpinionMonthly.objects.all().delete()
-        OpinionStanding.objects.all().delete()
-        OpinionMonthly.objects.bulk_create(monthly, batch_size=BATCH)
-        OpinionStanding.objects.bulk_create(standing, batch_size=BATCH)
+        for model, new_rows in tables.items():
+            model.objects.all().delete()
+            model.objects.bulk_create(new_rows, batch_size=BATCH)
         seconds = time.perf_counter() - clock
-        rows = len(monthly) + len(standing)
+        rows = sum(len(new_rows) for new_rows in tables.values())
         run = RollupRun.objects.create(
             started_at=started, finished_at=timezone.now(), trigger=trigger, rows=rows, seconds=round(seconds, 3)
         )

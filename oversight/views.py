@@ -21,6 +21,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from base import audit
 from base.roles import MANAGE_STREET, roles_of
 from content.models import StationPage, Street
+from oversight import sections
 from oversight.dashboard import (
     NoDashboard,
     PeriodForm,
@@ -134,6 +135,7 @@ class DashboardView(DashboardMixin, WagtailAdminTemplateMixin, TemplateView):
             )
         start, end = self.period
         context["period_query"] = f"start={start:%Y-%m}&end={end:%Y-%m}"
+        context["sections"] = sections.build_all(self.scope, start, end, self.request.user)
         context["may_refresh"] = may_refresh(self.request.user)
         context["screen_url"] = f"{reverse('oversight_dashboard:screen')}?{self.request.GET.urlencode()}"
         return context

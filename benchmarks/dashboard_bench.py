@@ -1,0 +1,84 @@
+"""Time the dashboards (一屏统览) and the rollup refresh at 100,000 opinions, in-process.
+
+The question (issue 17, part 6): how long does the rollup refresh take over a district of
+100,000 opinions, and how long do the district's and a street's dashboards take to render
+from the rollup tables (targets: refresh ≤ 60 s; district p95 ≤ 300 ms and ≤ 20 queries; a
+street's ≤ 200 ms)? It reuses listing_bench.py's database (the demo district built by
+`manage.py build_demo --opinions N`, a SQLite file of its own or the PostgreSQL database
+named by --database-url), its sign-in and its timing:
+  1. prepares the database (built once, then reused);
+  2. refreshes the rollup tables --refreshes times and prints each refresh's time and rows;
+  3. renders /admin/oversight/dashboard/ (the district admin's, the busiest street's
+     committee's) through Django's test client with production settings: --warmup requests
+     unmeasured, then --requests measured; prints p50 / p95 / max, the queries and their time.
+
+No server and no concurrency: one request's own cost. The tests never assert wall-clock time;
+they hold the query count (tests/test_dashboards.py).
+
+Usage (from the repository root):
+  .venv/bin/python benchmarks/dashboard_bench.py
+  .venv/bin/python benchmarks/dashboard_bench.py --database-url postgresql://postgres@127.0.0.1:5432/lianluo_listing_bench
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+
+import listing_bench
+from listing_bench import ROOT, STATIC_ROOT, prepare_database, report, time_listing, viewers
+from serve_bench import configure_environment
+
+DASHBOARD = "/admin/oversight/dashboard/"
+
+
+def main(argv=None) -> int:
+    parser_args = list(argv if argv is not None else sys.argv[1:])
+    refreshes = 3
+    if "--refreshes" in parser_args:
+        at = parser_args.index("--refreshes")
+        refreshes = int(parser_args[at + 1])
+        del parser_args[at : at + 2]
+    if "--path" not in parser_args:
+        parser_args += ["--path", DASHBOARD]
+    if "--who" not in parser_args:
+        parser_args += ["--who", "district,street"]
+    args = listing_bench.parse_args(parser_args)
+    configure_environment(args, STATIC_ROOT)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    prepare_database(args)
+    from duties.models import DutyRecord
+    from oversight.models import OpinionMonthly, OpinionStanding, RollupRun
+    from oversight.rollups import refresh
+    from workflows.models import Opinion, OpinionReply
+
+    load = os.getloadavg()
+    print(
+        f"{platform.node()} · {os.cpu_count()} CPUs · load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} · "
+        f"Python {platform.python_version()} · Django {django.get_version()} · {connection.vendor} · "
+        f"{Opinion.objects.count()} opinions, {OpinionReply.objects.count()} reply rounds, "
+        f"{DutyRecord.objects.count()} duty records"
+    )
+    for number in range(1, refreshes + 1):
+        started, cpu = time.perf_counter(), time.process_time()
+        refreshed = refresh(RollupRun.Trigger.COMMAND)
+        print(
+            f"refresh {number}: {time.perf_counter() - started:.2f} s wall, {time.process_time() - cpu:.2f} s CPU "
+            f"in this process; {refreshed.rows} rows "
+            f"({OpinionMonthly.objects.count()} monthly, {OpinionStanding.objects.count()} standing)"
+        )
+    print(f"Timing {args.path}: {args.requests} requests after {args.warmup} warm-up, in-process")
+    for role, user, label in viewers(args.who):
+        report(args, time_listing(args, role, user, label))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
