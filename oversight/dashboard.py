@@ -18,12 +18,13 @@ from django import forms
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from base.calendar import add_months
 from base.roles import MANAGE_STATION, MANAGE_STREET, roles_of
 from content.models import StationPage, Street
 from content.scoping import staffed_stations_for, stations_for, streets_for
-from oversight.charts import BAR, LINE, STACKED, TILES, Cell, Chart
+from oversight.charts import BAR, LINE, STACKED, TILES, Cell, Chart, escape
 from oversight.models import Dimension, Grain, OpinionMonthly, OpinionStanding
 from workflows.models import Channel, OpinionState
 from workflows.stats import Rate
@@ -225,7 +226,23 @@ class PeriodRow:
     received: Cell
     rates: list[RateCells]
     reply_days: str
-    dashboard: str = ""  # a part's own dashboard (its query string)
+    dashboard: str = ""  # a part's own dashboard (its query string, with the period)
+
+    @property
+    def tr(self) -> SafeString:
+        """The row of a rates table (oversight/includes/rate_table.html), written without the
+        template engine: each rate with its numerator and denominator as links."""
+        name = escape(self.label)
+        label = f'<a href="{escape(self.dashboard)}">{name}</a>' if self.dashboard else name
+        cells = []
+        for c in self.rates:
+            rate, n, d = escape(c.rate.label), c.rate.numerator, c.rate.denominator
+            numerator = f'<a href="{escape(c.numerator_href)}" aria-label="{name}{rate}分子 {n}">{n}</a>'
+            denominator = f'<a href="{escape(c.denominator_href)}" aria-label="{name}{rate}分母 {d}">{d}</a>'
+            cells.append(f"<td>{escape(c.shown)}（{numerator}/{denominator}）</td>")
+        received = f'<a href="{escape(self.received.href)}">{escape(self.received.shown)}</a>'
+        days = escape(self.reply_days)
+        return mark_safe(f'<tr><th scope="row">{label}</th><td>{received}</td>{"".join(cells)}<td>{days}</td></tr>')  # noqa: S308 - every value above is escaped
 
 
 @dataclass
@@ -442,7 +459,7 @@ def _add_parts(board: OpinionDashboard, links: Links, totals: dict, overdue: dic
                 Cell(row.get("received") or 0, href=links.opinions_in(start, end, **extra)),
                 _rates(row, links, start, end, extra),
                 _reply_days(row),
-                f"?{urlencode(own)}" if own else "",
+                f"?{urlencode({**own, 'start': f'{start:%Y-%m}', 'end': f'{end:%Y-%m}'})}" if own else "",
             )
         )
     board.charts.append(tiles)
