@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("livelihood.public_urls")),
     path("", include("legislation.public_urls")),
     path("", include("deliberation.public_urls")),
+    path("", include("oversight.urls")),
     path("", include("api.urls")),
 ]
 

@@ -375,7 +375,15 @@ SPECTACULAR_SETTINGS = {
 # one per variant, through Wagtail's frontend cache backend.
 LIANLUO_PAGE_CACHE_SECONDS = env_int("LIANLUO_PAGE_CACHE_SECONDS", 600)
 LIANLUO_PAGE_CACHE_ALIAS = "default"
-LIANLUO_PAGE_CACHE_VIEWS = ["wagtail_serve", "deputy_list", "deputy_detail", "deputy_card", "opinion_results"]
+LIANLUO_PAGE_CACHE_VIEWS = [
+    "wagtail_serve",
+    "deputy_list",
+    "deputy_detail",
+    "deputy_card",
+    "opinion_results",
+    "window_district",
+    "window_street",
+]
 if env_str("LIANLUO_PROXY_PURGE_URL"):
     WAGTAILFRONTENDCACHE = {
         "proxy": {
