@@ -89,29 +89,28 @@ def _workday_counter(first: dt.date, last: dt.date):
 
 def count_opinions() -> tuple[list[OpinionMonthly], list[OpinionStanding]]:
     counts = _Counts()
-    opinions = Opinion.objects.order_by()
-    by_station = opinions.annotate(m=_local_month("created_at")).values("m", "street_id", "station_id")
-    for row in by_station.annotate(
-        received=Count("pk"),
-        in_loop=Count("pk", filter=IN_LOOP),
-        closed=Count("pk", filter=CLOSED),
-        replied=Count("pk", filter=REPLIED),
-        resolved=Count("pk", filter=RESOLVED),
-    ):
-        counts.add(_month(row.pop("m")), row.pop("street_id"), row.pop("station_id"), Dimension.TOTAL, "", **row)
+    # One pass over the opinions, grouped finely enough to give the totals, the channels and
+    # the categories (the month is truncated once per row, not once per table).
+    grouped = (
+        Opinion.objects.order_by()
+        .annotate(m=_local_month("created_at"))
+        .values("m", "street_id", "station_id", "channel", "category_id")
+        .annotate(
+            received=Count("pk"),
+            in_loop=Count("pk", filter=IN_LOOP),
+            closed=Count("pk", filter=CLOSED),
+            replied=Count("pk", filter=REPLIED),
+            resolved=Count("pk", filter=RESOLVED),
+        )
+    )
+    for row in grouped:
+        month, street, station = _month(row.pop("m")), row.pop("street_id"), row.pop("station_id")
+        channel, category = row.pop("channel"), row.pop("category_id")
+        counts.add(month, street, station, Dimension.TOTAL, "", **row)
+        counts.add(month, street, station, Dimension.CHANNEL, channel, received=row["received"])
+        counts.add(month, street, station, Dimension.CATEGORY, str(category), received=row["received"])
     labels = {(Dimension.CHANNEL, c.value): c.label for c in Channel}
     labels |= {(Dimension.CATEGORY, str(pk)): name for pk, name in Category.objects.values_list("pk", "name")}
-    for dimension, field in ((Dimension.CHANNEL, "channel"), (Dimension.CATEGORY, "category_id")):
-        grouped = by_station.values("m", "street_id", "station_id", field).annotate(received=Count("pk"))
-        for row in grouped:
-            counts.add(
-                _month(row["m"]),
-                row["street_id"],
-                row["station_id"],
-                dimension,
-                str(row[field]),
-                received=row["received"],
-            )
     replies = (
         OpinionReply.objects.order_by()
         .annotate(m=_local_month("opinion__created_at"))
@@ -171,14 +170,16 @@ def _count_reply_days(counts: _Counts) -> None:
     )
     if not rows:
         return
-    local = timezone.localtime
-    spans = [(local(a).date(), local(r).date()) for _c, _s, _st, a, r in rows]
+    zone = timezone.get_current_timezone()  # read once: timezone.localtime() looks it up per call
+    spans = [(a.astimezone(zone).date(), r.astimezone(zone).date()) for _c, _s, _st, a, r in rows]
     first = min(min(a, r) for a, r in spans)
     last = max(max(a, r) for a, r in spans)
     workdays = _workday_counter(first, last)
+    days: dict[tuple, int] = defaultdict(int)
     for (created, street, station, _a, _r), (assigned, replied) in zip(rows, spans, strict=True):
-        month = local(created).date().replace(day=1)
-        counts.add(month, street, station, Dimension.TOTAL, "", reply_workdays=workdays(assigned, replied))
+        days[(created.astimezone(zone).date().replace(day=1), street, station)] += workdays(assigned, replied)
+    for (month, street, station), total in days.items():
+        counts.add(month, street, station, Dimension.TOTAL, "", reply_workdays=total)
 
 
 def _standing(names) -> list[OpinionStanding]:
