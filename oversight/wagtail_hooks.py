@@ -13,6 +13,7 @@ from wagtail.admin.viewsets.base import ViewSet
 
 from oversight.dashboard import NoDashboard, default_period, default_scope, may_see_dashboard, opinion_dashboard
 from oversight.models import OversightAction
+from oversight.report_views import MonthlyReportView, ReportsView, YearlyReportView
 from oversight.rollups import last_run
 from oversight.views import BigScreenView, DashboardView, RefreshView, ReplyRoundsView
 
@@ -45,6 +46,9 @@ class DashboardViewSet(ViewSet):
             path("", DashboardView.as_view(), name="index"),
             path("screen/", BigScreenView.as_view(), name="screen"),
             path("refresh/", RefreshView.as_view(), name="refresh"),
+            path("reports/", ReportsView.as_view(), name="reports"),
+            path("reports/monthly/", MonthlyReportView.as_view(), name="report_monthly"),
+            path("reports/yearly/", YearlyReportView.as_view(), name="report_yearly"),
         ]
 
 
