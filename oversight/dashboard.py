@@ -255,6 +255,15 @@ class OpinionDashboard:
     months: list[PeriodRow] = field(default_factory=list)
     parts: list[PeriodRow] = field(default_factory=list)
     parts_label: str = ""
+    # The plain numbers behind the headline (reports read these, not the headline's text).
+    period: dict = field(default_factory=dict)  # the period's sums of the rollup counters
+    open_now: int = 0
+    overdue_now: int = 0
+
+    @property
+    def reply_days(self) -> float | None:
+        replied = self.period.get("replied") or 0
+        return round((self.period.get("reply_workdays") or 0) / replied, 1) if replied else None
 
 
 class Links:
@@ -361,6 +370,7 @@ def opinion_dashboard(scope: Scope, start: dt.date, end: dt.date, headline_only=
         overdue_by_part[row[part]] += row["overdue"] or 0
     open_now = sum(standing[state] for state in OPEN_STATES)
     overdue_now = sum(overdue_by_part.values())
+    board.period, board.open_now, board.overdue_now = dict(period), open_now, overdue_now
 
     period_rates = _rates(period, links, start, end, {})
     board.headline = [

@@ -163,11 +163,6 @@ def _days(text: str) -> float | None:
     return float(found.group()) if found else None
 
 
-def _count(text: str) -> int:
-    found = re.match(r"\d+", text)
-    return int(found.group()) if found else 0
-
-
 def _line(row: PeriodRow) -> Line:
     return Line(row.label, row.received.value or 0, [cells.rate for cells in row.rates], _days(row.reply_days))
 
@@ -188,16 +183,15 @@ def opinion_report(kind: str, scope: Scope, start: dt.date, end: dt.date, period
         )
         for i, (label, _n, _d) in enumerate(RATE_COLUMNS)
     ]
-    shown = {figure.label: figure for figure in board.headline}
     report.summary = [
         Item("收到意见", received, "件", note=f"{report.months_covered}提交"),
-        Item("办理中", _count(shown["办理中"].value), "件", note="统计时点未办结"),
-        Item("超期", _count(shown["超期"].value), "件", note="统计时点已过答复期限"),
+        Item("办理中", board.open_now, "件", note="统计时点未办结"),
+        Item("超期", board.overdue_now, "件", note="统计时点已过答复期限"),
         *(
             Item(rate.label, rate.percent, "%", rate.numerator, rate.denominator, f"{numerator}÷{denominator}")
             for rate, (_label, numerator, denominator) in zip(rates, RATE_COLUMNS, strict=True)
         ),
-        Item("平均答复用时", _days(shown["平均答复用时"].value), "个工作日", note=shown["平均答复用时"].note),
+        Item("平均答复用时", board.reply_days, "个工作日", note=f"{board.period.get('replied') or 0} 件已答复"),
     ]
     return report
 
