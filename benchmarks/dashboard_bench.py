@@ -17,6 +17,7 @@ they hold the query count (tests/test_dashboards.py).
 
 Usage (from the repository root):
   .venv/bin/python benchmarks/dashboard_bench.py
+  .venv/bin/python benchmarks/dashboard_bench.py --scale 20000     # a district of 20,000 stations (own SQLite file)
   .venv/bin/python benchmarks/dashboard_bench.py --database-url postgresql://postgres@127.0.0.1:5432/lianluo_listing_bench
 """
 
@@ -34,18 +35,28 @@ from serve_bench import configure_environment
 DASHBOARD = "/admin/oversight/dashboard/"
 
 
+def _take(arguments: list[str], name: str) -> str | None:
+    """Remove `name VALUE` from the arguments (the options listing_bench.py does not know)."""
+    if name not in arguments:
+        return None
+    at = arguments.index(name)
+    value = arguments[at + 1]
+    del arguments[at : at + 2]
+    return value
+
+
 def main(argv=None) -> int:
     parser_args = list(argv if argv is not None else sys.argv[1:])
-    refreshes = 3
-    if "--refreshes" in parser_args:
-        at = parser_args.index("--refreshes")
-        refreshes = int(parser_args[at + 1])
-        del parser_args[at : at + 2]
+    refreshes = int(_take(parser_args, "--refreshes") or 3)
+    scale = _take(parser_args, "--scale")
     if "--path" not in parser_args:
         parser_args += ["--path", DASHBOARD]
     if "--who" not in parser_args:
         parser_args += ["--who", "district,street"]
     args = listing_bench.parse_args(parser_args)
+    args.scale = int(scale) if scale else None
+    if args.scale and "--sqlite-path" not in parser_args:
+        args.sqlite_path = listing_bench.BENCH_DIR / f"dashboard-{args.scale}.sqlite3"
     configure_environment(args, STATIC_ROOT)
     sys.path.insert(0, str(ROOT))
     import django

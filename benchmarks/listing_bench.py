@@ -98,10 +98,13 @@ def prepare_database(args) -> None:
 
     stations, opinions = StationPage.objects.count(), Opinion.objects.count()
     connections.close_all()
-    if stations and opinions >= args.opinions and not args.rebuild:
+    scale = getattr(args, "scale", None)  # dashboard_bench.py: a district of that many stations
+    if stations and opinions >= args.opinions and not args.rebuild and (not scale or stations >= scale * 0.9):
         print(f"Reusing the district: {stations} station pages, {opinions} opinions")
     else:
         build = ["build_demo", "--seed", str(args.seed), "--opinions", str(args.opinions), "--force"]
+        if scale:
+            build += ["--scale", str(scale)]
         if stations:
             build.append("--reset")
         print(f"Building: manage.py {' '.join(build)}")
