@@ -6,7 +6,19 @@ of its streets, the rows without a street being 区级) and per station (for a s
 dashboard and the street's table of its stations). Only combinations that occur are stored.
 """
 
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import Orderable
+
+from base.history import ClusterHistoricalRecords, HistoricalRecords
 
 
 class Grain(models.TextChoices):
@@ -111,3 +123,327 @@ class OversightAction(models.TextChoices):
 
     REFRESH_REQUESTED = "rollups_refresh_requested", "请求刷新统计"
     REPORT_EXPORTED = "report_exported", "导出统计报表"
+
+
+# --------------------------------------------------------------------------------------------
+# Station evaluation (站点评星): the monthly self and peer scoring against the 九有 standard
+# (oversight.evaluation declares the process and computes the score).
+# --------------------------------------------------------------------------------------------
+
+
+POINTS = {"max_digits": 5, "decimal_places": 1}
+SCORE_RANGE = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class EvaluationAction(models.TextChoices):
+    """Audit actions of station evaluation (registered in oversight.evaluation_admin)."""
+
+    CREATED = "evaluation_created", "站点评星开始"
+    TRANSITION = "evaluation_transition", "站点评星办理"
+    SCHEME_SAVED = "evaluation_scheme_saved", "评星办法修改"
+
+
+class EvaluationScheme(ClusterableModel):
+    """The district's rules for one year's evaluations (评星办法): each 九有 item's full marks
+    (its `items`), the full marks of the three activity indicators, the weights of self and
+    peer scores, how many peers score a station and the five star thresholds (0–100 scale)."""
+
+    year = models.PositiveSmallIntegerField("年度", unique=True, validators=[MinValueValidator(2000)])
+    reception_points = models.DecimalField("接待日开展率满分", default=Decimal("10"), **POINTS)
+    on_time_points = models.DecimalField("按期办理率满分", default=Decimal("10"), **POINTS)
+    attendance_points = models.DecimalField("代表到站率满分", default=Decimal("10"), **POINTS)
+    self_weight = models.DecimalField("自评权重", max_digits=3, decimal_places=2, default=Decimal("0.30"))
+    peer_weight = models.DecimalField("互评权重", max_digits=3, decimal_places=2, default=Decimal("0.70"))
+    peer_count = models.PositiveSmallIntegerField(
+        "互评站点数", default=2, validators=[MaxValueValidator(5)], help_text="每个站点由同街道几个站点互评。"
+    )
+    star1 = models.DecimalField("一星分数线", default=Decimal("60"), validators=SCORE_RANGE, **POINTS)
+    star2 = models.DecimalField("二星分数线", default=Decimal("70"), validators=SCORE_RANGE, **POINTS)
+    star3 = models.DecimalField("三星分数线", default=Decimal("80"), validators=SCORE_RANGE, **POINTS)
+    star4 = models.DecimalField("四星分数线", default=Decimal("88"), validators=SCORE_RANGE, **POINTS)
+    star5 = models.DecimalField("五星分数线", default=Decimal("95"), validators=SCORE_RANGE, **POINTS)
+    note = models.TextField("说明", blank=True)
+
+    history = HistoricalRecords()
+
+    panels = [
+        FieldPanel("year"),
+        InlinePanel("items", heading="九有评分项", label="评分项"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [FieldPanel("reception_points"), FieldPanel("on_time_points"), FieldPanel("attendance_points")]
+                )
+            ],
+            heading="活动指标",
+        ),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("self_weight"), FieldPanel("peer_weight")]), FieldPanel("peer_count")],
+            heading="自评与互评",
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [
+                        FieldPanel("star1"),
+                        FieldPanel("star2"),
+                        FieldPanel("star3"),
+                        FieldPanel("star4"),
+                        FieldPanel("star5"),
+                    ]
+                )
+            ],
+            heading="星级分数线（百分制）",
+        ),
+        FieldPanel("note"),
+    ]
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = "评星办法"
+        verbose_name_plural = "评星办法"
+
+    def __str__(self):
+        return f"{self.year}年评星办法"
+
+    @property
+    def thresholds(self) -> tuple[Decimal, ...]:
+        return (self.star1, self.star2, self.star3, self.star4, self.star5)
+
+    @property
+    def thresholds_label(self) -> str:
+        return " / ".join(f"{t.normalize():f}" for t in self.thresholds)
+
+    def clean(self):
+        errors = {}
+        thresholds = self.thresholds
+        if any(t is None or t < 0 or t > 100 for t in thresholds):
+            errors["star1"] = "星级分数线须在 0 到 100 分之间。"
+        elif any(b <= a for a, b in zip(thresholds, thresholds[1:], strict=False)):
+            errors["star1"] = "星级分数线须从一星到五星依次升高。"
+        if self.self_weight is not None and self.peer_weight is not None:
+            if self.self_weight < 0 or self.peer_weight < 0 or self.self_weight + self.peer_weight != 1:
+                errors["peer_weight"] = "自评权重与互评权重之和须为 1。"
+        for name in ("reception_points", "on_time_points", "attendance_points"):
+            if getattr(self, name) is not None and getattr(self, name) < 0:
+                errors[name] = "满分不能为负数。"
+        if errors:
+            raise ValidationError(errors)
+
+
+class EvaluationItem(Orderable):
+    """One 九有 item's full marks in a year's scheme."""
+
+    scheme = ParentalKey(EvaluationScheme, on_delete=models.CASCADE, related_name="items", verbose_name="评星办法")
+    facility = models.ForeignKey(
+        "content.Facility", on_delete=models.CASCADE, related_name="+", verbose_name="九有标准项"
+    )
+    max_points = models.DecimalField(
+        "满分", default=Decimal("5"), validators=[MinValueValidator(Decimal("0.5"))], **POINTS
+    )
+
+    history = ClusterHistoricalRecords()
+
+    panels = [FieldRowPanel([FieldPanel("facility"), FieldPanel("max_points")])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "九有评分项"
+        verbose_name_plural = "九有评分项"
+        constraints = [models.UniqueConstraint(fields=["scheme", "facility"], name="evaluation_item_once")]
+
+    def __str__(self):
+        return f"{self.facility}（{self.max_points} 分）"
+
+
+class EvaluationState(models.TextChoices):
+    DRAFT = "draft", "自评中"
+    SUBMITTED = "submitted", "已提交自评"
+    STREET_REVIEW = "street_review", "待街道审核"
+    DISTRICT_REVIEW = "district_review", "待区审定"
+    APPROVED = "approved", "已评定"
+
+
+class StationEvaluation(models.Model):
+    """One station's evaluation for one month: its self-assessment, its peers' scores, the
+    street's review and the district's approval (the process is oversight.evaluation). The
+    activity indicators are frozen when the self-assessment is submitted, the score and the
+    stars when the district approves."""
+
+    station = models.ForeignKey(
+        "content.StationPage", on_delete=models.PROTECT, related_name="evaluations", verbose_name="站点"
+    )
+    street = models.ForeignKey(
+        "content.Street", on_delete=models.PROTECT, related_name="evaluations", verbose_name="街道", null=True
+    )
+    month = models.DateField("月份", help_text="该月第一天。")
+    scheme = models.ForeignKey(EvaluationScheme, on_delete=models.PROTECT, related_name="+", verbose_name="评星办法")
+    state = models.CharField(
+        "状态", max_length=16, choices=EvaluationState.choices, default=EvaluationState.DRAFT, db_index=True
+    )
+    version = models.PositiveIntegerField("版本", default=0, editable=False)
+
+    # The activity indicators, frozen when the self-assessment is submitted.
+    reception_planned = models.PositiveIntegerField("计划接待日", null=True, blank=True)
+    reception_held = models.PositiveIntegerField("开展接待日", null=True, blank=True)
+    opinions_due = models.PositiveIntegerField("当月到期意见", null=True, blank=True)
+    opinions_on_time = models.PositiveIntegerField("按期答复意见", null=True, blank=True)
+    deputies_on_wall = models.PositiveIntegerField("墙上代表", null=True, blank=True)
+    deputies_attended = models.PositiveIntegerField("到站代表", null=True, blank=True)
+
+    self_note = models.TextField("自评说明", blank=True)
+    submitted_at = models.DateTimeField("自评提交时间", null=True, blank=True)
+    return_reason = models.CharField("退回理由", max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="街道审核人",
+    )
+    reviewed_at = models.DateTimeField("街道审核时间", null=True, blank=True)
+    review_note = models.TextField("街道审核意见", blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="区审定人",
+    )
+    approved_at = models.DateTimeField("区审定时间", null=True, blank=True)
+
+    # Frozen at approval.
+    item_points = models.DecimalField("九有得分", max_digits=6, decimal_places=2, null=True, blank=True)
+    indicator_points = models.DecimalField("活动指标得分", max_digits=6, decimal_places=2, null=True, blank=True)
+    final_score = models.DecimalField("评定得分", max_digits=4, decimal_places=1, null=True, blank=True)
+    stars = models.PositiveSmallIntegerField("星级", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-month", "street__sort_order", "station__path"]
+        verbose_name = "站点月度评星"
+        verbose_name_plural = "站点月度评星"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "month"],
+                name="station_evaluation_once",
+                violation_error_message="该站点本月的自评已经存在，不能重复填报。",
+            )
+        ]
+        indexes = [models.Index(fields=["station", "state", "month"], name="station_evaluation_latest")]
+
+    def __str__(self):
+        return f"{self.station.title} · {self.month:%Y年%-m月}"
+
+    @property
+    def month_label(self) -> str:
+        return f"{self.month.year}年{self.month.month}月"
+
+    @property
+    def star_glyphs(self) -> str:
+        """★★★★☆ (for the eye; the page writes the stars in words beside it)."""
+        return "★" * (self.stars or 0) + "☆" * (5 - (self.stars or 0))
+
+    @property
+    def stars_label(self) -> str:
+        if self.stars is None:
+            return ""
+        return f"{self.stars} 星" if self.stars else "未达星级"
+
+
+class ScoreKind(models.TextChoices):
+    SELF = "self", "自评"
+    PEER = "peer", "互评"
+    STREET = "street", "街道核定"
+
+
+class PeerAssignment(models.Model):
+    """A station of the same street assigned to score an evaluation (互评), when the
+    self-assessment is submitted; `scored_at` once its staff have scored."""
+
+    evaluation = models.ForeignKey(
+        StationEvaluation, on_delete=models.CASCADE, related_name="peer_assignments", verbose_name="评星"
+    )
+    scorer_station = models.ForeignKey(
+        "content.StationPage", on_delete=models.PROTECT, related_name="+", verbose_name="互评站点"
+    )
+    scored_at = models.DateTimeField("互评时间", null=True, blank=True)
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="互评人",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["evaluation", "pk"]
+        verbose_name = "互评安排"
+        verbose_name_plural = "互评安排"
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "scorer_station"], name="peer_assignment_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.scorer_station.title} → {self.evaluation}"
+
+
+class EvaluationScore(models.Model):
+    """One item's points in an evaluation: the station's own (自评), a peer station's (互评),
+    or the street committee's adjustment with its reason (街道核定)."""
+
+    evaluation = models.ForeignKey(
+        StationEvaluation, on_delete=models.CASCADE, related_name="scores", verbose_name="评星"
+    )
+    kind = models.CharField("类别", max_length=8, choices=ScoreKind.choices)
+    scorer_station = models.ForeignKey(
+        "content.StationPage",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="评分站点",
+    )
+    facility = models.ForeignKey(
+        "content.Facility", on_delete=models.PROTECT, related_name="+", verbose_name="九有标准项"
+    )
+    points = models.DecimalField("得分", **POINTS)
+    note = models.CharField("说明", max_length=500, blank=True)
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="评分人",
+    )
+    scored_at = models.DateTimeField("评分时间", auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["evaluation", "kind", "scorer_station_id", "facility__sort_order"]
+        verbose_name = "评星得分"
+        verbose_name_plural = "评星得分"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["evaluation", "kind", "scorer_station", "facility"],
+                condition=models.Q(scorer_station__isnull=False),
+                name="evaluation_score_once",
+            ),
+            models.UniqueConstraint(
+                fields=["evaluation", "kind", "facility"],
+                condition=models.Q(scorer_station__isnull=True),
+                name="evaluation_street_score_once",
+            ),
+            models.CheckConstraint(condition=models.Q(points__gte=0), name="evaluation_score_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.facility} {self.points}"

@@ -84,6 +84,12 @@ ROLE_SPECS = {
             "coordination.*",
             "legislation.*",
             "deliberation.*",
+            # 站点评星: the scheme, opening months and approving (the process decides who acts).
+            "oversight.add_evaluationscheme",
+            "oversight.change_evaluationscheme",
+            "oversight.view_evaluationscheme",
+            "oversight.add_stationevaluation",
+            "oversight.view_stationevaluation",
             # Open311 API keys: issued and revoked (never deleted: the audit log refers to them).
             "api.add_apikey",
             "api.change_apikey",
@@ -164,6 +170,9 @@ ROLE_SPECS = {
             "deliberation.view_resolution",
             # 区街联动: the street's own part in the district's tasks (scoped by coordination's policy).
             "coordination.view_streettask",
+            # 站点评星: its street's evaluations (scoped by the process) and the district's scheme.
+            "oversight.view_stationevaluation",
+            "oversight.view_evaluationscheme",
         ),
     ),
     Role.STATION_STAFF: RoleSpec(
@@ -197,6 +206,11 @@ ROLE_SPECS = {
             "deliberation.view_meeting",
             "deliberation.add_meeting",
             "deliberation.view_resolution",
+            # 站点评星: their station's self-assessment and the evaluations they score (scoped by
+            # the process), started from the admin; the district's scheme.
+            "oversight.add_stationevaluation",
+            "oversight.view_stationevaluation",
+            "oversight.view_evaluationscheme",
         ),
     ),
     Role.DEPARTMENT_HANDLER: RoleSpec(
@@ -230,6 +244,7 @@ ROLE_SPECS = {
             "coordination.view_*",
             "legislation.view_*",
             "deliberation.view_*",
+            "oversight.view_*",
             "api.view_*",
             "auth.view_group",
         ),

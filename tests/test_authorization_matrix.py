@@ -66,6 +66,8 @@ from legislation.consultations import CONSULTATIONS
 from legislation.drafts import designate, publish_draft
 from legislation.models import Expert
 from livelihood.models import Candidate, Inspection, InspectionState, Nomination, NominationSource, ProjectRound
+from oversight.evaluation import EVALUATIONS, scheme_for
+from oversight.models import StationEvaluation
 from permissions.models import StaffRequest, StationAssignment
 from suggestions.drafting import SUGGESTIONS, Draft, start_draft
 from suggestions.models import Suggestion, SuggestionReply
@@ -334,6 +336,12 @@ def matrix_world(two_streets, street):
         CommentInput(legislation_consultation, 1, "建议明确物业服务人的范围。", name="张建国", phone="13812345678")
     )
 
+    # 站点评星: street A's station's evaluation of a month (OBJECT); the scheme is the district's (DISTRICT).
+    evaluation_scheme = scheme_for(2026)
+    station_evaluation = StationEvaluation.objects.create(
+        station=station, street=street, month=dt.date(2026, 11, 1), scheme=evaluation_scheme
+    )
+
     personas = {
         "street_a": secretary,
         "street_b": street_user(tree["other_street"], "qingbo-secretary"),
@@ -403,6 +411,8 @@ def matrix_world(two_streets, street):
         "legislation_expert": legislation_expert,
         "legislation_consultation": legislation_consultation,
         "legislation_comment": legislation_comment,
+        "evaluation_scheme": evaluation_scheme,
+        "station_evaluation": station_evaluation,
         "api_key": ApiKey.objects.create(client_name="区12345热线平台", prefix="ll311_matrix00", key_hash="0" * 64),
         **{f"persona:{name}": user for name, user in personas.items()},
     }
@@ -785,6 +795,22 @@ def cases(w) -> list[Case]:
             for name in ("edit", "delete", "history", "history_results", "usage")
         ],
     ]
+    # 站点评星: street A's station's evaluation (OBJECT), the district's scheme (DISTRICT).
+    station_evaluation = w["station_evaluation"].pk
+    out += [
+        *[
+            Case(f"oversight_evaluations:{name}", OBJECT, {"pk": station_evaluation})
+            for name in ("inspect", "edit", "delete", "history", "history_results", "usage")
+        ],
+        *[
+            Case("oversight_evaluations:act", OBJECT, {"pk": station_evaluation, "name": transition.name})
+            for transition in EVALUATIONS.transitions
+        ],
+        *[
+            Case(f"oversight_evaluation_schemes:{name}", DISTRICT, {"pk": w["evaluation_scheme"].pk})
+            for name in ("edit", "delete", "inspect", "history", "history_results", "usage")
+        ],
+    ]
     # Open311 API keys: the district admin's alone (the auditor reads them).
     out += [
         Case(f"open311_keys:{name}", DISTRICT, {"pk": w["api_key"].pk})
@@ -947,6 +973,7 @@ def test_the_fixture_objects_are_reachable_by_their_own_street(client, world):
         "deliberation_resolutions:inspect",
         "coordination_street_tasks:inspect",
         "coordination_street_tasks:attachment",
+        "oversight_evaluations:inspect",
         "legislation_consultations:inspect",
         "legislation_consultations:compile",
         "legislation_comments:inspect",
