@@ -91,14 +91,14 @@ class SchemeForm(WagtailAdminModelForm):
     def clean(self):
         data = super().clean()
         formset = self.formsets.get("items")
-        if formset is not None and formset.is_valid():
+        if formset is not None:
             chosen = [
                 form.cleaned_data.get("facility")
                 for form in formset.forms
-                if form.cleaned_data and not form.cleaned_data.get("DELETE")
+                if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
             ]
             if len(chosen) != len(set(chosen)):
-                raise ValidationError("同一个九有标准项只能设置一次满分。")
+                raise ValidationError("同一个九有标准项只能设置一次满分（有重复的评分项）。")
         return data
 
     def save(self, commit=True):

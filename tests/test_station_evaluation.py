@@ -525,3 +525,60 @@ def test_a_new_station_in_the_street_changes_no_assignment_already_made(world):
     row = EVALUATIONS.perform(row, "peer_score", user=world["centre_staff"], points=all_items(row.scheme, 5))
     assert row.state == S.STREET_REVIEW
     assert list(row.peer_assignments.values_list("scorer_station_id", flat=True)) == [world["centre"].pk]
+
+
+def scheme_form(scheme, **changes) -> dict:
+    """The scheme's edit form as the admin posts it (the items in their inline panel)."""
+    items = list(scheme.items.order_by("sort_order"))
+    data = {
+        "year": scheme.year,
+        "reception_points": "10",
+        "on_time_points": "10",
+        "attendance_points": "10",
+        "self_weight": "0.30",
+        "peer_weight": "0.70",
+        "peer_count": "2",
+        "star1": "60",
+        "star2": "70",
+        "star3": "80",
+        "star4": "88",
+        "star5": "95",
+        "note": "",
+        "items-TOTAL_FORMS": str(len(items)),
+        "items-INITIAL_FORMS": str(len(items)),
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000",
+    }
+    for i, item in enumerate(items):
+        data.update(
+            {
+                f"items-{i}-id": item.pk,
+                f"items-{i}-facility": item.facility_id,
+                f"items-{i}-max_points": str(item.max_points),
+                f"items-{i}-ORDER": str(i + 1),
+                f"items-{i}-DELETE": "",
+            }
+        )
+    data.update(changes)
+    return data
+
+
+def test_the_district_admin_edits_the_scheme_with_chinese_checks_and_it_is_audited(client, world):
+    scheme = scheme_for(2026)
+    edit = reverse("oversight_evaluation_schemes:edit", args=[scheme.pk])
+    client.force_login(world["office"])
+    for changes, message in (
+        ({"star2": "59"}, "星级分数线须从一星到五星依次升高"),
+        ({"star5": "120"}, "星级分数线须在 0 到 100 分之间"),
+        ({"self_weight": "0.50"}, "自评权重与互评权重之和须为 1"),
+        ({"items-1-facility": scheme.items.order_by("sort_order").first().facility_id}, "重复"),
+    ):
+        response = client.post(edit, scheme_form(scheme, **changes))
+        assert response.status_code == 200 and message in response.content.decode(), message
+    scheme.refresh_from_db()
+    assert scheme.star2 == 70 and scheme.self_weight == Decimal("0.30")
+    response = client.post(edit, scheme_form(scheme, star1="65", **{"items-0-max_points": "10"}))
+    assert response.status_code == 302
+    scheme.refresh_from_db()
+    assert scheme.star1 == 65 and scheme.items.order_by("sort_order").first().max_points == 10
+    assert AuditEvent.objects.filter(action="evaluation_scheme_saved", actor=world["office"]).count() == 1
