@@ -38,6 +38,8 @@ from content.scoping import streets_for
 from oversight.evaluation import (
     EVALUATED_LEVELS,
     EVALUATIONS,
+    PEER,
+    PEER_READER,
     EvaluationError,
     compute_score,
     first_of_month,
@@ -243,6 +245,10 @@ class StationEvaluationDetailView(ProcessDetailMixin, ModelInspectView):
         score = compute_score(row)
         scores = list(row.scores.select_related("scorer_station", "facility"))
         assignments = list(row.peer_assignments.select_related("scorer_station"))
+        if self.held and self.held <= {PEER, PEER_READER}:
+            # A peer station reads the evaluation to score it: its own scores, not the other peers'.
+            mine = set(staffed_station_ids(roles_of(self.request.user)))
+            assignments = [a for a in assignments if a.scorer_station_id in mine]
         peers = [a.scorer_station for a in assignments]
         table = []
         for item in score.items:

@@ -582,3 +582,23 @@ def test_the_district_admin_edits_the_scheme_with_chinese_checks_and_it_is_audit
     scheme.refresh_from_db()
     assert scheme.star1 == 65 and scheme.items.order_by("sort_order").first().max_points == 10
     assert AuditEvent.objects.filter(action="evaluation_scheme_saved", actor=world["office"]).count() == 1
+
+
+def test_with_two_peers_each_scores_once_and_reads_only_its_own_scores(client, world):
+    third = add_station(world["centre"], LiaisonStationPage(title="西湖联络站", slug="xihu"))
+    third_staff = station_user(third, "xihu-staff")
+    row = bring(world, S.SUBMITTED)
+    assert set(row.peer_assignments.values_list("scorer_station_id", flat=True)) == {world["centre"].pk, third.pk}
+    row = EVALUATIONS.perform(row, "peer_score", user=world["centre_staff"], points=all_items(row.scheme, 3))
+    assert row.state == S.SUBMITTED  # one peer still to score
+    with pytest.raises(NotAllowed):  # the centre has scored: no second go
+        EVALUATIONS.perform(row, "peer_score", user=world["centre_staff"], points=all_items(row.scheme, 5))
+    client.force_login(third_staff)
+    detail = client.get(reverse("oversight_evaluations:inspect", args=[row.pk]))
+    assert [peer.pk for peer in detail.context["peers"]] == [third.pk]  # not the centre's scores
+    client.force_login(world["secretary"])
+    assert len(client.get(reverse("oversight_evaluations:inspect", args=[row.pk])).context["peers"]) == 2
+    row = EVALUATIONS.perform(row, "peer_score", user=third_staff, points=all_items(row.scheme, 4))
+    assert row.state == S.STREET_REVIEW
+    # Self 4, peers 3 and 4 (mean 3.5): 0.3×4 + 0.7×3.5 = 3.65 an item.
+    assert compute_score(row).items[0]["points"] == Decimal("3.65")
