@@ -1,10 +1,12 @@
 """Monthly station evaluation against the 九有 standard (站点评星), on the one process mechanism:
 
-    自评中 ─提交自评（本站）─▶ 已提交自评 ─互评打分（各互评站点；最后一站评完时）─▶ 待街道审核
-      ▲ 保存自评（本站，状态不变）                                                  │ 调整评分（街道，写明理由）
-      ├──────────────── 退回站点（街道，写明理由） ◀────────────────────────────────┤
-      │                                                                             ▼ 审核通过（街道）
-      │                                       待街道审核 ◀─退回街道（区，写明理由）─ 待区审定 ─审定（区）─▶ 已评定
+    自评中 ─提交自评（本站）─▶ 已提交自评 ─互评打分（各互评站点，最后一站评完时）─▶ 待街道审核
+      ▲  保存自评（本站，状态不变）                                           │  调整评分（街道，写明理由，状态不变）
+      └──────────────────── 退回站点（街道，写明理由） ◀──────────────────────┤
+                                                                              ▼ 审核通过（街道）
+                 待街道审核 ◀── 退回街道（区，写明理由）── 待区审定 ─审定（区）─▶ 已评定
+
+(No peer in the street: 提交自评 goes straight to 待街道审核.)
 
 Each month every 中心站 and 联络站 fills its self-assessment: points for each 九有 item of the
 year's scheme (`EvaluationScheme`). On submission the platform freezes the station's activity
