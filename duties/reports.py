@@ -24,9 +24,20 @@ from wagtail.admin.views.reports import ReportView
 
 from base.reports import YearFilterSet, YearlyReportMixin
 from base.viewsets import AuditedExportMixin
-from content.models import Deputy, Street
+from content.models import CongressLevel, Deputy, StationPage, Street
+from content.scoping import stations_for
 from duties.models import DutyScheme
-from duties.totals import may_see_totals, scope_totals, visible_street_ids, voter_report_coverage, yearly_totals
+from duties.totals import (
+    POINT_BANDS,
+    may_see_totals,
+    point_band,
+    reported_to_voters,
+    scope_totals,
+    seated_in,
+    visible_street_ids,
+    voter_report_coverage,
+    yearly_totals,
+)
 
 URL_NAME = "duty_points_report"
 RESULTS_URL_NAME = "duty_points_report_results"
@@ -39,6 +50,22 @@ def scheme_years() -> list[int]:
 class PointsReportFilterSet(YearFilterSet):
     street = django_filters.ModelChoiceFilter(
         label="街道", queryset=Street.objects.none(), empty_label="全部街道", method="keep"
+    )
+    # The dashboard's figures link here with the filters that select the deputies they count
+    # (oversight.duty_section): a band of yearly points, district deputies who have (not)
+    # reported to their voters this term, the deputies sitting in a station (or below it).
+    band = django_filters.ChoiceFilter(
+        label="积分段", choices=[(key, label) for key, label, _low, _below in POINT_BANDS], method="keep"
+    )
+    level = django_filters.ChoiceFilter(label="代表层级", choices=CongressLevel.choices, method="keep")
+    reported = django_filters.BooleanFilter(label="本届已向选民报告履职", method="keep")
+    station = django_filters.ModelChoiceFilter(
+        label="驻站站点", queryset=lambda request: stations_for(request.user).order_by("path"), method="keep"
+    )
+    station_tree = django_filters.ModelChoiceFilter(
+        label="驻站站点（含下级联络点）",
+        queryset=lambda request: stations_for(request.user).order_by("path"),
+        method="keep",
     )
 
     class Meta:
@@ -103,6 +130,14 @@ class PointsReportView(YearlyReportMixin, AuditedExportMixin, ReportView):
         return None
 
     @cached_property
+    def chosen(self) -> dict:
+        """The valid filters other than the year and street (empty when the form is not)."""
+        if self.filters and self.filters.is_valid():
+            data = self.filters.form.cleaned_data
+            return {name: data.get(name) for name in ("band", "level", "reported", "station", "station_tree")}
+        return {}
+
+    @cached_property
     def all_rows(self):
         return yearly_totals(self.year)
 
@@ -110,6 +145,19 @@ class PointsReportView(YearlyReportMixin, AuditedExportMixin, ReportView):
         rows = scope_totals(self.all_rows, self.request.user)
         if self.street is not None:
             rows = [row for row in rows if self.street.pk in row.street_ids()]
+        chosen = self.chosen
+        if chosen.get("band"):
+            rows = [row for row in rows if point_band(row.total) == chosen["band"]]
+        if chosen.get("level"):
+            rows = [row for row in rows if row.deputy.congress_level == chosen["level"]]
+        for name, tree in (("station", False), ("station_tree", True)):
+            station: StationPage | None = chosen.get(name)
+            if station is not None:
+                seated = seated_in(station, tree=tree)
+                rows = [row for row in rows if row.deputy.pk in seated]
+        if chosen.get("reported") is not None:
+            covered = reported_to_voters(row.deputy.pk for row in rows)
+            rows = [row for row in rows if (row.deputy.pk in covered) == chosen["reported"]]
         return rows
 
     def get_context_data(self, *args, **kwargs):

@@ -34,6 +34,27 @@ from duties.points import yearly_points
 
 LEVEL_ORDER = {level: index for index, level in enumerate(CongressLevel.values)}
 
+# Bands of a yearly total (the dashboard's points distribution and the report's filter):
+# (key, label, lowest total included, lowest total of the next band). 0 is no verified
+# activity at all; the congress session alone earns about 5 to 15 points; a reception day
+# confirmed every month earns 24 (the item's cap) by itself; 50 or more is a deputy active
+# in several kinds of duty all year (the 23 items' caps add up to 168).
+POINT_BANDS = (
+    ("0", "0 分", Decimal("0"), Decimal("0.1")),
+    ("1-9", "10 分以下（不含 0）", Decimal("0.1"), Decimal("10")),
+    ("10-19", "10–19.9 分", Decimal("10"), Decimal("20")),
+    ("20-49", "20–49.9 分", Decimal("20"), Decimal("50")),
+    ("50+", "50 分及以上", Decimal("50"), None),
+)
+
+
+def point_band(total: Decimal) -> str:
+    """The key of the band a yearly total falls in."""
+    for key, _label, lowest, below in POINT_BANDS:
+        if total >= lowest and (below is None or total < below):
+            return key
+    return POINT_BANDS[0][0]  # a negative total cannot happen: points are never below 0
+
 
 @dataclass(frozen=True, order=True)
 class StreetRef:
@@ -97,6 +118,27 @@ def current_seats(deputy_ids: Iterable[int] | None = None, on: dt.date | None = 
     ):
         found[deputy_id].add(StreetRef(name, street_id))
     return {deputy_id: sorted(streets) for deputy_id, streets in found.items()}
+
+
+def current_stations(on: dt.date | None = None) -> dict[int, set[int]]:
+    """{deputy id: the stations they sit in on `on` (today)}, active deputies only, the 总站
+    included (a station without a street), in one query: where the dashboard counts them."""
+    found: dict[int, set[int]] = defaultdict(set)
+    memberships = Membership.objects.current(on).filter(deputy__is_active=True)
+    for deputy_id, station_id in memberships.values_list("deputy_id", "station_id"):
+        found[deputy_id].add(station_id)
+    return dict(found)
+
+
+def seated_in(station, tree: bool = False, on: dt.date | None = None) -> set[int]:
+    """The active deputies sitting on `on` (today) in `station` (with `tree`, in it or a
+    station below it), in one query."""
+    memberships = Membership.objects.current(on).filter(deputy__is_active=True)
+    if tree:
+        memberships = memberships.filter(station__path__startswith=station.path)
+    else:
+        memberships = memberships.filter(station=station)
+    return set(memberships.values_list("deputy_id", flat=True))
 
 
 def yearly_totals(year: int, on: dt.date | None = None) -> list[TotalsRow]:

@@ -2,8 +2,11 @@
 transitions), the yearly points schemes and their items (district admin), deputies'
 accounts, and the "待核实" to-do on the admin home."""
 
+import django_filters
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
@@ -11,6 +14,7 @@ from django.utils import timezone
 from django.views import View
 
 from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
@@ -22,12 +26,14 @@ from base.policies import TransitionsOnlyPermissionPolicy, policy_for
 from base.roles import Role
 from base.viewsets import ModelInspectView, ScopedModelViewSet
 from content.models import Deputy
+from content.scoping import stations_for, streets_for
 from duties import (
     publication,
     reports,  # noqa: F401 - registers the points report's hooks
     topic_views,
 )
 from duties.models import (
+    AutoSource,
     DeputyAccount,
     DiscussionTopic,
     DutyAttendance,
@@ -37,6 +43,7 @@ from duties.models import (
     DutyScheme,
     RecordAction,
     RecordSource,
+    RecordState,
     TopicAction,
     TopicReply,
 )
@@ -173,6 +180,39 @@ class DutyRecordForm(WagtailAdminModelForm):
         return self.instance
 
 
+class DutyRecordFilterSet(WagtailFilterSet):
+    """The records listing's filters; the dashboard's figures (oversight.duty_section) link
+    here with the names the opinions listing uses for the same things."""
+
+    state = django_filters.ChoiceFilter(label="状态", choices=RecordState.choices)
+    source = django_filters.ChoiceFilter(label="来源", choices=RecordSource.choices)
+    date = django_filters.DateFromToRangeFilter(label="日期")
+    street = django_filters.ModelChoiceFilter(label="街道", queryset=lambda request: streets_for(request.user))
+    station = django_filters.ModelChoiceFilter(
+        label="站点", queryset=lambda request: stations_for(request.user).order_by("path")
+    )
+    station_tree = django_filters.ModelChoiceFilter(
+        label="站点（含下级联络点）",
+        queryset=lambda request: stations_for(request.user).order_by("path"),
+        method="filter_station_tree",
+    )
+    district_level = django_filters.BooleanFilter(label="区级（不属街道）", field_name="street", lookup_expr="isnull")
+    reception = django_filters.BooleanFilter(label="接待日到岗（自动登记）", method="filter_reception")
+
+    class Meta:
+        model = DutyRecord
+        fields = ["state", "source", "date", "street", "station", "station_tree", "district_level", "reception"]
+
+    def filter_station_tree(self, queryset, name, value):
+        return queryset.filter(station__path__startswith=value.path) if value else queryset
+
+    def filter_reception(self, queryset, name, value):
+        if value is None:
+            return queryset
+        reception = Q(item__auto_source=AutoSource.RECEPTION)
+        return queryset.filter(reception if value else ~reception)
+
+
 class DutyRecordDetailView(ProcessDetailMixin, ModelInspectView):
     template_name = "duties/admin/record_detail.html"
     process = DUTY_RECORDS
@@ -212,7 +252,7 @@ class DutyRecordViewSet(ScopedModelViewSet):
         Column("source", label="来源", accessor="get_source_display"),
         Column("state", label="状态", accessor="get_state_display"),
     ]
-    list_filter = ["state", "source"]
+    filterset_class = DutyRecordFilterSet
     search_fields = ["text", "station__title"]
     list_export = ["date", "item", "station", "participant_names", "text", "get_source_display", "get_state_display"]
     export_headings = {"participant_names": "代表", "get_source_display": "来源", "get_state_display": "状态"}

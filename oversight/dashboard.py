@@ -338,7 +338,7 @@ def _reply_days(row: dict) -> str:
 
 def opinion_dashboard(scope: Scope, start: dt.date, end: dt.date, headline_only=False) -> OpinionDashboard:
     """The opinions' figures of `scope` for the months from `start` to `end` (inclusive), in
-    four queries of the rollup tables; `headline_only`: the headline figures alone (the
+    two queries of the rollup tables; `headline_only`: the headline figures alone (the
     admin home's panel, two queries).
 
     The scope's totals are the sums of its parts (streets for the district, stations below),
@@ -349,11 +349,25 @@ def opinion_dashboard(scope: Scope, start: dt.date, end: dt.date, headline_only=
     monthly = OpinionMonthly.objects.filter(month__gte=start, month__lte=end)
     part = scope.part_field
 
-    # Totals per part and month: the months' rows, the period's, and the parts' (one query).
+    # Totals per part and month: the months' rows, the period's, and the parts' (one query),
+    # read with the counts by channel and category (the parts' rows sum to the scope's: the
+    # refresh adds every count to both grains), so that the duties' section (oversight.
+    # duty_section) fits the street dashboard's query budget.
     by_month, by_part = defaultdict(lambda: defaultdict(int)), defaultdict(lambda: defaultdict(int))
     period = defaultdict(int)
     labels = {}  # part → (its name, its sort key) as of the refresh
-    for row in _sums(scope.parts(monthly).filter(dimension=Dimension.TOTAL), "month", part, "label", "sort_key"):
+    received, categories, category_names = defaultdict(int), defaultdict(int), {}
+    parts_rows = scope.parts(monthly)
+    if headline_only:
+        parts_rows = parts_rows.filter(dimension=Dimension.TOTAL)
+    for row in _sums(parts_rows, "month", part, "label", "sort_key", "dimension", "key"):
+        if row["dimension"] == Dimension.CHANNEL:
+            received[(row["month"], row["key"])] += row["received"] or 0
+            continue
+        if row["dimension"] == Dimension.CATEGORY:
+            categories[row["key"]] += row["received"] or 0
+            category_names.setdefault(row["key"], row["label"])
+            continue
         labels[row[part]] = (row["label"], row["sort_key"])
         _add(by_month[row["month"]], row)
         _add(by_part[row[part]], row)
@@ -402,15 +416,7 @@ def opinion_dashboard(scope: Scope, start: dt.date, end: dt.date, headline_only=
             )
         )
 
-    # Received by channel month by month, and by category over the period (one query).
-    received, categories, category_names = defaultdict(int), defaultdict(int), {}
-    dimensions = scope.rows(monthly).filter(dimension__in=(Dimension.CHANNEL, Dimension.CATEGORY))
-    for row in dimensions.values("dimension", "month", "key", "label").annotate(n=Sum("received")).order_by():
-        if row["dimension"] == Dimension.CHANNEL:
-            received[(row["month"], row["key"])] += row["n"] or 0
-        else:
-            categories[row["key"]] += row["n"] or 0
-            category_names.setdefault(row["key"], row["label"])
+    # Received by channel month by month, and by category over the period (read above).
     channels = [c for c in Channel if any(key == c.value for _month, key in received)]
     chart = Chart("channel", "收到意见（按渠道，逐月）", STACKED, [c.label for c in channels], unit="件")
     for month in months:

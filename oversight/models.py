@@ -447,3 +447,61 @@ class EvaluationScore(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.facility} {self.points}"
+
+
+# --- Deputies' duties and reception days (oversight.duty_section) -----------------------------
+
+
+class DutyRollupKind(models.TextChoices):
+    MONTH = "month", "月度"
+    ACTIVE = "active", "履职代表"
+    SEAT = "seat", "代表年度积分"
+
+
+class DutyRollup(models.Model):
+    """The deputies' duties and reception days, as the refresh counts them: one table of three
+    kinds of rows, so that a dashboard reads its whole section in one query.
+
+    - MONTH (grain street or station, like OpinionMonthly): verified duty records dated in the
+      month, and the reception days planned (the station's rules, up to the refresh day) and
+      held (a schedule and date with at least one confirmed attendance).
+    - ACTIVE: a deputy who took part in a verified record of the station in the month (one row
+      per month, station and deputy: distinct deputies are counted for any scope and period).
+    - SEAT: a deputy's yearly points band and voter report, once per station they sit in now
+      (street and station empty for a deputy without a seat: counted for the district only).
+    """
+
+    kind = models.CharField("类型", max_length=8, choices=DutyRollupKind.choices)
+    month = models.DateField("月份", null=True)
+    year = models.PositiveSmallIntegerField("年度", null=True)
+    grain = models.CharField("粒度", max_length=8, choices=Grain.choices, blank=True)
+    street = models.ForeignKey(
+        "content.Street", null=True, on_delete=models.CASCADE, related_name="+", verbose_name="街道"
+    )
+    station = models.ForeignKey(
+        "content.StationPage", null=True, on_delete=models.CASCADE, related_name="+", verbose_name="站点"
+    )
+    deputy = models.ForeignKey(
+        "content.Deputy", null=True, on_delete=models.CASCADE, related_name="+", verbose_name="代表"
+    )
+    label = models.CharField("名称", max_length=255, blank=True)
+    sort_key = models.CharField("排序", max_length=255, blank=True)
+
+    records = models.PositiveIntegerField("已核实履职记录", default=0)
+    planned = models.PositiveIntegerField("计划接待日", default=0)
+    held = models.PositiveIntegerField("举行接待日", default=0)
+    band = models.CharField("积分段", max_length=8, blank=True)
+    district_deputy = models.BooleanField("区人大代表", default=False)
+    reported = models.BooleanField("本届已向选民报告", default=False)
+
+    class Meta:
+        verbose_name = "履职与接待统计"
+        verbose_name_plural = "履职与接待统计"
+        indexes = [
+            models.Index(fields=["kind", "grain", "month"], name="duty_rollup_kind"),
+            models.Index(fields=["street", "kind", "month"], name="duty_rollup_street"),
+            models.Index(fields=["station", "kind"], name="duty_rollup_station"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.month or self.year}"
