@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -64,6 +64,24 @@ def chosen_q() -> Q:
         if numbers:
             terms |= Q(round_id=round_id, number__in=numbers)
     return terms
+
+
+def implementing_q() -> Q:
+    """The chosen projects of the rounds being implemented now (实施中): one query. The
+    dashboard's progress figures count these (oversight.work_section)."""
+    terms = chosen_q()
+    return NOTHING if terms == NOTHING else terms & Q(round__state=RoundState.IMPLEMENTING)
+
+
+def milestone_overdue_q(today=None) -> Q:
+    """A milestone past its due date and not done (到期未完成)."""
+    return Q(due_on__lt=today or timezone.localdate(), done_on__isnull=True)
+
+
+def with_overdue_milestone_q(today=None) -> Q:
+    """A project with a milestone past its due date and not done."""
+    overdue = Milestone.objects.filter(milestone_overdue_q(today), candidate=OuterRef("pk"))
+    return Q(Exists(overdue))
 
 
 def department_projects(queryset, user):

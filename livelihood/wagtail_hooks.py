@@ -12,6 +12,8 @@ once the ballot has opened; candidates change only until they are published.
 
 from __future__ import annotations
 
+import django_filters
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -19,6 +21,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 
 from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
@@ -29,16 +32,24 @@ from base.policies import ScopedPermissionPolicy, TransitionsOnlyPermissionPolic
 from base.roles import MANAGE_STREET, roles_of
 from base.viewsets import ModelInspectView, ScopedModelViewSet
 from content.models import Street
+from content.scoping import streets_for
 from livelihood.assessment_admin import AssessView
 from livelihood.ballot_admin import PaperEntryView, SignInView
 from livelihood.implementation import INSPECTIONS, is_chosen
 from livelihood.models import Candidate, Inspection, LivelihoodAction, Nomination, ProjectRound, RoundState
 from livelihood.nomination_admin import NominationViewSet, nomination_scope
 from livelihood.nominations import NOMINATIONS
-from livelihood.project_admin import InspectionViewSet, ProjectView, candidate_scope
+from livelihood.project_admin import (
+    InspectionViewSet,
+    ProjectView,
+    candidate_scope,
+    implementing_q,
+    with_overdue_milestone_q,
+)
 from livelihood.results import BALLOT_OPENED, CANDIDATES_OPEN, result_of, sign_in_figures
 from livelihood.rounds import ROUNDS
 from livelihood.screening import OPEN_FOR_ASSESSMENT
+from workflows.process import NOTHING
 from workflows.process_admin import ProcessDetailMixin, add_todo_panels, transition_urlpattern
 
 
@@ -261,6 +272,35 @@ class CandidateDetailView(ModelInspectView):
         )
 
 
+class CandidateFilterSet(WagtailFilterSet):
+    """The listing's filters, and those of the dashboard's progress figures
+    (oversight.work_section): the projects being implemented, of the district's rounds or
+    of one street's, with a milestone past due."""
+
+    stage = django_filters.ChoiceFilter(label="阶段", choices=[("implementing", "实施中的项目")], method="filter_stage")
+    street = django_filters.ModelChoiceFilter(
+        label="街道", field_name="round__street", queryset=lambda request: streets_for(request.user).order_by("name")
+    )
+    district_level = django_filters.BooleanFilter(label="全区的轮次", field_name="round__street", lookup_expr="isnull")
+    milestone_overdue = django_filters.BooleanFilter(label="有到期未完成的节点", method="filter_milestone_overdue")
+
+    class Meta:
+        model = Candidate
+        fields = ["round"]
+
+    def filter_stage(self, queryset, name, value):
+        if value != "implementing":
+            return queryset
+        terms = implementing_q()
+        return queryset.none() if terms == NOTHING else queryset.filter(terms)
+
+    def filter_milestone_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = with_overdue_milestone_q()
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
 class CandidateViewSet(ScopedModelViewSet):
     """候选项目: the projects on a round's ballot, in their places."""
 
@@ -286,7 +326,7 @@ class CandidateViewSet(ScopedModelViewSet):
         "assessed_at",
     ]
     list_display = ["round", "number", "title", "budget", "department"]
-    list_filter = ["round"]
+    filterset_class = CandidateFilterSet
     search_fields = ["title", "description"]
     ordering = ["round", "number"]
 

@@ -505,3 +505,81 @@ class DutyRollup(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.month or self.year}"
+
+
+# --- Suggestions, livelihood projects and street tasks (oversight.work_section) -------------------
+# The rollup tables of the dashboard's sections for the other modules' work: counted by the
+# sections' `count()` during the refresh, read by their `build()` on a page view.
+
+
+class SuggestionRollup(models.Model):
+    """代表建议 of one year as the year-end report counts them (suggestions.statistics): one row
+    per lead department, and the district's line (department empty), in the report's order."""
+
+    year = models.PositiveSmallIntegerField("年度")
+    department = models.ForeignKey("workflows.Department", null=True, on_delete=models.CASCADE, related_name="+")
+    label = models.CharField("名称", max_length=255)
+    position = models.PositiveIntegerField("排序", default=0)
+    filed = models.PositiveIntegerField("立案", default=0)
+    co_handled = models.PositiveIntegerField("协办", default=0)
+    assigned = models.PositiveIntegerField("已交办", default=0)
+    overdue = models.PositiveIntegerField("逾期未答复", default=0)
+    replied = models.PositiveIntegerField("已答复", default=0)
+    category_a = models.PositiveIntegerField("A类", default=0)
+    category_b = models.PositiveIntegerField("B类", default=0)
+    category_c = models.PositiveIntegerField("C类", default=0)
+    rated = models.PositiveIntegerField("已评价", default=0)
+    satisfied = models.PositiveIntegerField("满意", default=0)
+
+    class Meta:
+        verbose_name = "代表建议年度统计"
+        verbose_name_plural = "代表建议年度统计"
+        indexes = [models.Index(fields=["year", "position"], name="suggestion_rollup_year")]
+
+    def __str__(self):
+        return f"{self.year} {self.label}"
+
+
+class ProjectProgressRollup(models.Model):
+    """A chosen livelihood project of a round being implemented (实施中): its latest reported
+    progress and its plan's milestones (done, past due and not done, all)."""
+
+    round = models.ForeignKey("livelihood.ProjectRound", on_delete=models.CASCADE, related_name="+")
+    street = models.ForeignKey("content.Street", null=True, on_delete=models.CASCADE, related_name="+")
+    candidate = models.ForeignKey("livelihood.Candidate", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    label = models.CharField("名称", max_length=255)
+    sort_key = models.CharField("排序", max_length=255, blank=True)
+    progress = models.PositiveSmallIntegerField("完成进度（%）", null=True)
+    reported_on = models.DateField("最近报告日期", null=True)
+    milestones = models.PositiveIntegerField("计划节点", default=0)
+    milestones_done = models.PositiveIntegerField("已完成节点", default=0)
+    milestones_overdue = models.PositiveIntegerField("到期未完成节点", default=0)
+
+    class Meta:
+        verbose_name = "民生实事实施进度统计"
+        verbose_name_plural = "民生实事实施进度统计"
+        indexes = [models.Index(fields=["street", "sort_key"], name="project_rollup_street")]
+
+    def __str__(self):
+        return self.label
+
+
+class StreetTaskRollup(models.Model):
+    """区街联动 street tasks as they stand at the refresh: per street and state, how many, and
+    how many of them are overdue (coordination.models.STREET_TASK_DEADLINE)."""
+
+    street = models.ForeignKey("content.Street", on_delete=models.CASCADE, related_name="+")
+    label = models.CharField("名称", max_length=255)
+    sort_key = models.CharField("排序", max_length=255, blank=True)
+    state = models.CharField("状态", max_length=12)
+    count = models.PositiveIntegerField("件数", default=0)
+    overdue = models.PositiveIntegerField("超期件数", default=0)
+
+    class Meta:
+        verbose_name = "区街联动任务统计"
+        verbose_name_plural = "区街联动任务统计"
+        indexes = [models.Index(fields=["street", "state"], name="street_task_rollup_street")]
+
+    def __str__(self):
+        return f"{self.label} {self.state} {self.count}"

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from base.roles import roles_of
@@ -109,6 +109,44 @@ class Facts:
         if ratings:
             row.satisfied.add(ratings[-1] in SATISFIED)
             row.reopened.add(Rating.UNSATISFIED in ratings)
+
+
+# --- The same definitions as conditions on suggestions (the listing's filters behind the
+# dashboard's figures: each selects exactly the suggestions a figure of the report counts) ---
+
+
+def filed_q() -> Q:
+    """立案: numbered (the year is the suggestion's own `year`)."""
+    return Q(serial__isnull=False)
+
+
+def led_by_q(department_id) -> Q:
+    """Led (主办) now by the department: its lead assignment is not released."""
+    leads = SuggestionAssignment.objects.filter(suggestion=OuterRef("pk"), role=AssignmentRole.LEAD)
+    return Q(Exists(leads.exclude(state=AssignmentState.RELEASED).filter(department_id=department_id)))
+
+
+def replied_q() -> Q:
+    """Answered: assigned, with a reply (the base of A / B / C)."""
+    return Q(assigned_at__isnull=False) & Q(Exists(SuggestionReply.objects.filter(suggestion=OuterRef("pk"))))
+
+
+def latest_category():
+    """The category of the latest reply (a subquery)."""
+    replies = SuggestionReply.objects.filter(suggestion=OuterRef("pk")).order_by("-number")
+    return Subquery(replies.values("category")[:1])
+
+
+def latest_rating():
+    """The deputy's latest rating of a reply (a subquery; empty: never rated)."""
+    rated = SuggestionReply.objects.filter(suggestion=OuterRef("pk")).exclude(rating="").order_by("-number")
+    return Subquery(rated.values("rating")[:1])
+
+
+def overdue_q(today=None) -> Q:
+    """逾期未答复: assigned, awaiting a reply past its deadline."""
+    today = today or timezone.localdate()
+    return Q(assigned_at__isnull=False, state__in=AWAITING_REPLY, deadline__lt=today)
 
 
 def report_years() -> list[int]:

@@ -2,12 +2,15 @@
 buttons and to-dos), each suggestion with its co-signers and every round of pre-review
 compared with the one before."""
 
+import django_filters
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.views import View
 
 from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
@@ -18,9 +21,18 @@ from duties.models import DiscussionTopic
 from suggestions import reports  # noqa: F401 - registers the year-end report's hooks
 from suggestions.assignment import ASSIGNMENTS
 from suggestions.drafting import SUGGESTIONS
-from suggestions.models import Suggestion, SuggestionAction, SuggestionAssignment, SuggestionReply
+from suggestions.models import ReplyCategory, Suggestion, SuggestionAction, SuggestionAssignment, SuggestionReply
 from suggestions.portal import round_changes
-from workflows.models import Opinion
+from suggestions.statistics import (
+    SATISFIED,
+    filed_q,
+    latest_category,
+    latest_rating,
+    led_by_q,
+    overdue_q,
+    replied_q,
+)
+from workflows.models import Department, Opinion
 from workflows.process_admin import ProcessDetailMixin, add_todo_panels, transition_urlpattern
 from workflows.storage import private_file_response
 
@@ -82,6 +94,61 @@ class SuggestionDetailView(ProcessDetailMixin, ModelInspectView):
         )
 
 
+def _boolean(queryset, condition, value):
+    if value is None:
+        return queryset
+    return queryset.filter(condition) if value else queryset.exclude(condition)
+
+
+class SuggestionFilterSet(WagtailFilterSet):
+    """The listing's filters, and those of the dashboard's figures (oversight.work_section):
+    each selects exactly the suggestions one figure of the year-end report counts."""
+
+    filed = django_filters.BooleanFilter(label="已立案", method="filter_filed")
+    lead_department = django_filters.ModelChoiceFilter(
+        label="主办单位", queryset=Department.objects.order_by("name"), method="filter_lead_department"
+    )
+    replied = django_filters.BooleanFilter(label="已答复", method="filter_replied")
+    reply_category = django_filters.ChoiceFilter(
+        label="最近一次答复类别", choices=ReplyCategory.choices, method="filter_reply_category"
+    )
+    rating = django_filters.ChoiceFilter(
+        label="代表评价",
+        choices=[("rated", "已评价"), ("satisfied", "最近一次评价满意或基本满意")],
+        method="filter_rating",
+    )
+    overdue = django_filters.BooleanFilter(label="逾期未答复", method="filter_overdue")
+
+    class Meta:
+        model = Suggestion
+        fields = ["is_key", "state", "kind", "type", "year"]
+
+    def filter_filed(self, queryset, name, value):
+        return _boolean(queryset, filed_q(), value)
+
+    def filter_lead_department(self, queryset, name, value):
+        return queryset.filter(led_by_q(value.pk)) if value else queryset
+
+    def filter_replied(self, queryset, name, value):
+        return _boolean(queryset, replied_q(), value)
+
+    def filter_reply_category(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(replied_q()).alias(latest_category=latest_category()).filter(latest_category=value)
+
+    def filter_rating(self, queryset, name, value):
+        if not value:
+            return queryset
+        queryset = queryset.filter(assigned_at__isnull=False).alias(latest_rating=latest_rating())
+        if value == "satisfied":
+            return queryset.filter(latest_rating__in=SATISFIED)
+        return queryset.filter(latest_rating__isnull=False)
+
+    def filter_overdue(self, queryset, name, value):
+        return _boolean(queryset, overdue_q(), value)
+
+
 class SuggestionViewSet(ScopedModelViewSet):
     """代表建议: the liaison office's pre-review (受理立案, 退回修改, 转为批评和意见)."""
 
@@ -118,7 +185,7 @@ class SuggestionViewSet(ScopedModelViewSet):
         Column("state", label="状态", accessor="get_state_display"),
         "submitted_at",
     ]
-    list_filter = ["is_key", "state", "kind", "type", "year"]
+    filterset_class = SuggestionFilterSet
     search_fields = ["title", "problem", "lead__name"]
     ordering = ["-is_key", "-created_at"]  # key suggestions (重点督办) first
 

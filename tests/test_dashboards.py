@@ -248,7 +248,9 @@ def test_the_dashboard_reads_rollups_only_within_its_query_budget(client, loop):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
-    assert len(queries) <= 20, "\n".join(q["sql"][:200] for q in queries)
+    # 22: the opinions' 19 or so, and one read of each rollup table of oversight.work_section
+    # (suggestions, livelihood projects, street tasks) beyond the 20 allowed before them.
+    assert len(queries) <= 22, "\n".join(q["sql"][:200] for q in queries)
     touched = " ".join(q["sql"] for q in queries)
     assert '"workflows_opinion"' not in touched and '"workflows_opinionreply"' not in touched
     # A street committee's: its street's grants are read (the menu reads the station grants too).
@@ -256,7 +258,7 @@ def test_the_dashboard_reads_rollups_only_within_its_query_budget(client, loop):
     client.get(url)
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
-    assert len(queries) <= 22, "\n".join(q["sql"][:200] for q in queries)
+    assert len(queries) <= 24, "\n".join(q["sql"][:200] for q in queries)  # + livelihood, street tasks
 
 
 def test_the_admin_home_shows_the_rollup_figures_and_when_they_were_counted(client, loop):
