@@ -11,3 +11,15 @@ class OversightConfig(AppConfig):
     verbose_name = "监督统览"
 
     def ready(self):
+        # The dashboard's sections register themselves (oversight.sections) when imported;
+        # station evaluation (站点评星) brings its admin and hooks, and its line on the station
+        # page, which is purged when an evaluation is approved.
+        from content.page_purge import watch_station_section
+        from oversight import duty_section, evaluation_admin, evaluation_public, work_section  # noqa: F401
+        from oversight.models import EvaluationState, StationEvaluation
+
+        watch_station_section(
+            StationEvaluation,
+            uid="oversight.station_evaluation",
+            when=lambda evaluation: evaluation.state == EvaluationState.APPROVED,
+        )
