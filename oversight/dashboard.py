@@ -26,6 +26,7 @@ from content.models import StationPage, Street
 from content.scoping import staffed_stations_for, stations_for, streets_for
 from oversight.charts import BAR, LINE, STACKED, TILES, Cell, Chart, escape
 from oversight.models import Dimension, Grain, OpinionMonthly, OpinionStanding
+from oversight.rollups import cached_rows
 from workflows.models import Channel, OpinionState
 from workflows.stats import Rate
 
@@ -74,6 +75,11 @@ class Scope:
         if self.kind == "station":
             return {"station_tree": self.station.pk}
         return {}
+
+    @property
+    def cache_name(self) -> str:
+        """What the cached rollup rows of this scope are kept under."""
+        return f"{self.kind}:{self.street.pk if self.street else ''}:{self.station.pk if self.station else ''}"
 
     def query(self) -> dict:
         """This scope as the dashboard's own parameters."""
@@ -360,7 +366,8 @@ def opinion_dashboard(scope: Scope, start: dt.date, end: dt.date, headline_only=
     parts_rows = scope.parts(monthly)
     if headline_only:
         parts_rows = parts_rows.filter(dimension=Dimension.TOTAL)
-    for row in _sums(parts_rows, "month", part, "label", "sort_key", "dimension", "key"):
+    name = f"opinions:{scope.cache_name}:{start}:{end}:{headline_only}"
+    for row in cached_rows(name, lambda: _sums(parts_rows, "month", part, "label", "sort_key", "dimension", "key")):
         if row["dimension"] == Dimension.CHANNEL:
             received[(row["month"], row["key"])] += row["received"] or 0
             continue
@@ -374,12 +381,14 @@ def opinion_dashboard(scope: Scope, start: dt.date, end: dt.date, headline_only=
         _add(period, row)
     # Where they stand now, per part and state (one query).
     standing, overdue_by_part = defaultdict(int), defaultdict(int)
-    for row in (
+    standing_rows = (
         scope.parts(OpinionStanding.objects.all())
-        .values(part, "state")
+        .values(part, "label", "sort_key", "state")
         .annotate(count=Sum("count"), overdue=Sum("overdue"))
         .order_by()
-    ):
+    )
+    for row in cached_rows(f"standing:{scope.cache_name}", lambda: list(standing_rows)):
+        labels.setdefault(row[part], (row["label"], row["sort_key"]))
         standing[row["state"]] += row["count"] or 0
         overdue_by_part[row[part]] += row["overdue"] or 0
     open_now = sum(standing[state] for state in OPEN_STATES)

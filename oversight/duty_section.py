@@ -38,7 +38,7 @@ from oversight.charts import BAR, Cell, Chart
 from oversight.dashboard import DISTRICT_LEVEL, MAX_MONTHS, Figure, Scope, month_end, months_between
 from oversight.models import DutyRollup, Grain
 from oversight.models import DutyRollupKind as Kind
-from oversight.rollups import _month, _part_names
+from oversight.rollups import _month, _part_names, cached_rows
 from oversight.sections import Section, SectionView, register
 
 KEY = "duties"
@@ -235,7 +235,9 @@ def build(scope: Scope, start: dt.date, end: dt.date, user) -> SectionView:
     labels: dict = {}
     active_month, active_part, active = defaultdict(set), defaultdict(set), set()
     bands, district_deputies, reported = defaultdict(set), set(), set()
-    for kind, month, street_id, station_id, deputy_id, label, sort_key, *counts in _rows(scope, start, end, year):
+    for kind, month, street_id, station_id, deputy_id, label, sort_key, *counts in cached_rows(
+        f"duties:{scope.cache_name}:{start}:{end}:{year}", lambda: list(_rows(scope, start, end, year))
+    ):
         records, planned, held, band, district_deputy, has_reported = counts
         part = part_of(street_id, station_id)
         if kind == Kind.MONTH:

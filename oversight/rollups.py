@@ -19,10 +19,12 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django_tasks import task
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
@@ -231,11 +233,44 @@ def refresh(trigger: str = RollupRun.Trigger.SCHEDULE) -> Refreshed:
             started_at=started, finished_at=timezone.now(), trigger=trigger, rows=rows, seconds=round(seconds, 3)
         )
         RollupRun.objects.filter(finished_at__lt=started - dt.timedelta(days=30)).delete()
+        transaction.on_commit(lambda: cache.set(RUN_KEY, run, RUN_SECONDS))
     return Refreshed(rows, seconds, run)
 
 
 def last_run() -> RollupRun | None:
     return RollupRun.objects.order_by("-finished_at").first()
+
+
+# The pages read the rollup tables through the cache: the figures change only when a refresh
+# writes new ones, so each scope's and period's rows are kept under the refresh's name and
+# every viewer after the first reads them without a query. Which refresh is current is itself
+# cached briefly (a refresh in another process is seen within RUN_SECONDS; with Redis at once).
+RUN_KEY = "oversight:run"
+RUN_SECONDS = 60
+ROWS_SECONDS = 2 * 60 * 60
+
+
+def current_run() -> RollupRun | None:
+    run = cache.get(RUN_KEY)
+    if run is None:
+        run = last_run()
+        if run is not None:
+            cache.set(RUN_KEY, run, RUN_SECONDS)
+    return run
+
+
+def cached_rows(name: str, compute: Callable[[], list]) -> list:
+    """`compute()` (a list of rollup rows), kept in the cache under the current refresh and
+    `name` (which says what it reads: the scope, the period)."""
+    run = current_run()
+    if run is None:
+        return compute()
+    key = f"oversight:{run.pk}:{run.finished_at.timestamp()}:{name}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = compute()
+        cache.set(key, rows, ROWS_SECONDS)
+    return rows
 
 
 @task()

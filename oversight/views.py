@@ -32,7 +32,7 @@ from oversight.dashboard import (
     street_choices,
 )
 from oversight.models import OversightAction, RollupRun
-from oversight.rollups import last_run, refresh_task
+from oversight.rollups import current_run, last_run, refresh_task
 from workflows.models import OpinionReply
 from workflows.opinions import OPINIONS
 from workflows.stats import RATED_ROUND, SATISFIED_ROUND
@@ -102,7 +102,7 @@ class DashboardMixin:
         start, end = self.period
         return {
             "board": opinion_dashboard(self.scope, start, end),
-            "computed": last_run(),
+            "computed": current_run(),
             "period_errors": self.period_form.non_field_errors() if self.period_form.is_bound else [],
             "period_form": self.period_form,
         }

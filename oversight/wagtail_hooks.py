@@ -14,7 +14,7 @@ from wagtail.admin.viewsets.base import ViewSet
 from oversight.dashboard import NoDashboard, default_period, default_scope, may_see_dashboard, opinion_dashboard
 from oversight.models import OversightAction
 from oversight.report_views import MonthlyReportView, ReportsView, YearlyReportView
-from oversight.rollups import last_run
+from oversight.rollups import current_run
 from oversight.views import BigScreenView, DashboardView, RefreshView, ReplyRoundsView
 
 
@@ -81,7 +81,7 @@ class DashboardPanel(Component):
         board = opinion_dashboard(scope, start, end, headline_only=True)
         return {
             "board": board,
-            "computed": last_run(),
+            "computed": current_run(),
             "dashboard_url": reverse("oversight_dashboard:index"),
         }
 

@@ -42,6 +42,7 @@ from livelihood.project_admin import implementing_q, milestone_overdue_q
 from oversight.charts import BAR, STACKED, TILES, Cell, Chart
 from oversight.dashboard import Figure, Scope
 from oversight.models import ProjectProgressRollup, StreetTaskRollup, SuggestionRollup
+from oversight.rollups import cached_rows
 from oversight.sections import Section, SectionView, register
 from suggestions.statistics import report_years, yearly_report
 from workflows.process import NOTHING
@@ -102,7 +103,9 @@ def build_suggestions(scope: Scope, start: dt.date, end: dt.date, user) -> Secti
     if scope.kind != "district" or not _may_read(user, "suggestions.view_suggestion"):
         return None
     year = end.year
-    rows = list(SuggestionRollup.objects.filter(year=year).order_by("position"))
+    rows = cached_rows(
+        f"suggestions:{year}", lambda: list(SuggestionRollup.objects.filter(year=year).order_by("position"))
+    )
     overall = next((row for row in rows if row.department_id is None), SuggestionRollup(year=year, label=""))
     listing = reverse("suggestions:index")
 
@@ -227,8 +230,9 @@ def _round_filter(scope: Scope) -> dict:
 def build_projects(scope: Scope, start: dt.date, end: dt.date, user) -> SectionView | None:
     if scope.kind == "station" or not _may_read(user, "livelihood.view_candidate"):
         return None
-    rows = ProjectProgressRollup.objects.order_by("sort_key")
-    rows = list(rows.filter(street=scope.street) if scope.kind == "street" else rows.filter(street__isnull=True))
+    query = ProjectProgressRollup.objects.order_by("sort_key")
+    query = query.filter(street=scope.street) if scope.kind == "street" else query.filter(street__isnull=True)
+    rows = cached_rows(f"projects:{scope.cache_name}", lambda: list(query))
     listing = reverse("livelihood_candidates:index")
     where = _round_filter(scope)
     projects = _href(listing, stage="implementing", **where)
@@ -297,8 +301,9 @@ def count_street_tasks() -> list[StreetTaskRollup]:
 def build_street_tasks(scope: Scope, start: dt.date, end: dt.date, user) -> SectionView | None:
     if scope.kind == "station" or not _may_read(user, "coordination.view_streettask"):
         return None
-    rows = StreetTaskRollup.objects.all()
-    rows = list(rows.filter(street=scope.street) if scope.kind == "street" else rows)
+    query = StreetTaskRollup.objects.all()
+    query = query.filter(street=scope.street) if scope.kind == "street" else query
+    rows = cached_rows(f"street-tasks:{scope.cache_name}", lambda: list(query))
     listing = reverse("coordination_street_tasks:index")
     here = {"street": scope.street.pk} if scope.kind == "street" else {}
     by_street: dict[int, dict] = {}
