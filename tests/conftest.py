@@ -8,7 +8,9 @@ builds its own. LIANLUO_SHARED_FIXTURES=0 makes every test build its own.
 import datetime as dt
 
 import pytest
+import pytest_django.fixtures
 import time_machine
+from pytest_django.fixtures import _get_databases_for_setup
 
 from django.utils import timezone
 
@@ -21,8 +23,54 @@ from content.models import (
     Street,
 )
 from content.tree import add_station, district_home
+from tests import fast_flush, template_db
 from tests.shared_base import SPECS, Spec
 from tests.shared_base import STATE as SHARED
+
+# --- The test database: migrated once per run, copied for each xdist worker (tests/template_db.py).
+
+
+def pytest_configure(config):
+    template_db.controller_configure(config)
+    fast_flush.install()  # PostgreSQL only: the flush after a transactional test (tests/fast_flush.py)
+
+
+def pytest_unconfigure(config):
+    template_db.controller_unconfigure(config)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    directory = template_db.shared_dir(request.config, aliases, keepdb=django_db_keepdb and not django_db_createdb)
+    if directory is None or not django_db_use_migrations:
+        yield from pytest_django.fixtures.django_db_setup.__wrapped__(
+            request,
+            django_test_environment,
+            django_db_blocker,
+            django_db_use_migrations,
+            django_db_keepdb,
+            django_db_createdb,
+            django_db_modify_db_settings,
+        )
+        return
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        db_cfg = template_db.setup_from_template(directory, verbosity, serialize=bool(serialized_aliases))
+    yield
+    with django_db_blocker.unblock():
+        try:
+            template_db.teardown(db_cfg, verbosity)
+        except Exception as exc:  # as pytest-django's own teardown
+            request.node.warn(pytest.PytestWarning(f"Error when trying to teardown test databases: {exc!r}"))
 
 
 @pytest.fixture(autouse=True)
