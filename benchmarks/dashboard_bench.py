@@ -1,7 +1,7 @@
 """Time the dashboards (一屏统览) and the rollup refresh at 100,000 opinions, in-process.
 
 The question (issue 17, part 6): how long does the rollup refresh take over a district of
-100,000 opinions, and how long do the district's and a street's dashboards take to render
+100,000 opinions and 60,000 duty records, and how long do the district's and a street's dashboards take to render
 from the rollup tables (targets: refresh ≤ 60 s; district p95 ≤ 300 ms and ≤ 20 queries; a
 street's ≤ 200 ms)? It reuses listing_bench.py's database (the demo district built by
 `manage.py build_demo --opinions N`, a SQLite file of its own or the PostgreSQL database
@@ -18,6 +18,7 @@ they hold the query count (tests/test_dashboards.py).
 Usage (from the repository root):
   .venv/bin/python benchmarks/dashboard_bench.py
   .venv/bin/python benchmarks/dashboard_bench.py --scale 20000     # a district of 20,000 stations (own SQLite file)
+  --records N: verified duty records in the district (default 60,000, added in bulk once)
   .venv/bin/python benchmarks/dashboard_bench.py --database-url postgresql://postgres@127.0.0.1:5432/lianluo_listing_bench
 """
 
@@ -45,9 +46,34 @@ def _take(arguments: list[str], name: str) -> str | None:
     return value
 
 
+def add_activity(wanted: int) -> None:
+    """Verified duty records of this year (points_district.add_records: bulk, 1–3 of the
+    station's seated deputies each) until the district holds `wanted` of them."""
+    import datetime as dt
+
+    from points_district import add_records
+
+    from django.utils import timezone
+
+    from content.models import Membership
+    from duties.models import DutyRecord
+
+    missing = wanted - DutyRecord.objects.count()
+    if missing <= 0:
+        return
+    by_station = {}
+    for membership in Membership.objects.select_related("station", "deputy"):
+        by_station.setdefault(membership.station, []).append(membership.deputy)
+    today = timezone.localdate()
+    started = time.perf_counter()
+    add_records(by_station, missing, today.year, min(today, dt.date(today.year, 12, 31)))
+    print(f"Added {missing} verified duty records in {time.perf_counter() - started:.0f} s")
+
+
 def main(argv=None) -> int:
     parser_args = list(argv if argv is not None else sys.argv[1:])
     refreshes = int(_take(parser_args, "--refreshes") or 3)
+    records = int(_take(parser_args, "--records") or 60_000)
     scale = _take(parser_args, "--scale")
     if "--path" not in parser_args:
         parser_args += ["--path", DASHBOARD]
@@ -65,6 +91,7 @@ def main(argv=None) -> int:
     from django.db import connection
 
     prepare_database(args)
+    add_activity(records)
     from duties.models import DutyRecord
     from oversight.models import OpinionMonthly, OpinionStanding, RollupRun
     from oversight.rollups import refresh

@@ -96,7 +96,7 @@ class ReportView(ReportsView):
             return self.render_to_response(context, status=400)
 
         start, end, period_label, period = form.period()
-        report = opinion_report(self.kind, scope, start, end, period_label)
+        report = opinion_report(self.kind, scope, start, end, period_label, request.user)
         audit.record(
             OversightAction.REPORT_EXPORTED,
             request=request,

@@ -21,9 +21,11 @@ from django import forms
 from django.utils import timezone
 
 from base.spreadsheets import spreadsheet_cell
+from oversight import sections
 from oversight.dashboard import MonthField, PeriodRow, Scope, month_start, opinion_dashboard
 from oversight.models import Dimension, OpinionMonthly, RollupRun
 from oversight.rollups import last_run
+from oversight.sections import SectionView
 from workflows.stats import Rate
 
 MONTHLY, YEARLY = "monthly", "yearly"
@@ -143,6 +145,9 @@ class OpinionReport:
     parts: list[Line] = field(default_factory=list)
     parts_label: str = ""
     definitions: str = DEFINITIONS
+    # The dashboard's other sections (oversight.sections) of the same scope and period, as the
+    # person asking sees them: their headline figures and tables.
+    sections: list[SectionView] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -167,10 +172,14 @@ def _line(row: PeriodRow) -> Line:
     return Line(row.label, row.received.value or 0, [cells.rate for cells in row.rates], _days(row.reply_days))
 
 
-def opinion_report(kind: str, scope: Scope, start: dt.date, end: dt.date, period_label: str) -> OpinionReport:
-    """The report of `scope` for the months from `start` to `end`: the dashboard's figures."""
+def opinion_report(
+    kind: str, scope: Scope, start: dt.date, end: dt.date, period_label: str, user=None
+) -> OpinionReport:
+    """The report of `scope` for the months from `start` to `end`: the dashboard's figures
+    (with its other sections as `user` sees them, when given)."""
     board = opinion_dashboard(scope, start, end)
     report = OpinionReport(kind, scope, start, end, period_label, last_run(), parts_label=board.parts_label)
+    report.sections = sections.build_all(scope, start, end, user) if user is not None else []
     report.months = [_line(row) for row in board.months]
     report.parts = [_line(row) for row in board.parts]
     # The period's totals are the sums of its months, as the dashboard's headline counts them.
@@ -257,10 +266,40 @@ def report_workbook(report: OpinionReport) -> bytes:
 
     _table(book.create_sheet("逐月"), "月份", report.months)
     _table(book.create_sheet(f"分{report.parts_label}"), report.parts_label, report.parts)
+    for section in report.sections:
+        _section_sheet(book.create_sheet(_sheet_name(section.title)), section)
 
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _sheet_name(title: str) -> str:
+    """A worksheet's name: at most 31 characters, none of []:*?/\\."""
+    return "".join(" " if char in "[]:*?/\\" else char for char in title)[:31]
+
+
+def _section_sheet(sheet, section: SectionView) -> None:
+    """A dashboard section: its headline figures, then each of its tables (numbers as numbers)."""
+    sheet.append([spreadsheet_cell(section.title)])
+    sheet["A1"].font = Font(bold=True, size=14)
+    if section.headline:
+        _heading_row(sheet, ["指标", "数值", "说明"])
+        for figure in section.headline:
+            sheet.append(
+                [spreadsheet_cell(figure.label), spreadsheet_cell(figure.value), spreadsheet_cell(figure.note)]
+            )
+    for chart in section.charts:
+        sheet.append([])
+        sheet.append([spreadsheet_cell(chart.title + (f"（单位：{chart.unit}）" if chart.unit else ""))])
+        sheet[sheet.max_row][0].font = BOLD
+        _heading_row(sheet, ["", *chart.columns])
+        for label, cells in chart.rows:
+            sheet.append([spreadsheet_cell(label), *(cell.value for cell in cells)])
+    if section.note:
+        sheet.append([])
+        sheet.append([spreadsheet_cell(section.note)])
+    sheet.column_dimensions["A"].width = 24
 
 
 def report_filename(report: OpinionReport, period: str) -> str:

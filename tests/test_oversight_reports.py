@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from base.models import AuditEvent
 from content.models import Street
+from oversight import sections
 from oversight.dashboard import Scope, opinion_dashboard
 from oversight.models import OversightAction
 from oversight.rollups import refresh
@@ -69,7 +70,7 @@ def test_the_monthly_workbook_carries_the_dashboards_figures(client, counted):
     client.force_login(counted["admin"])
     month = this_month()
     book = workbook(client.get(reverse(MONTHLY), {"month": f"{month:%Y-%m}", "format": "xlsx"}))
-    assert book.sheetnames == ["概况", "逐月", "分街道"]
+    assert book.sheetnames[:3] == ["概况", "逐月", "分街道"]
     board = opinion_dashboard(Scope("district", "全区"), month, month)
 
     overview = book["概况"]
@@ -102,7 +103,7 @@ def test_the_yearly_workbook_has_every_month_of_the_year_so_far(client, counted)
     client.force_login(counted["secretary"])  # street A's committee: its stations
     month = this_month()
     book = workbook(client.get(reverse(YEARLY), {"year": str(month.year), "format": "xlsx"}))
-    assert book.sheetnames == ["概况", "逐月", "分站点"]
+    assert book.sheetnames[:3] == ["概况", "逐月", "分站点"]
     scope = Scope("street", "湖滨街道", street=counted["street"])
     board = opinion_dashboard(scope, month.replace(month=1), month)
     months = table(book["逐月"])
@@ -113,6 +114,29 @@ def test_the_yearly_workbook_has_every_month_of_the_year_so_far(client, counted)
     for row in board.parts:
         assert_line_matches(stations[row.label], row)
     assert summary(book["概况"])["收到意见"][0] == 6
+
+
+def test_the_workbook_and_the_printable_page_carry_the_dashboards_other_sections(client, counted):
+    """The figures above include each module's part (oversight.sections): one sheet each, its
+    tables' numbers as the dashboard shows them to the same person."""
+    client.force_login(counted["admin"])
+    month = this_month()
+    query = {"month": f"{month:%Y-%m}"}
+    views = sections.build_all(Scope("district", "全区"), month, month, counted["admin"])
+    assert [view.title for view in views][:1] == ["代表履职与接待日"]
+    book = workbook(client.get(reverse(MONTHLY), {**query, "format": "xlsx"}))
+    assert book.sheetnames[3:] == [view.title for view in views]
+    for view in views:
+        sheet = [[cell.value for cell in row] for row in book[view.title].iter_rows()]
+        width = max(len(row) for row in sheet)
+        assert sheet[0][0] == view.title
+        for chart in view.charts:
+            for label, cells in chart.rows:
+                row = [label, *(cell.value for cell in cells)]
+                assert row + [None] * (width - len(row)) in sheet, (view.title, chart.title, label)
+    page = client.get(reverse(MONTHLY), query).content.decode()
+    for view in views:
+        assert f">{view.title}</h2>" in page
 
 
 def test_a_street_committee_gets_its_own_street_only(client, counted):

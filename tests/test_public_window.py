@@ -16,29 +16,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from base.roles import Role, department_group_name, role_group_name
 from oversight.models import Grain, OpinionMonthly
 from oversight.public_views import rates_of
 from oversight.rollups import refresh
-from tests.conftest import new_opinion, role_user, station_user
+from tests.conftest import new_opinion
 from tests.test_dashboards import build_data_set
-from workflows.models import Department, Opinion, Publication
+from tests.test_dashboards import loop as loop  # noqa: F401  (the fixture: people and a department)
+from workflows.models import Opinion, Publication
 from workflows.stats import loop_rates
 
 pytestmark = pytest.mark.django_db
 
 CITIZEN_NAME, CITIZEN_PHONE = "张三丰", "13812345678"  # tests.conftest.new_opinion's
-
-
-@pytest.fixture
-def loop(two_streets, street, settings):
-    settings.LIANLUO_RATING_WAIT_DAYS = 0
-    department = Department.objects.create(name="区城管局")
-    people = {
-        "staff": station_user(two_streets["station"]),
-        "handler": role_user("cgj-clerk", role_group_name(Role.DEPARTMENT_HANDLER), department_group_name(department)),
-    }
-    return {**two_streets, "street": street, "department": department, **people}
 
 
 @pytest.fixture
