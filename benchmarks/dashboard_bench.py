@@ -117,6 +117,8 @@ def main(argv=None) -> int:
     from django.db import connection
 
     prepare_database(args)
+    if args.scale:  # the role groups of a district built before the last migrations
+        listing_bench.manage("sync_roles", "--verbosity", "0")
     add_activity(records)
     from duties.models import DutyRecord
     from oversight.models import OpinionMonthly, OpinionStanding, RollupRun
