@@ -298,7 +298,9 @@ class Links:
         return self._href(self.opinions, filters)
 
 
-def _part_filter(scope: Scope, part_id) -> dict:
+def part_filter(scope: Scope, part_id) -> dict:
+    """The listing filter selecting one part's rows: a street (or 区级) of the district, a
+    station below. The records listing of duties names its filters the same."""
     if scope.kind == "district":
         return {"street": part_id} if part_id else {"district_level": "true"}
     return {"station": part_id}
@@ -475,7 +477,7 @@ def _add_parts(board: OpinionDashboard, links: Links, totals: dict, overdue: dic
         else:
             label = labels.get(pk, ("", ""))[0] or "（已删除）"
             own = {"street": pk} if scope.kind == "district" else {"station": pk}
-        extra = _part_filter(scope, pk)
+        extra = part_filter(scope, pk)
         row = totals.get(pk, {})
         tiles.add(label, [Cell(overdue.get(pk, 0), href=links.opinions_now(overdue="true", **extra))])
         board.parts.append(

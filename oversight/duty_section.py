@@ -35,7 +35,7 @@ from content.reception import occurrences_between
 from duties.models import DutyAttendance, DutyParticipant, DutyRecord, DutyScheme, RecordState
 from duties.totals import POINT_BANDS, current_stations, may_see_totals, point_band, reported_to_voters, yearly_totals
 from oversight.charts import BAR, Cell, Chart
-from oversight.dashboard import DISTRICT_LEVEL, MAX_MONTHS, Figure, Scope, month_end, months_between
+from oversight.dashboard import DISTRICT_LEVEL, MAX_MONTHS, Figure, Scope, month_end, months_between, part_filter
 from oversight.models import DutyRollup, Grain
 from oversight.models import DutyRollupKind as Kind
 from oversight.rollups import _month, _part_names, cached_rows
@@ -183,13 +183,6 @@ class DutyLinks:
         if scope.kind == "station":
             where = {"station_tree": scope.station.pk}
         return f"{self.report}?{urlencode({'year': year, **where, **filters})}"
-
-
-def part_filter(scope: Scope, part_id) -> dict:
-    """The records listing's filter selecting one part's rows (like the opinions' parts)."""
-    if scope.kind == "district":
-        return {"street": part_id} if part_id else {"district_level": "true"}
-    return {"station": part_id}
 
 
 def _rows(scope: Scope, start: dt.date, end: dt.date, year: int):

@@ -148,6 +148,12 @@ def count_opinions() -> tuple[list[OpinionMonthly], list[OpinionStanding]]:
     return monthly, _standing(names)
 
 
+def street_names() -> dict[int, tuple[str, str]]:
+    """{street id: (its name, its sort key)} as the dashboards list streets (one query)."""
+    rows = Street.objects.values_list("pk", "name", "sort_order")
+    return {pk: (name, f"{order:010d}{name}") for pk, name, order in rows}
+
+
 def _part_names():
     """(name, sort key) of a rollup row's street or station, as of the refresh (two queries):
     the dashboards list their parts without reading the streets and stations again."""

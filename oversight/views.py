@@ -20,7 +20,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from base import audit
 from base.roles import MANAGE_STREET, roles_of
-from content.models import StationPage, Street
+from content.models import Street
 from oversight import sections
 from oversight.dashboard import (
     NoDashboard,
@@ -34,6 +34,7 @@ from oversight.dashboard import (
 from oversight.models import OversightAction, RollupRun
 from oversight.rollups import current_run, last_run, refresh_task
 from workflows.models import OpinionReply
+from workflows.opinion_admin import OpinionFilterSet
 from workflows.opinions import OPINIONS
 from workflows.stats import RATED_ROUND, SATISFIED_ROUND
 
@@ -182,36 +183,14 @@ class RefreshView(View):
 
 
 class ReplyFilterForm(forms.Form):
-    """The filters of the reply rounds listing: the dashboard's links use the same names as
-    the opinions listing's."""
+    """What the reply rounds listing adds to the opinions listing's own filters (the opinions
+    are chosen by `OpinionFilterSet`, under the same names the dashboard's links use)."""
 
-    created_at_after = forms.DateField(required=False)
-    created_at_before = forms.DateField(required=False)
-    street = forms.IntegerField(required=False)
-    station = forms.IntegerField(required=False)
-    station_tree = forms.IntegerField(required=False)
-    district_level = forms.NullBooleanField(required=False)
     rated = forms.NullBooleanField(required=False)
     satisfied = forms.NullBooleanField(required=False)
 
     def filter(self, rounds):
         data = self.cleaned_data
-        local = timezone.get_current_timezone()
-        if data.get("created_at_after"):
-            start = dt.datetime.combine(data["created_at_after"], dt.time.min, tzinfo=local)
-            rounds = rounds.filter(opinion__created_at__gte=start)
-        if data.get("created_at_before"):
-            end = dt.datetime.combine(data["created_at_before"] + dt.timedelta(days=1), dt.time.min, tzinfo=local)
-            rounds = rounds.filter(opinion__created_at__lt=end)
-        if data.get("street"):
-            rounds = rounds.filter(opinion__street_id=data["street"])
-        if data.get("station"):
-            rounds = rounds.filter(opinion__station_id=data["station"])
-        if data.get("station_tree"):
-            tree = StationPage.objects.filter(pk=data["station_tree"]).values_list("path", flat=True).first()
-            rounds = rounds.filter(opinion__station__path__startswith=tree) if tree else rounds.none()
-        if data.get("district_level") is not None:
-            rounds = rounds.filter(opinion__street__isnull=data["district_level"])
         if data.get("rated") is not None:
             rounds = rounds.filter(RATED_ROUND if data["rated"] else ~RATED_ROUND)
         if data.get("satisfied") is not None:
@@ -236,11 +215,11 @@ class ReplyRoundsView(WagtailAdminTemplateMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         form = ReplyFilterForm(self.request.GET)
         visible = OPINIONS.scope(OPINIONS.model.objects.all(), self.request.user)
-        rounds = OpinionReply.objects.filter(opinion__in=visible.values("pk"))
-        if form.is_valid():
-            rounds = form.filter(rounds)
+        opinions = OpinionFilterSet(self.request.GET, queryset=visible, request=self.request)
+        if form.is_valid() and opinions.is_valid():
+            rounds = form.filter(OpinionReply.objects.filter(opinion__in=opinions.qs.order_by().values("pk")))
         else:
-            rounds = rounds.none()
+            rounds = OpinionReply.objects.none()
             context["filter_error"] = "筛选条件有误，请从统览页面的链接进入。"
         rounds = rounds.select_related("opinion", "department").order_by("-opinion__created_at", "opinion_id", "round")
         page = Paginator(rounds, self.per_page).get_page(self.request.GET.get("p"))

@@ -35,14 +35,13 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from content.models import Street
 from coordination.models import STREET_TASK_DEADLINE, StreetTask, StreetTaskState
 from livelihood.models import Candidate, Milestone, ProgressReport
 from livelihood.project_admin import implementing_q, milestone_overdue_q
 from oversight.charts import BAR, STACKED, TILES, Cell, Chart
 from oversight.dashboard import Figure, Scope
 from oversight.models import ProjectProgressRollup, StreetTaskRollup, SuggestionRollup
-from oversight.rollups import cached_rows
+from oversight.rollups import cached_rows, street_names
 from oversight.sections import Section, SectionView, register
 from suggestions.statistics import report_years, yearly_report
 from workflows.process import NOTHING
@@ -277,9 +276,7 @@ def build_projects(scope: Scope, start: dt.date, end: dt.date, user) -> SectionV
 
 def count_street_tasks() -> list[StreetTaskRollup]:
     """Per street and state: how many street tasks, how many overdue (two queries)."""
-    streets = {
-        pk: (name, f"{order:010d}{name}") for pk, name, order in Street.objects.values_list("pk", "name", "sort_order")
-    }
+    streets = street_names()
     grouped = (
         StreetTask.objects.order_by()
         .values("street_id", "state")
