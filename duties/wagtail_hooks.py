@@ -22,6 +22,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from base.filters import ConditionFilter, TreeFilter
 from base.policies import TransitionsOnlyPermissionPolicy, policy_for
 from base.roles import Role
 from base.viewsets import ModelInspectView, ScopedModelViewSet
@@ -191,26 +192,17 @@ class DutyRecordFilterSet(WagtailFilterSet):
     station = django_filters.ModelChoiceFilter(
         label="站点", queryset=lambda request: stations_for(request.user).order_by("path")
     )
-    station_tree = django_filters.ModelChoiceFilter(
+    station_tree = TreeFilter(
         label="站点（含下级联络点）",
+        field_name="station",
         queryset=lambda request: stations_for(request.user).order_by("path"),
-        method="filter_station_tree",
     )
     district_level = django_filters.BooleanFilter(label="区级（不属街道）", field_name="street", lookup_expr="isnull")
-    reception = django_filters.BooleanFilter(label="接待日到岗（自动登记）", method="filter_reception")
+    reception = ConditionFilter(label="接待日到岗（自动登记）", condition=Q(item__auto_source=AutoSource.RECEPTION))
 
     class Meta:
         model = DutyRecord
         fields = ["state", "source", "date", "street", "station", "station_tree", "district_level", "reception"]
-
-    def filter_station_tree(self, queryset, name, value):
-        return queryset.filter(station__path__startswith=value.path) if value else queryset
-
-    def filter_reception(self, queryset, name, value):
-        if value is None:
-            return queryset
-        reception = Q(item__auto_source=AutoSource.RECEPTION)
-        return queryset.filter(reception if value else ~reception)
 
 
 class DutyRecordDetailView(ProcessDetailMixin, ModelInspectView):

@@ -28,6 +28,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.permissions import register_permission_policy
 
+from base.filters import ConditionFilter
 from base.policies import ScopedPermissionPolicy, TransitionsOnlyPermissionPolicy
 from base.roles import MANAGE_STREET, roles_of
 from base.viewsets import ModelInspectView, ScopedModelViewSet
@@ -282,7 +283,7 @@ class CandidateFilterSet(WagtailFilterSet):
         label="街道", field_name="round__street", queryset=lambda request: streets_for(request.user).order_by("name")
     )
     district_level = django_filters.BooleanFilter(label="全区的轮次", field_name="round__street", lookup_expr="isnull")
-    milestone_overdue = django_filters.BooleanFilter(label="有到期未完成的节点", method="filter_milestone_overdue")
+    milestone_overdue = ConditionFilter(label="有到期未完成的节点", condition=with_overdue_milestone_q)
 
     class Meta:
         model = Candidate
@@ -293,12 +294,6 @@ class CandidateFilterSet(WagtailFilterSet):
             return queryset
         terms = implementing_q()
         return queryset.none() if terms == NOTHING else queryset.filter(terms)
-
-    def filter_milestone_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
-        overdue = with_overdue_milestone_q()
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 
 class CandidateViewSet(ScopedModelViewSet):

@@ -35,6 +35,7 @@ from wagtail.snippets.views.snippets import CreateView
 
 from base import audit
 from base.audit_actions import PersonalDataAction
+from base.filters import ConditionFilter, TreeFilter
 from base.masking import mask_name, mask_phone, reveal
 from base.viewsets import ScopedSnippetViewSet, SnippetIndexView, SnippetInspectView
 from content.scoping import stations_for, streets_for
@@ -68,21 +69,24 @@ class OpinionFilterSet(WagtailFilterSet):
     )
     category = django_filters.ModelChoiceFilter(label="分类", queryset=Category.objects.all())
     department = django_filters.ModelChoiceFilter(label="承办单位", queryset=Department.objects.all())
-    overdue = django_filters.BooleanFilter(label="超期", method="filter_overdue")
+    overdue = ConditionFilter(label="超期", condition=OPINION_DEADLINE.overdue_q)
     is_key = django_filters.BooleanFilter(label="重点督办")
     created_at = django_filters.DateFromToRangeFilter(label="提交日期")
     publication = django_filters.ChoiceFilter(label="公开", choices=Publication.choices)
     # The dashboards' figures link here with the same conditions they count (workflows.stats).
     channel = django_filters.ChoiceFilter(label="渠道", choices=Channel.choices)
     outcome = django_filters.ChoiceFilter(label="办理结果", choices=Outcome.choices)
-    in_loop = django_filters.BooleanFilter(label="进入办理", method="filter_in_loop")
-    is_open = django_filters.BooleanFilter(label="办理中（未办结）", method="filter_is_open")
-    replied = django_filters.BooleanFilter(label="已答复", method="filter_replied")
+    in_loop = ConditionFilter(label="进入办理", condition=IN_LOOP)
+    is_open = ConditionFilter(
+        label="办理中（未办结）",
+        condition=~Q(state__in=(OpinionState.CLOSED, OpinionState.REJECTED, OpinionState.DUPLICATE)),
+    )
+    replied = ConditionFilter(label="已答复", condition=REPLIED)
     district_level = django_filters.BooleanFilter(label="区级（不属街道）", field_name="street", lookup_expr="isnull")
-    station_tree = django_filters.ModelChoiceFilter(
+    station_tree = TreeFilter(
         label="站点（含下级联络点）",
+        field_name="station",
         queryset=lambda request: stations_for(request.user).order_by("path"),
-        method="filter_station_tree",
     )
 
     class Meta:
@@ -105,27 +109,6 @@ class OpinionFilterSet(WagtailFilterSet):
             "district_level",
             "station_tree",
         ]
-
-    def filter_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
-        overdue = OPINION_DEADLINE.overdue_q()
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
-
-    def filter_in_loop(self, queryset, name, value):
-        return queryset if value is None else queryset.filter(IN_LOOP if value else ~IN_LOOP)
-
-    def filter_is_open(self, queryset, name, value):
-        if value is None:
-            return queryset
-        finished = Q(state__in=(OpinionState.CLOSED, OpinionState.REJECTED, OpinionState.DUPLICATE))
-        return queryset.filter(~finished if value else finished)
-
-    def filter_replied(self, queryset, name, value):
-        return queryset if value is None else queryset.filter(REPLIED if value else ~REPLIED)
-
-    def filter_station_tree(self, queryset, name, value):
-        return queryset.filter(station__path__startswith=value.path) if value else queryset
 
 
 # The listing's cells are written without the template engine. Its 50 rows × 10 columns were
