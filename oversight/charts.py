@@ -93,10 +93,6 @@ class Chart:
             raise ValueError(f"chart {self.key}: row {label} has {len(cells)} cells for {len(self.columns)} columns")
         self.rows.append((label, cells))
 
-    @property
-    def empty(self) -> bool:
-        return not any(cell.value for _label, cells in self.rows for cell in cells)
-
     def levels(self) -> list[int | None]:
         """The shade of each row's tile from its first column: equal steps of the largest
         value, so 0 is "none" (zero or less), 5 holds the largest value and a value just
