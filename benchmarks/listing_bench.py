@@ -124,6 +124,10 @@ def prepare_database(args) -> None:
     if not (STATIC_ROOT / "staticfiles.json").exists():
         print(f"Collecting static files into {STATIC_ROOT}")
         manage("collectstatic", "--noinput", "--verbosity", "0")
+        from django.contrib.staticfiles.storage import staticfiles_storage
+
+        # The manifest storage read (an absent) staticfiles.json when it was first used.
+        staticfiles_storage.hashed_files = staticfiles_storage.load_manifest()
 
 
 # --------------------------------------------------------------------------------------------

@@ -143,25 +143,37 @@ def apply_holiday_rule(
     return None, holiday
 
 
+def holiday_calendar(start: dt.date, end: dt.date) -> WorkdayCalendar:
+    """The calendar `landing_dates` needs for receptions landing in [start, end]."""
+    return WorkdayCalendar.load(start - dt.timedelta(days=40), end + dt.timedelta(days=40))
+
+
+def landing_dates(schedule: ReceptionSchedule, start: dt.date, end: dt.date, workdays: WorkdayCalendar):
+    """(actual date, nominal date, the holiday that moved it) of each reception of one rule that
+    lands in [start, end], in the order of the nominal dates; `workdays` from holiday_calendar."""
+    # Nominal dates up to five weeks earlier may be postponed into the window.
+    for nominal in nominal_dates(schedule, start - dt.timedelta(days=35), end):
+        actual, holiday = apply_holiday_rule(schedule, nominal, workdays)
+        if actual is not None and start <= actual <= end:
+            yield actual, nominal, holiday
+
+
 def occurrences_between(
     schedules, start: dt.date, end: dt.date, workdays: WorkdayCalendar | None = None, first: int | None = None
 ):
     """Every reception of the given schedules that lands in [start, end], ascending; with
     `first`, only the first that many (the same as cutting the whole list)."""
-    workdays = workdays or WorkdayCalendar.load(start - dt.timedelta(days=40), end + dt.timedelta(days=40))
+    workdays = workdays or holiday_calendar(start, end)
     found: list[ReceptionOccurrence] = []
     for schedule in schedules:
         own: list[dt.date] = []
-        # Nominal dates up to five weeks earlier may be postponed into the window.
-        for nominal in nominal_dates(schedule, start - dt.timedelta(days=35), end):
+        for actual, nominal, holiday in landing_dates(schedule, start, end, workdays):
             # A holiday only ever moves a date later, so once this rule has `first` dates before
             # this nominal date, none of its later ones can be among the first.
             if first is not None and len(own) >= first and nominal > sorted(own)[first - 1]:
                 break
-            actual, holiday = apply_holiday_rule(schedule, nominal, workdays)
-            if actual is not None and start <= actual <= end:
-                found.append(ReceptionOccurrence(schedule, actual, nominal, holiday))
-                own.append(actual)
+            found.append(ReceptionOccurrence(schedule, actual, nominal, holiday))
+            own.append(actual)
     found.sort(key=lambda o: (o.date, o.schedule.start_time, o.schedule.pk or 0))
     return found if first is None else found[:first]
 

@@ -242,12 +242,18 @@ class Coverage:
         return "、".join(deputy.name for deputy in self.uncovered)
 
 
-def reported_to_voters(deputy_ids: Iterable[int]) -> set[int]:
-    """The deputies with a verified voter-report record dated on or after the start of their
-    current term (their own `term_start`, else settings.LIANLUO_TERM_START). One query."""
+def reported_to_voters(deputy_ids: Iterable[int] | None = None) -> set[int]:
+    """The deputies (among `deputy_ids`; None: every deputy, which the district's refresh asks
+    rather than a list of tens of thousands) with a verified voter-report record dated on or
+    after the start of their current term (their own `term_start`, else
+    settings.LIANLUO_TERM_START). One query."""
     term_start = Coalesce(F("deputy__term_start"), Value(settings.LIANLUO_TERM_START))
-    participations = DutyParticipant.objects.filter(
-        deputy_id__in=list(deputy_ids),
+    participations = (
+        DutyParticipant.objects.all()
+        if deputy_ids is None
+        else DutyParticipant.objects.filter(deputy_id__in=list(deputy_ids))
+    )
+    participations = participations.filter(
         record__state=RecordState.VERIFIED,
         record__item__voter_report=True,
         record__date__gte=term_start,

@@ -57,8 +57,9 @@ class Chart:
 
     `kind` is BAR, LINE, STACKED (stacked bars) or TILES (one tile per row, shaded by its
     first column: the streets laid out like a map). `unit` follows the values on the axis
-    ("件", "%"). `places` optionally puts a tile on the map grid: row label -> (grid row,
-    grid column), each 1..PLACES; unplaced tiles flow in row order (and all do on phones)."""
+    ("件", "%"). `more`, when the chart lists only some rows, says so and links to all of
+    them. `places` optionally puts a tile on the map grid: row label -> (grid row, grid
+    column), each 1..PLACES; unplaced tiles flow in row order (and all do on phones)."""
 
     key: str
     title: str
@@ -67,6 +68,7 @@ class Chart:
     rows: list[tuple[str, list[Cell]]] = field(default_factory=list)
     unit: str = ""
     note: str = ""
+    more: Partial | None = None
     places: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -138,6 +140,18 @@ class Tile:
             return shade
         row, column = self.place
         return f"{shade} lianluo-tile--placed lianluo-tile--row-{row} lianluo-tile--col-{column}"
+
+
+@dataclass(frozen=True)
+class Partial:
+    """A breakdown listing only some of its parts (includes/partial.html): "只列出超期最多的
+    30 个街道（共 1278 个）", and the link to all of them."""
+
+    shown: int
+    total: int
+    noun: str  # what the parts are: "街道", "站点"
+    which: str  # which ones are listed: "超期最多的"
+    href: str
 
 
 @dataclass(frozen=True)

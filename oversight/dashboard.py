@@ -24,7 +24,7 @@ from base.calendar import add_months
 from base.roles import MANAGE_STATION, MANAGE_STREET, roles_of
 from content.models import StationPage, Street
 from content.scoping import staffed_stations_for, stations_for, streets_for
-from oversight.charts import BAR, LINE, STACKED, TILES, Cell, Chart, escape
+from oversight.charts import BAR, LINE, STACKED, TILES, Cell, Chart, Partial, escape
 from oversight.charts import Headline as Figure  # the dashboard's own name for a headline figure
 from oversight.models import Dimension, Grain, OpinionMonthly, OpinionStanding
 from oversight.rollups import cached_rows
@@ -32,6 +32,9 @@ from workflows.models import Channel, OpinionState
 from workflows.stats import Rate
 
 MAX_MONTHS = 36
+# A breakdown (per street for the district, per station below) lists at most this many parts
+# unless the reader asks for all of them (`Scope.all_parts`): the ones that need attention first.
+PART_LIMIT = 30
 DISTRICT_LEVEL = "区级（总站）"
 OPEN_STATES = [s for s in OpinionState if s not in (OpinionState.CLOSED, OpinionState.REJECTED, OpinionState.DUPLICATE)]
 
@@ -47,6 +50,7 @@ class Scope:
     label: str
     street: Street | None = None
     station: StationPage | None = None
+    all_parts: bool = False  # the breakdowns list every part, not the first PART_LIMIT
 
     def rows(self, queryset):
         """The rollup rows of this scope: street-grain rows for the district and a street,
@@ -55,7 +59,13 @@ class Scope:
             return queryset.filter(grain=Grain.STREET)
         if self.kind == "street":
             return queryset.filter(grain=Grain.STREET, street=self.street)
-        return queryset.filter(grain=Grain.STATION, station__path__startswith=self.station.path)
+        return self.subtree(queryset.filter(grain=Grain.STATION))
+
+    def subtree(self, queryset):
+        """The rows of the station and the pages below it, found through their street's index
+        (every page below a station is in its street; the 总站's subtree is the district)."""
+        rows = queryset.filter(station__path__startswith=self.station.path)
+        return rows.filter(street_id=self.station.street_id) if self.station.street_id else rows
 
     def parts(self, queryset):
         """The rows of the breakdown table: per street for the district, per station below."""
@@ -63,7 +73,7 @@ class Scope:
             return queryset.filter(grain=Grain.STREET)
         if self.kind == "street":
             return queryset.filter(grain=Grain.STATION, street=self.street)
-        return queryset.filter(grain=Grain.STATION, station__path__startswith=self.station.path)
+        return self.subtree(queryset.filter(grain=Grain.STATION))
 
     @property
     def part_field(self) -> str:
@@ -89,6 +99,25 @@ class Scope:
         if self.kind == "station":
             return {"station": self.station.pk}
         return {}
+
+    @property
+    def parts_label(self) -> str:
+        return "街道" if self.kind == "district" else "站点"
+
+
+def shown_parts(scope: Scope, parts: list, weight) -> tuple[list, int]:
+    """The parts a breakdown lists and how many it leaves out: all of them, in their own order,
+    when there are at most PART_LIMIT or the reader asked for all; else the PART_LIMIT that
+    weigh most (`weight(part)`, largest first; ties in their own order)."""
+    if scope.all_parts or len(parts) <= PART_LIMIT:
+        return parts, 0
+    return sorted(parts, key=weight, reverse=True)[:PART_LIMIT], len(parts) - PART_LIMIT
+
+
+def all_parts_link(scope: Scope, start: dt.date, end: dt.date, anchor: str) -> str:
+    """This dashboard with every part listed (the query string, and where on the page)."""
+    query = {**scope.query(), "start": f"{start:%Y-%m}", "end": f"{end:%Y-%m}", "parts": "all"}
+    return f"?{urlencode(query)}#{anchor}"
 
 
 class NoDashboard(Exception):
@@ -252,6 +281,7 @@ class OpinionDashboard:
     months: list[PeriodRow] = field(default_factory=list)
     parts: list[PeriodRow] = field(default_factory=list)
     parts_label: str = ""
+    parts_more: Partial | None = None  # when `parts` lists only some parts
     # The plain numbers behind the headline (reports read these, not the headline's text).
     period: dict = field(default_factory=dict)  # the period's sums of the rollup counters
     open_now: int = 0
@@ -335,6 +365,63 @@ def _reply_days(row: dict) -> str:
     return f"{days / replied:.1f}" if replied else "—"
 
 
+@dataclass
+class OpinionFigures:
+    """A scope's opinion figures for a period, summed from its rollup rows: what the cache
+    keeps (a few numbers per month and part, not the rows: at 20,000 stations the district's
+    rows are tens of thousands of streets' months, channels and categories)."""
+
+    by_month: dict = field(default_factory=dict)  # month → the counters (COUNTERS)
+    by_part: dict = field(default_factory=dict)  # street or station → the counters
+    period: dict = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
+    labels: dict = field(default_factory=dict)  # part → (its name, its sort key) as of the refresh
+    received: dict = field(default_factory=dict)  # (month, channel) → received
+    categories: dict = field(default_factory=dict)  # category → received in the period
+    category_names: dict = field(default_factory=dict)
+    standing: dict = field(default_factory=dict)  # state → opinions in it now
+    overdue_by_part: dict = field(default_factory=dict)  # part → overdue now
+
+
+def _opinion_figures(scope: Scope, start: dt.date, end: dt.date, headline_only: bool) -> OpinionFigures:
+    """Two queries: the parts' rows of the period's months (with the counts by channel and
+    category: the parts' rows sum to the scope's, as the refresh adds every count to both
+    grains), and where the parts' opinions stand now."""
+    figures, part = OpinionFigures(), scope.part_field
+    by_month, by_part = defaultdict(lambda: defaultdict(int)), defaultdict(lambda: defaultdict(int))
+    received, categories = defaultdict(int), defaultdict(int)
+    parts_rows = scope.parts(OpinionMonthly.objects.filter(month__gte=start, month__lte=end))
+    if headline_only:
+        parts_rows = parts_rows.filter(dimension=Dimension.TOTAL)
+    for row in _sums(parts_rows, "month", part, "label", "sort_key", "dimension", "key"):
+        if row["dimension"] == Dimension.CHANNEL:
+            received[(row["month"], row["key"])] += row["received"] or 0
+            continue
+        if row["dimension"] == Dimension.CATEGORY:
+            categories[row["key"]] += row["received"] or 0
+            figures.category_names.setdefault(row["key"], row["label"])
+            continue
+        figures.labels[row[part]] = (row["label"], row["sort_key"])
+        _add(by_month[row["month"]], row)
+        _add(by_part[row[part]], row)
+        _add(figures.period, row)
+    standing, overdue = defaultdict(int), defaultdict(int)
+    standing_rows = (
+        scope.parts(OpinionStanding.objects.all())
+        .values(part, "label", "sort_key", "state")
+        .annotate(count=Sum("count"), overdue=Sum("overdue"))
+        .order_by()
+    )
+    for row in standing_rows:
+        figures.labels.setdefault(row[part], (row["label"], row["sort_key"]))
+        standing[row["state"]] += row["count"] or 0
+        overdue[row[part]] += row["overdue"] or 0
+    figures.by_month = {month: dict(counts) for month, counts in by_month.items()}
+    figures.by_part = {pk: dict(counts) for pk, counts in by_part.items()}
+    figures.received, figures.categories = dict(received), dict(categories)
+    figures.standing, figures.overdue_by_part = dict(standing), dict(overdue)
+    return figures
+
+
 def opinion_dashboard(scope: Scope, start: dt.date, end: dt.date, headline_only=False) -> OpinionDashboard:
     """The opinions' figures of `scope` for the months from `start` to `end` (inclusive), in
     two queries of the rollup tables; `headline_only`: the headline figures alone (the
@@ -345,46 +432,15 @@ def opinion_dashboard(scope: Scope, start: dt.date, end: dt.date, headline_only=
     board = OpinionDashboard(scope, start, end)
     links = Links(scope)
     months = months_between(start, end)
-    monthly = OpinionMonthly.objects.filter(month__gte=start, month__lte=end)
-    part = scope.part_field
 
-    # Totals per part and month: the months' rows, the period's, and the parts' (one query),
-    # read with the counts by channel and category (the parts' rows sum to the scope's: the
-    # refresh adds every count to both grains), so that the duties' section (oversight.
-    # duty_section) fits the street dashboard's query budget.
-    by_month, by_part = defaultdict(lambda: defaultdict(int)), defaultdict(lambda: defaultdict(int))
-    period = defaultdict(int)
-    labels = {}  # part → (its name, its sort key) as of the refresh
-    received, categories, category_names = defaultdict(int), defaultdict(int), {}
-    parts_rows = scope.parts(monthly)
-    if headline_only:
-        parts_rows = parts_rows.filter(dimension=Dimension.TOTAL)
-    name = f"opinions:{scope.cache_name}:{start}:{end}:{headline_only}"
-    for row in cached_rows(name, lambda: _sums(parts_rows, "month", part, "label", "sort_key", "dimension", "key")):
-        if row["dimension"] == Dimension.CHANNEL:
-            received[(row["month"], row["key"])] += row["received"] or 0
-            continue
-        if row["dimension"] == Dimension.CATEGORY:
-            categories[row["key"]] += row["received"] or 0
-            category_names.setdefault(row["key"], row["label"])
-            continue
-        labels[row[part]] = (row["label"], row["sort_key"])
-        _add(by_month[row["month"]], row)
-        _add(by_part[row[part]], row)
-        _add(period, row)
-    # Where they stand now, per part and state (one query).
-    standing, overdue_by_part = defaultdict(int), defaultdict(int)
-    standing_rows = (
-        scope.parts(OpinionStanding.objects.all())
-        .values(part, "label", "sort_key", "state")
-        .annotate(count=Sum("count"), overdue=Sum("overdue"))
-        .order_by()
+    counted = cached_rows(
+        f"opinions:{scope.cache_name}:{start}:{end}:{headline_only}",
+        lambda: _opinion_figures(scope, start, end, headline_only),
     )
-    for row in cached_rows(f"standing:{scope.cache_name}", lambda: list(standing_rows)):
-        labels.setdefault(row[part], (row["label"], row["sort_key"]))
-        standing[row["state"]] += row["count"] or 0
-        overdue_by_part[row[part]] += row["overdue"] or 0
-    open_now = sum(standing[state] for state in OPEN_STATES)
+    by_month, by_part, period, labels = counted.by_month, counted.by_part, counted.period, counted.labels
+    received, categories, category_names = counted.received, counted.categories, counted.category_names
+    standing, overdue_by_part = counted.standing, counted.overdue_by_part
+    open_now = sum(standing.get(state, 0) for state in OPEN_STATES)
     overdue_now = sum(overdue_by_part.values())
     board.period, board.open_now, board.overdue_now = dict(period), open_now, overdue_now
 
@@ -424,7 +480,10 @@ def opinion_dashboard(scope: Scope, start: dt.date, end: dt.date, headline_only=
     for month in months:
         chart.add(
             f"{month:%Y-%m}",
-            [Cell(received[(month, c.value)], href=links.opinions_in(month, month, channel=c.value)) for c in channels],
+            [
+                Cell(received.get((month, c.value), 0), href=links.opinions_in(month, month, channel=c.value))
+                for c in channels
+            ],
         )
     board.charts.append(chart)
     chart = Chart("category", "收到意见（按分类）", BAR, ["件数"], unit="件")
@@ -444,7 +503,7 @@ def opinion_dashboard(scope: Scope, start: dt.date, end: dt.date, headline_only=
     # Open by state.
     chart = Chart("states", "办理中的意见（按状态）", BAR, ["件数"], unit="件")
     for state in OPEN_STATES:
-        chart.add(state.label, [Cell(standing[state], href=links.opinions_now(state=state.value))])
+        chart.add(state.label, [Cell(standing.get(state, 0), href=links.opinions_now(state=state.value))])
     board.charts.append(chart)
 
     _add_parts(board, links, by_part, overdue_by_part, labels)
@@ -454,14 +513,26 @@ def opinion_dashboard(scope: Scope, start: dt.date, end: dt.date, headline_only=
 def _add_parts(board: OpinionDashboard, links: Links, totals: dict, overdue: dict, labels: dict) -> None:
     """The breakdown: per street (district) or per station (street, station), with its overdue
     count now as tiles and its figures over the period as a table; each part's name leads to
-    its own dashboard. The parts' names and order come with the rollup rows."""
+    its own dashboard. The parts' names and order come with the rollup rows. Past PART_LIMIT
+    parts, the most overdue (then the most received) are listed, with a link to all of them."""
     scope, start, end = board.scope, board.start, board.end
-    board.parts_label = "街道" if scope.kind == "district" else "站点"
+    board.parts_label = scope.parts_label
     parts = sorted(
         set(totals) | set(overdue),
         key=lambda pk: (pk is None, labels.get(pk, ("", ""))[1], labels.get(pk, ("", ""))[0]),
     )
+    parts, left_out = shown_parts(
+        scope, parts, lambda pk: (overdue.get(pk, 0), (totals.get(pk) or {}).get("received") or 0)
+    )
     tiles = Chart("overdue", f"超期意见（按{board.parts_label}）", TILES, ["超期件数"], unit="件")
+    if left_out:
+        board.parts_more = tiles.more = Partial(
+            len(parts),
+            len(parts) + left_out,
+            board.parts_label,
+            "超期最多（其次收到最多）的",
+            all_parts_link(scope, start, end, "chart-overdue"),
+        )
     for pk in parts:
         if pk is None:
             label, own = DISTRICT_LEVEL, None

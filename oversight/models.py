@@ -55,6 +55,25 @@ class Dimension(models.TextChoices):
     CATEGORY = "category", "分类"
 
 
+def rollup_key(to: str, verbose_name: str) -> models.ForeignKey:
+    """A big rollup table's street, station or deputy, as of the refresh. No index of its own
+    (the table's composite indexes lead with the street, and a station's rows are read
+    through its street: `oversight.dashboard.Scope.subtree`) and no database constraint: the
+    rows are a snapshot that every refresh replaces, a million of them at 20,000 stations,
+    and a constraint costs a lookup per row written and keeps the delete from emptying the
+    table at once. Deleting a street, station or deputy leaves its rows to the next refresh
+    (a station's scope joins the station, so they drop out of it at once)."""
+    return models.ForeignKey(
+        to,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=verbose_name,
+    )
+
+
 class OpinionMonthly(models.Model):
     """Opinions received in a month (by the day they were submitted, Beijing time), and where
     they stand now: one row per grain, street, station and month for the totals, and one per
@@ -65,8 +84,8 @@ class OpinionMonthly(models.Model):
 
     month = models.DateField("月份")
     grain = models.CharField("粒度", max_length=8, choices=Grain.choices)
-    street = models.ForeignKey("content.Street", null=True, on_delete=models.CASCADE, related_name="+")
-    station = models.ForeignKey("content.StationPage", null=True, on_delete=models.CASCADE, related_name="+")
+    street = rollup_key("content.Street", "街道")
+    station = rollup_key("content.StationPage", "站点")
     dimension = models.CharField("维度", max_length=8, choices=Dimension.choices, blank=True)
     key = models.CharField("维度取值", max_length=40, blank=True)
     # The channel's or category's name (their rows), or the street's or station's (the totals),
@@ -89,7 +108,6 @@ class OpinionMonthly(models.Model):
         indexes = [
             models.Index(fields=["grain", "dimension", "month"], name="opinion_monthly_grain"),
             models.Index(fields=["street", "grain", "dimension", "month"], name="opinion_monthly_street"),
-            models.Index(fields=["station", "dimension", "month"], name="opinion_monthly_station"),
         ]
 
     def __str__(self):
@@ -475,15 +493,9 @@ class DutyRollup(models.Model):
     month = models.DateField("月份", null=True)
     year = models.PositiveSmallIntegerField("年度", null=True)
     grain = models.CharField("粒度", max_length=8, choices=Grain.choices, blank=True)
-    street = models.ForeignKey(
-        "content.Street", null=True, on_delete=models.CASCADE, related_name="+", verbose_name="街道"
-    )
-    station = models.ForeignKey(
-        "content.StationPage", null=True, on_delete=models.CASCADE, related_name="+", verbose_name="站点"
-    )
-    deputy = models.ForeignKey(
-        "content.Deputy", null=True, on_delete=models.CASCADE, related_name="+", verbose_name="代表"
-    )
+    street = rollup_key("content.Street", "街道")
+    station = rollup_key("content.StationPage", "站点")
+    deputy = rollup_key("content.Deputy", "代表")  # no index: read by scope, never by deputy
     label = models.CharField("名称", max_length=255, blank=True)
     sort_key = models.CharField("排序", max_length=255, blank=True)
 
@@ -498,9 +510,12 @@ class DutyRollup(models.Model):
         verbose_name = "履职与接待统计"
         verbose_name_plural = "履职与接待统计"
         indexes = [
-            models.Index(fields=["kind", "grain", "month"], name="duty_rollup_kind"),
+            # The district's rows (street grain, deputies, seats): not the stations' months,
+            # three quarters of the table at 20,000 stations, read through their street.
+            models.Index(
+                fields=["kind", "grain", "month"], condition=~models.Q(grain="station"), name="duty_rollup_kind"
+            ),
             models.Index(fields=["street", "kind", "month"], name="duty_rollup_street"),
-            models.Index(fields=["station", "kind"], name="duty_rollup_station"),
         ]
 
     def __str__(self):

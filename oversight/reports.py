@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -176,7 +176,8 @@ def opinion_report(
     kind: str, scope: Scope, start: dt.date, end: dt.date, period_label: str, user=None
 ) -> OpinionReport:
     """The report of `scope` for the months from `start` to `end`: the dashboard's figures
-    (with its other sections as `user` sees them, when given)."""
+    (with its other sections as `user` sees them, when given), every street or station listed."""
+    scope = replace(scope, all_parts=True)
     board = opinion_dashboard(scope, start, end)
     report = OpinionReport(kind, scope, start, end, period_label, last_run(), parts_label=board.parts_label)
     report.sections = sections.build_all(scope, start, end, user) if user is not None else []

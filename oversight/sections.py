@@ -3,7 +3,8 @@ days, suggestions, livelihood projects, district-to-street tasks), declared once
 taken up by the refresh and by the dashboard page.
 
 A section counts its own rollup rows in `count()` (called by `oversight.rollups.refresh`,
-before the transaction: it returns the unsaved rows of its tables) and builds what the
+before the transaction: it returns each of its tables' new rows, as dicts of column values
+or unsaved instances; dicts are far cheaper by the million) and builds what the
 dashboard shows for a scope and period in `build(scope, start, end, user)` (None when the
 section has nothing for that scope: suggestions are district-wide, so a street committee
 has no suggestions section). Each figure it shows links to the listing of exactly the rows
@@ -13,7 +14,7 @@ it counts, like the opinions' figures.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.db import models
@@ -38,7 +39,7 @@ class Section:
     key: str
     title: str
     tables: tuple[type[models.Model], ...]  # the rollup tables it replaces on each refresh
-    count: Callable[[], Iterable[models.Model]]  # the new rows of those tables (unsaved)
+    count: Callable[[], Mapping[type[models.Model], Iterable]]  # {table: its new rows}
     build: Callable[..., SectionView | None]  # (scope, start, end, user) → what the dashboard shows
     order: int = 100
 

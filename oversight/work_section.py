@@ -67,7 +67,7 @@ def _may_read(user, permission: str) -> bool:
 # --- 代表建议 Suggestions ----------------------------------------------------------------------
 
 
-def count_suggestions() -> list[SuggestionRollup]:
+def count_suggestions() -> dict[type, list[SuggestionRollup]]:
     """Each year's report, as `suggestions.statistics.yearly_report` counts it (five queries a
     year): the district's line first (position 0), then the lead departments in its order;
     a year without filed suggestions has no rows (its figures show as zero)."""
@@ -95,7 +95,7 @@ def count_suggestions() -> list[SuggestionRollup]:
                     satisfied=line.satisfied.count,
                 )
             )
-    return rows
+    return {SuggestionRollup: rows}
 
 
 def build_suggestions(scope: Scope, start: dt.date, end: dt.date, user) -> SectionView | None:
@@ -169,12 +169,12 @@ def build_suggestions(scope: Scope, start: dt.date, end: dt.date, user) -> Secti
 # --- 民生实事 Livelihood projects -----------------------------------------------------------------
 
 
-def count_projects() -> list[ProjectProgressRollup]:
+def count_projects() -> dict[type, list[ProjectProgressRollup]]:
     """The chosen projects of the rounds being implemented, with their latest progress report
     and their milestones (four queries)."""
     terms = implementing_q()
     if terms == NOTHING:
-        return []
+        return {}
     today = timezone.localdate()
     projects = list(
         Candidate.objects.filter(terms)
@@ -219,7 +219,7 @@ def count_projects() -> list[ProjectProgressRollup]:
                 milestones_overdue=late,
             )
         )
-    return rows
+    return {ProjectProgressRollup: rows}
 
 
 def _round_filter(scope: Scope) -> dict:
@@ -274,7 +274,7 @@ def build_projects(scope: Scope, start: dt.date, end: dt.date, user) -> SectionV
 # --- 区街联动 Street tasks ------------------------------------------------------------------------
 
 
-def count_street_tasks() -> list[StreetTaskRollup]:
+def count_street_tasks() -> dict[type, list[StreetTaskRollup]]:
     """Per street and state: how many street tasks, how many overdue (two queries)."""
     streets = street_names()
     grouped = (
@@ -282,7 +282,7 @@ def count_street_tasks() -> list[StreetTaskRollup]:
         .values("street_id", "state")
         .annotate(count=Count("pk"), overdue=Count("pk", filter=STREET_TASK_DEADLINE.overdue_q()))
     )
-    return [
+    rows = [
         StreetTaskRollup(
             street_id=row["street_id"],
             state=row["state"],
@@ -293,6 +293,7 @@ def count_street_tasks() -> list[StreetTaskRollup]:
         )
         for row in grouped
     ]
+    return {StreetTaskRollup: rows}
 
 
 def build_street_tasks(scope: Scope, start: dt.date, end: dt.date, user) -> SectionView | None:

@@ -243,3 +243,16 @@ def test_the_dashboard_page_reads_no_duty_or_attendance_table(client, duties):
         assert table not in touched
     duty_reads = [query["sql"] for query in queries if '"oversight_dutyrollup"' in query["sql"]]
     assert len(duty_reads) == 1  # the whole section in one query
+
+
+def test_a_long_breakdown_lists_the_busiest_parts_and_links_to_all(duties, monkeypatch):
+    refresh()
+    monkeypatch.setattr("oversight.dashboard.PART_LIMIT", 1)
+    view = build(Scope("district", "全区"), START, END, duties["admin"])
+    parts = chart(view, "duty_parts")
+    assert column(view, "duty_parts", "已核实记录") == {"湖滨街道": 8}  # 8 records beat 清波's 2
+    assert (parts.more.shown, parts.more.total, parts.more.noun) == (1, 2, "街道")
+    assert "parts=all" in parts.more.href and parts.more.href.endswith("#chart-duty_parts")
+    everything = build(Scope("district", "全区", all_parts=True), START, END, duties["admin"])
+    assert column(everything, "duty_parts", "已核实记录") == {"湖滨街道": 8, "清波街道": 2}
+    assert chart(everything, "duty_parts").more is None

@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -20,7 +21,7 @@ from base.models import AuditEvent
 from base.roles import Role, department_group_name, role_group_name
 from oversight.dashboard import Scope, opinion_dashboard
 from oversight.models import Grain, OpinionMonthly, OpinionStanding, RollupRun
-from oversight.rollups import refresh
+from oversight.rollups import RUN_KEY, refresh
 from tests.conftest import new_opinion, replied, role_user, station_user, street_user
 from workflows import opinions
 from workflows.models import Department, Opinion, OpinionReply
@@ -318,3 +319,59 @@ def test_the_big_screen_renders_the_same_figures(client, loop):
 def test_anonymous_visitors_are_sent_to_log_in(client, loop):
     response = client.get(reverse("oversight_dashboard:index"))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_a_long_breakdown_lists_the_parts_needing_attention_first_and_links_to_all(client, loop, monkeypatch):
+    """Past PART_LIMIT parts the tiles and the table list the most overdue (then the most
+    received) with a link to every part; the reports always list every part."""
+    build_data_set(loop)
+    overdue = new_opinion(loop["other_station"])  # street B: fewer opinions, one overdue
+    Opinion.objects.filter(pk=overdue.pk).update(state="assigned", deadline=timezone.localdate() - dt.timedelta(days=3))
+    refresh()
+    monkeypatch.setattr("oversight.dashboard.PART_LIMIT", 1)
+    client.force_login(loop["admin"])
+    url = reverse("oversight_dashboard:index")
+    response = client.get(url)
+    board = response.context["board"]
+    assert [part.label for part in board.parts] == ["清波街道"]  # 1 overdue beats 6 received
+    tiles = next(chart for chart in board.charts if chart.key == "overdue")
+    assert [label for label, _cells in tiles.rows] == ["清波街道"]
+    html = response.content.decode()
+    assert html.count("只列出超期最多（其次收到最多）的 1 个街道（共 2 个）") == 2  # the tiles and the table
+    link = re.search(r'href="(\?[^"]*parts=all[^"]*)"', html).group(1).replace("&amp;", "&")
+    everything = client.get(url + link.split("#")[0]).context["board"]
+    assert sorted(part.label for part in everything.parts) == ["清波街道", "湖滨街道"]
+    assert everything.parts_more is None
+    # Without an overdue opinion, the most received comes first.
+    Opinion.objects.filter(pk=overdue.pk).update(deadline=timezone.localdate() + dt.timedelta(days=3))
+    refresh()
+    cache.delete(RUN_KEY)  # the refresh's commit does (this test runs inside one transaction)
+    assert [part.label for part in client.get(url).context["board"].parts] == ["湖滨街道"]
+    # The reports list every street.
+    month = this_month()
+    report = client.get(reverse("oversight_dashboard:report_monthly"), {"month": f"{month:%Y-%m}"})
+    assert report.status_code == 200
+    assert "清波街道" in report.content.decode() and "湖滨街道" in report.content.decode()
+
+
+def test_the_refresh_replaces_each_table_whole_and_refuses_rows_of_undeclared_tables(loop, monkeypatch):
+    from oversight import sections
+    from oversight.models import DutyRollup
+    from oversight.rollups import replace
+
+    build_data_set(loop)
+    refresh()
+    counted = {model: model.objects.count() for model in (OpinionMonthly, OpinionStanding)}
+    refresh()
+    assert {model: model.objects.count() for model in counted} == counted  # replaced, not added to
+    # A dict may leave out columns: they get the field's default, as an unsaved instance would.
+    replace(DutyRollup, [{"kind": "seat", "year": 2026, "band": "zero"}, DutyRollup(kind="seat", year=2025)])
+    rows = list(DutyRollup.objects.order_by("year").values_list("year", "band", "records", "label", "reported"))
+    assert rows == [(2025, "", 0, "", False), (2026, "zero", 0, "", False)]
+    # A section counting rows of a table it did not declare stops the refresh: nothing is replaced.
+    bogus = sections.Section("bogus", "错误", (), lambda: {DutyRollup: []}, lambda *args: None)
+    monkeypatch.setitem(sections.SECTIONS, "bogus", bogus)
+    runs = RollupRun.objects.count()
+    with pytest.raises(ValueError, match="bogus"):
+        refresh()
+    assert RollupRun.objects.count() == runs and DutyRollup.objects.count() == 2
