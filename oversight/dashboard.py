@@ -280,12 +280,15 @@ class OpinionDashboard:
     charts: list[Chart] = field(default_factory=list)
     months: list[PeriodRow] = field(default_factory=list)
     parts: list[PeriodRow] = field(default_factory=list)
-    parts_label: str = ""
     parts_more: Partial | None = None  # when `parts` lists only some parts
     # The plain numbers behind the headline (reports read these, not the headline's text).
     period: dict = field(default_factory=dict)  # the period's sums of the rollup counters
     open_now: int = 0
     overdue_now: int = 0
+
+    @property
+    def parts_label(self) -> str:
+        return self.scope.parts_label
 
     @property
     def reply_days(self) -> float | None:
@@ -516,7 +519,6 @@ def _add_parts(board: OpinionDashboard, links: Links, totals: dict, overdue: dic
     its own dashboard. The parts' names and order come with the rollup rows. Past PART_LIMIT
     parts, the most overdue (then the most received) are listed, with a link to all of them."""
     scope, start, end = board.scope, board.start, board.end
-    board.parts_label = scope.parts_label
     parts = sorted(
         set(totals) | set(overdue),
         key=lambda pk: (pk is None, labels.get(pk, ("", ""))[1], labels.get(pk, ("", ""))[0]),

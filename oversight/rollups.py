@@ -177,9 +177,7 @@ def street_names() -> dict[int, tuple[str, str]]:
 def _part_names():
     """(name, sort key) of a rollup row's street or station, as of the refresh (two queries):
     the dashboards list their parts without reading the streets and stations again."""
-    streets = {
-        pk: (name, f"{order:010d}{name}") for pk, name, order in Street.objects.values_list("pk", "name", "sort_order")
-    }
+    streets = street_names()
     stations = {pk: (title, path) for pk, title, path in StationPage.objects.values_list("pk", "title", "path")}
 
     def names(grain, street, station):
